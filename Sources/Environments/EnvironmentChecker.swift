@@ -1,0 +1,180 @@
+import LuaBridge
+
+/// One line of a `gym check` report.
+public struct CheckResult: Equatable, Sendable {
+    public var name: String
+    public var passed: Bool
+    /// What was found: the space, the error, the first differing step.
+    public var detail: String
+}
+
+/// Validates an environment script the way Gymnasium's env checker does, as a list of
+/// pass/fail results. Checks that cannot run because an earlier one failed are reported failed.
+public struct EnvironmentChecker {
+    public var path: String
+    public var limits: LuaLimits
+    /// Random steps in the long run (Gymnasium's checker and the issue ask for a thousand).
+    public var randomSteps = 1000
+    /// Steps compared in the determinism checks.
+    public var comparedSteps = 100
+
+    public init(path: String, limits: LuaLimits = LuaLimits()) {
+        self.path = path
+        self.limits = limits
+    }
+
+    public func run() -> [CheckResult] {
+        var results: [CheckResult] = []
+        func record(_ name: String, _ passed: Bool, _ detail: String) {
+            results.append(CheckResult(name: name, passed: passed, detail: detail))
+        }
+        let env: LuaEnvironment
+        do {
+            env = try LuaEnvironment(path: path, limits: limits)
+            record("loads: returns an env table with name, spaces, max_steps, reset, step", true,
+                   "\(env.spec.name), max_steps \(env.spec.maxSteps)")
+        } catch {
+            record("loads: returns an env table with name, spaces, max_steps, reset, step", false, "\(error)")
+            return results
+        }
+        let spec = env.spec
+        let observationProblems = spec.observationSpace.problems(finiteRequired: false)
+        record("observation space is valid", observationProblems.isEmpty,
+               observationProblems.isEmpty ? "\(spec.observationSpace)" : observationProblems.joined(separator: "; "))
+        let actionProblems = spec.actionSpace.problems(finiteRequired: true)
+        record("action space is valid", actionProblems.isEmpty,
+               actionProblems.isEmpty ? "\(spec.actionSpace)" : actionProblems.joined(separator: "; "))
+        guard observationProblems.isEmpty, actionProblems.isEmpty else {
+            record("remaining checks", false, "not run: the spaces are invalid")
+            return results
+        }
+
+        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        do {
+            try observation.withUnsafeMutableBufferPointer { try env.reset(seed: 0, observation: $0) }
+            let inside = observation.withUnsafeBufferPointer { spec.observationSpace.contains($0) }
+            record("reset returns an observation of the declared shape inside the space", inside,
+                   inside ? "\(observation.count) values" : "observation \(format(observation)) is outside \(spec.observationSpace)")
+        } catch {
+            record("reset returns an observation of the declared shape inside the space", false, "\(error)")
+            record("remaining checks", false, "not run: reset fails")
+            return results
+        }
+
+        if env.canObserve {
+            var observed = observation
+            do {
+                try observed.withUnsafeMutableBufferPointer { try env.observe(into: $0) }
+                record("observe() returns the observation of the current state", observed == observation,
+                       observed == observation ? "matches reset's observation"
+                           : "observe() gave \(format(observed)), reset gave \(format(observation))")
+            } catch {
+                record("observe() returns the observation of the current state", false, "\(error)")
+            }
+        }
+
+        let run = randomRun(env)
+        record("step returns observation, reward and terminated of the right types for random actions",
+               run.typeFailure == nil, run.typeFailure ?? "checked \(run.steps) steps")
+        record("observations stay inside the observation space", run.outOfBounds == nil,
+               run.outOfBounds ?? "checked \(run.steps) observations")
+        record("observations and rewards are finite (no NaN or inf)", run.nonFinite == nil,
+               run.nonFinite ?? "checked \(run.steps) steps")
+        record("\(randomSteps) random steps run without error", run.steps == randomSteps,
+               run.steps == randomSteps ? "\(run.episodes) episodes" : "stopped after \(run.steps) steps")
+
+        let sameSeed = compareTrajectories(env, seeds: (123, 123))
+        record("the same seed gives identical trajectories", sameSeed.identical == true,
+               sameSeed.identical == true ? "\(comparedSteps) steps compared bit for bit"
+                   : sameSeed.detail)
+        let otherSeed = compareTrajectories(env, seeds: (123, 456))
+        record("different seeds give different trajectories", otherSeed.identical == false,
+               otherSeed.identical == false ? otherSeed.detail
+                   : (otherSeed.identical == nil ? otherSeed.detail : "seeds 123 and 456 gave identical trajectories"))
+        return results
+    }
+
+    private struct RandomRun {
+        var steps = 0
+        var episodes = 1
+        var typeFailure: String?
+        var outOfBounds: String?
+        var nonFinite: String?
+    }
+
+    private func randomRun(_ env: LuaEnvironment) -> RandomRun {
+        let spec = env.spec
+        var run = RandomRun()
+        var rng = SeededGenerator(seed: 7)
+        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
+        do {
+            try observation.withUnsafeMutableBufferPointer { obs in
+                try action.withUnsafeMutableBufferPointer { act in
+                    try env.reset(seed: 7, observation: obs)
+                    var t = 0
+                    while run.steps < randomSteps {
+                        spec.actionSpace.sample(into: act, using: &rng)
+                        let outcome = try env.step(action: UnsafeBufferPointer(act), observation: obs)
+                        run.steps += 1
+                        t += 1
+                        if run.outOfBounds == nil, !spec.observationSpace.contains(UnsafeBufferPointer(obs)) {
+                            run.outOfBounds = "step \(run.steps): observation \(format(Array(obs))) is outside \(spec.observationSpace)"
+                        }
+                        if outcome.terminated || t >= spec.maxSteps {
+                            try env.reset(seed: nil, observation: obs)
+                            run.episodes += 1
+                            t = 0
+                        }
+                    }
+                }
+            }
+        } catch let error as EnvironmentError {
+            if case .nonFinite = error { run.nonFinite = "\(error)" } else { run.typeFailure = "\(error)" }
+        } catch {
+            run.typeFailure = "\(error)"
+        }
+        return run
+    }
+
+    /// Runs two trajectories of `comparedSteps` with the same action sequence, reset with the
+    /// given seeds on the same instance. `identical` is nil when a run fails.
+    private func compareTrajectories(_ env: LuaEnvironment, seeds: (UInt64, UInt64)) -> (identical: Bool?, detail: String) {
+        do {
+            let first = try trajectory(env, seed: seeds.0)
+            let second = try trajectory(env, seed: seeds.1)
+            if first == second { return (true, "identical") }
+            let index = (0..<min(first.count, second.count)).first { first[$0] != second[$0] } ?? min(first.count, second.count)
+            return (false, "seeds \(seeds.0) and \(seeds.1) first differ at value \(index)")
+        } catch {
+            return (nil, "\(error)")
+        }
+    }
+
+    /// Observations, rewards and terminations of one run, flattened, as bit patterns.
+    private func trajectory(_ env: LuaEnvironment, seed: UInt64) throws -> [UInt64] {
+        let spec = env.spec
+        var rng = SeededGenerator(seed: 99)
+        var values: [UInt64] = []
+        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
+        try observation.withUnsafeMutableBufferPointer { obs in
+            try action.withUnsafeMutableBufferPointer { act in
+                try env.reset(seed: seed, observation: obs)
+                values += obs.map(\.bitPattern)
+                for _ in 0..<comparedSteps {
+                    spec.actionSpace.sample(into: act, using: &rng)
+                    let outcome = try env.step(action: UnsafeBufferPointer(act), observation: obs)
+                    values += obs.map(\.bitPattern)
+                    values += [outcome.reward.bitPattern, outcome.terminated ? 1 : 0]
+                    if outcome.terminated { break }
+                }
+            }
+        }
+        return values
+    }
+
+    private func format(_ values: [Double]) -> String {
+        "[" + values.map { String($0) }.joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,259 @@
+import CLua
+import LuaBridge
+
+/// An environment defined by a Lua script (see docs/environments.md), in its own sandboxed state.
+///
+/// The step path is the hot loop of training: it reuses one Lua table for box actions, keeps every
+/// function it calls as a registry reference, reads the observation with raw access, and
+/// allocates nothing on the Swift side.
+public final class LuaEnvironment: Environment {
+    public let path: String
+    public let spec: EnvironmentSpec
+    public let state: LuaState
+    /// Whether the script defines `observe()`, the observation of the current `self.state`.
+    public let canObserve: Bool
+
+    private let envReference: Int32
+    private let resetReference: Int32
+    private let stepReference: Int32
+    private let observeReference: Int32?
+    private let actionTableReference: Int32?
+    private let rngReference: Int32
+    private let rng: UnsafeMutablePointer<gym_rng>
+    private let observationCount: Int32
+    private var scenario: ScenarioHooks?
+
+    /// Episodes started since loading (the first is 1) and steps taken in the current one.
+    public private(set) var episode = 0
+    public private(set) var stepInEpisode = 0
+
+    public init(path: String, limits: LuaLimits = LuaLimits()) throws(EnvironmentError) {
+        let state = LuaState(limits: limits, scriptName: path)
+        let L = state.L
+        do {
+            try state.run(file: path)
+        } catch {
+            throw EnvironmentError.wrap(error)
+        }
+        guard lua_type(L, -1) == LUA_TTABLE else {
+            let got = String(cString: lua_typename(L, lua_type(L, -1)))
+            throw EnvironmentError.contract(
+                script: path, function: nil,
+                message: "the script must end with `return env`, a table (it returned \(got))")
+        }
+        let envReference = state.makeReference()
+
+        func field(_ key: String) throws -> LuaValue {
+            try state.pushField(key, ofReference: envReference)
+            defer { state.clearStack() }
+            return LuaValue.pull(from: state, at: -1)
+        }
+        func method(_ key: String, required: Bool) throws -> Int32? {
+            try state.pushField(key, ofReference: envReference)
+            if lua_type(L, -1) == LUA_TFUNCTION { return state.makeReference() }
+            let got = String(cString: lua_typename(L, lua_type(L, -1)))
+            state.clearStack()
+            if required || got != "nil" {
+                throw EnvironmentError.contract(script: path, function: nil,
+                                                message: "env:\(key) must be a function (got \(got))")
+            }
+            return nil
+        }
+        do {
+            spec = try SpecReader(script: path).spec(
+                name: field("name"), observationSpace: field("observation_space"),
+                actionSpace: field("action_space"), maxSteps: field("max_steps"),
+                params: field("params"), train: field("train"))
+            resetReference = try method("reset", required: true)!
+            stepReference = try method("step", required: true)!
+            observeReference = try method("observe", required: false)
+        } catch {
+            throw EnvironmentError.wrap(error)
+        }
+
+        if case .box(let low, _) = spec.actionSpace {
+            // One table for every step's action: filled in place, never reallocated.
+            lua_createtable(L, Int32(low.count), 0)
+            for i in 0..<low.count {
+                lua_pushnumber(L, 0)
+                lua_rawseti(L, -2, lua_Integer(i + 1))
+            }
+            actionTableReference = state.makeReference()
+        } else {
+            actionTableReference = nil
+        }
+        rng = gym_push_rng(L, 0)
+        rngReference = state.makeReference()
+        state.clearStack()
+
+        self.path = path
+        self.state = state
+        self.envReference = envReference
+        canObserve = observeReference != nil
+        observationCount = Int32(spec.observationSpace.flatSize)
+    }
+
+    // MARK: Environment
+
+    public func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Double>) throws {
+        if let seed {
+            gym_rng_seed(rng, seed)
+            scenario?.reseed(SeededGenerator.derive(seed, stream: 1))
+        }
+        episode += 1
+        stepInEpisode = 0
+        state.pushReference(resetReference)
+        state.pushReference(envReference)
+        state.pushReference(rngReference)
+        try callScript(arguments: 2, results: 1, function: "reset")
+        do {
+            defer { state.clearStack() }
+            try readObservation(at: LuaState.messageHandlerIndex + 1, into: observation, function: "reset")
+        }
+        if let scenario, scenario.hasSetup {
+            do {
+                try scenario.setup(env: envReference, episode: episode, in: state)
+            } catch {
+                state.clearStack()
+                throw EnvironmentError.wrap(error)
+            }
+            try observe(into: observation)
+        }
+    }
+
+    @inline(__always)
+    public func step(action: UnsafeBufferPointer<Double>,
+                     observation: UnsafeMutableBufferPointer<Double>) throws -> StepOutcome {
+        let L = state.L
+        stepInEpisode += 1
+        state.pushReference(stepReference)
+        state.pushReference(envReference)
+        if let actionTableReference {
+            state.pushReference(actionTableReference)
+            for i in 0..<action.count {
+                lua_pushnumber(L, action[i])
+                lua_rawseti(L, -2, lua_Integer(i + 1))
+            }
+        } else {
+            lua_pushinteger(L, lua_Integer(action[0]))
+        }
+        try callScript(arguments: 2, results: 4, function: "step")
+        defer { state.clearStack() }
+        let base = LuaState.messageHandlerIndex + 1
+        try readObservation(at: base, into: observation, function: "step")
+
+        var isNumber: Int32 = 0
+        let reward = gym_tonumber(L, base + 1, &isNumber)
+        guard isNumber != 0, lua_type(L, base + 1) == LUA_TNUMBER else {
+            throw contractError("step", "the reward (2nd return value) must be a number, got \(typeName(at: base + 1))")
+        }
+        guard reward.isFinite else {
+            throw nonFiniteError("step", "returned a non-finite reward (\(reward))")
+        }
+        let terminatedType = lua_type(L, base + 2)
+        guard terminatedType == LUA_TBOOLEAN || terminatedType == LUA_TNIL else {
+            throw contractError("step", "terminated (3rd return value) must be a boolean, got \(typeName(at: base + 2))")
+        }
+        return StepOutcome(reward: reward, terminated: lua_toboolean(L, base + 2) != 0)
+    }
+
+    // MARK: State access for scenarios, the checker and tests
+
+    /// Writes the observation of the current `self.state`, through the script's `observe()`.
+    public func observe(into observation: UnsafeMutableBufferPointer<Double>) throws {
+        guard let observeReference else {
+            throw contractError(nil, "env:observe() is not defined, so the state cannot be set from outside")
+        }
+        state.pushReference(observeReference)
+        state.pushReference(envReference)
+        try callScript(arguments: 1, results: 1, function: "observe")
+        defer { state.clearStack() }
+        try readObservation(at: LuaState.messageHandlerIndex + 1, into: observation, function: "observe")
+    }
+
+    /// `env.state`, copied out (a list of numbers for the shipped envs).
+    public func physicalState() throws -> LuaValue {
+        do {
+            try state.pushField("state", ofReference: envReference)
+        } catch {
+            throw EnvironmentError.script(error)
+        }
+        defer { state.clearStack() }
+        return LuaValue.pull(from: state, at: -1)
+    }
+
+    /// Sets `env.state` and writes the matching observation (as a scenario's setup would).
+    public func setPhysicalState(_ values: [Double], observation: UnsafeMutableBufferPointer<Double>) throws {
+        do {
+            try state.setField("state", ofReference: envReference,
+                               to: .table(LuaTable(sequence: values.map { .number($0) })))
+        } catch {
+            throw EnvironmentError.script(error)
+        }
+        try observe(into: observation)
+    }
+
+    /// Runs `scenarioPath`'s `setup(env, ctx)` after every reset from now on.
+    public func attachScenario(path scenarioPath: String) throws {
+        let hooks = try ScenarioHooks(path: scenarioPath, state: state)
+        if hooks.hasSetup && observeReference == nil {
+            throw contractError(nil, "scenario \(scenarioPath) has a setup, but env:observe() is not defined")
+        }
+        scenario = hooks
+    }
+
+    // MARK: Helpers
+
+    @inline(__always)
+    private func callScript(arguments: Int32, results: Int32, function: String) throws {
+        do {
+            try state.call(arguments: arguments, results: results, function: function)
+        } catch {
+            state.clearStack()
+            throw EnvironmentError.script(error)
+        }
+    }
+
+    @inline(__always)
+    private func readObservation(at index: Int32, into observation: UnsafeMutableBufferPointer<Double>,
+                                 function: String) throws {
+        let L = state.L
+        guard lua_type(L, index) == LUA_TTABLE else {
+            throw contractError(function, "the observation must be a table of numbers, got \(typeName(at: index))")
+        }
+        let count = Int32(lua_rawlen(L, index))
+        guard count == observationCount else {
+            throw contractError(function, "returned \(count) observation values, expected \(observationCount)")
+        }
+        var isNumber: Int32 = 0
+        for i in 0..<Int(count) {
+            lua_rawgeti(L, index, lua_Integer(i + 1))
+            let value = gym_tonumber(L, -1, &isNumber)
+            let isRealNumber = lua_type(L, -1) == LUA_TNUMBER
+            gym_pop(L, 1)
+            guard isNumber != 0, isRealNumber else {
+                throw contractError(function, "observation[\(i + 1)] is not a number")
+            }
+            guard value.isFinite else {
+                throw nonFiniteError(function, "returned a non-finite observation[\(i + 1)] (\(value))")
+            }
+            observation[i] = value
+        }
+    }
+
+    private func typeName(at index: Int32) -> String {
+        String(cString: lua_typename(state.L, lua_type(state.L, index)))
+    }
+
+    private func contractError(_ function: String?, _ message: String) -> EnvironmentError {
+        .contract(script: path, function: function, message: message + whereInEpisode)
+    }
+
+    private func nonFiniteError(_ function: String, _ message: String) -> EnvironmentError {
+        .nonFinite(script: path, function: function, message: message + whereInEpisode)
+    }
+
+    private var whereInEpisode: String {
+        episode > 0 ? " (episode \(episode), step \(stepInEpisode))" : ""
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Environments
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate environment scripts against the environment contract.",
+        discussion: """
+        Loads each script and reports one pass/fail line per check: required fields, valid
+        spaces, reset and step return values of the declared shape inside the declared bounds,
+        no NaN or infinity, seeding determinism, and a thousand random steps without error.
+        Exit code 0 only if every check of every script passes.
+
+          gym check envs/pendulum.lua
+          gym check envs/*.lua
+        """
+    )
+
+    @Argument(help: "Environment scripts to check.")
+    var scripts: [String]
+
+    @OptionGroup var limitOptions: LimitOptions
+
+    func validate() throws {
+        guard !scripts.isEmpty else { throw ValidationError("give at least one script to check") }
+    }
+
+    func run() throws {
+        var allPassed = true
+        for script in scripts {
+            let results = EnvironmentChecker(path: script, limits: limitOptions.limits).run()
+            print(script)
+            for result in results {
+                print("  \(result.passed ? "PASS" : "FAIL")  \(result.name): \(result.detail)")
+            }
+            let failed = results.filter { !$0.passed }.count
+            if failed == 0 {
+                print("  all \(results.count) checks passed")
+            } else {
+                allPassed = false
+                print("  \(failed) of \(results.count) checks failed")
+            }
+        }
+        if !allPassed { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// The `gym` command: environments as Lua scripts, checked, run and benchmarked.
+public struct GymCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gym",
+        abstract: "A reinforcement-learning gym: environments are Lua scripts.",
+        discussion: """
+        Environments are single Lua 5.4 files (see docs/environments.md). Start with:
+
+          gym envs                                  list the environments in envs/
+          gym check envs/pendulum.lua               validate an environment script
+          gym run envs/cartpole.lua --episodes 3    run random actions and summarize
+          gym bench                                 measure raw environment steps per second
+        """,
+        version: GymVersion.current,
+        subcommands: [Envs.self, Check.self, Run.self, Bench.self]
+    )
+
+    public init() {}
+}
+
+public enum GymVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,112 @@
+import CLua
+
+/// The one place that decides what a script may do. Scripts get Lua's base functions, `math`,
+/// `string`, `table`, `utf8` and the `gym` helper table; nothing that reaches files, processes,
+/// the environment, other modules, the debug API or bytecode.
+enum Sandbox {
+    static func install(in state: LuaState) {
+        let L = state.L
+        let libraries: [(String, lua_CFunction)] = [
+            ("_G", luaopen_base), ("math", luaopen_math), ("string", luaopen_string),
+            ("table", luaopen_table), ("utf8", luaopen_utf8),
+        ]
+        for (name, open) in libraries {
+            luaL_requiref(L, name, open, 1)
+            gym_pop(L, 1)
+        }
+        do {
+            try state.load(source: prelude, chunkName: "=gym prelude")
+            gym_pushcfunction(L, gym_float32_function())
+            gym_pushcfunction(L, gym_print_function())
+            try state.call(arguments: 2, results: 0, function: "prelude")
+        } catch {
+            fatalError("the sandbox prelude failed: \(error)")
+        }
+    }
+
+    /// Runs once per state, before any script.
+    static let prelude = #"""
+    local float32, host_print = ...
+
+    local function refuse(name, why)
+      error(name .. " is not available to gym scripts: " .. why, 3)
+    end
+    local function forbidden_library(name)
+      return setmetatable({}, {
+        __index = function(_, key) refuse(name .. "." .. tostring(key), "scripts are sandboxed") end,
+        __newindex = function() refuse(name, "scripts are sandboxed") end,
+        __metatable = false,
+      })
+    end
+    io, os, debug, package = forbidden_library("io"), forbidden_library("os"),
+      forbidden_library("debug"), forbidden_library("package")
+    require = function(name)
+      refuse("require('" .. tostring(name) .. "')", "an env or scenario is one self-contained file")
+    end
+    dofile = function() refuse("dofile", "scripts cannot read files") end
+    loadfile = function() refuse("loadfile", "scripts cannot read files") end
+    string.dump = nil
+    math.random = function()
+      refuse("math.random", "use the rng the host passes to reset (rng:uniform, rng:normal, rng:integer)")
+    end
+    math.randomseed = function() refuse("math.randomseed", "the host seeds each env's rng") end
+    print = host_print
+
+    local raw_load = load
+    load = function(chunk, name, mode, ...)
+      if mode ~= nil and mode ~= "t" then
+        refuse("load with mode '" .. tostring(mode) .. "'", "binary chunks are disabled")
+      end
+      if select("#", ...) > 0 then return raw_load(chunk, name, "t", ...) end
+      return raw_load(chunk, name, "t")
+    end
+
+    local raw_collectgarbage = collectgarbage
+    local allowed_collect = { collect = true, count = true, step = true, isrunning = true }
+    collectgarbage = function(option, ...)
+      option = option or "collect"
+      if not allowed_collect[option] then
+        refuse("collectgarbage('" .. tostring(option) .. "')", "the host owns the collector")
+      end
+      return raw_collectgarbage(option, ...)
+    end
+
+    local function number_list(value, what, count)
+      if type(value) == "number" and count then
+        local list = {}
+        for i = 1, count do list[i] = value end
+        return list
+      end
+      if type(value) ~= "table" then error(what .. " must be a list of numbers", 3) end
+      local list = {}
+      for i = 1, #value do
+        if type(value[i]) ~= "number" then error(what .. "[" .. i .. "] is not a number", 3) end
+        list[i] = value[i]
+      end
+      if #list == 0 then error(what .. " is empty", 3) end
+      return list
+    end
+
+    gym = {
+      -- gym.box({lows}, {highs}) or gym.box(low, high, n) for n equal bounds.
+      box = function(low, high, n)
+        if n ~= nil and (math.type(n) ~= "integer" or n < 1) then
+          error("gym.box: n must be a positive integer", 2)
+        end
+        low = number_list(low, "gym.box: low", n)
+        high = number_list(high, "gym.box: high", n)
+        if #low ~= #high then
+          error(("gym.box: low has %d entries but high has %d"):format(#low, #high), 2)
+        end
+        return { kind = "box", low = low, high = high }
+      end,
+      -- gym.discrete(n): actions 0 .. n-1.
+      discrete = function(n)
+        if math.type(n) ~= "integer" then error("gym.discrete: n must be an integer", 2) end
+        return { kind = "discrete", n = n }
+      end,
+      -- gym.float32(x): x rounded to single precision.
+      float32 = float32,
+    }
+    """#
+}

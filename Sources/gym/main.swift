@@ -1,0 +1,3 @@
+import GymCLI
+
+GymCommand.main()

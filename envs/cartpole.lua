@@ -1,0 +1,62 @@
+-- CartPole-v1 (Gymnasium classic control): push a cart left or right to balance a pole.
+-- Same constants, Euler integrator, termination and reward as Gymnasium.
+-- State: {x, x_dot, theta, theta_dot}; the observation is the state. Actions: 0 = left, 1 = right.
+local sin, cos, pi = math.sin, math.cos, math.pi
+
+local theta_threshold = 12 * 2 * pi / 360
+local x_threshold = 2.4
+
+local env = {
+  name = "CartPole",
+  observation_space = gym.box({-x_threshold * 2, -math.huge, -theta_threshold * 2, -math.huge},
+                              {x_threshold * 2, math.huge, theta_threshold * 2, math.huge}),
+  action_space = gym.discrete(2),
+  max_steps = 500,
+  params = {
+    gravity = 9.8, masscart = 1.0, masspole = 0.1,
+    length = 0.5,        -- half the pole's length
+    force_mag = 10.0, tau = 0.02,
+  },
+  train = {
+    envs = 8, steps = 100000, n_steps = 32, batch_size = 256, epochs = 20,
+    learning_rate = 1e-3, gamma = 0.98, gae_lambda = 0.8, clip_range = 0.2, ent_coef = 0.0,
+  },
+  state = { 0.0, 0.0, 0.0, 0.0 },
+  obs = { 0.0, 0.0, 0.0, 0.0 },
+}
+
+function env:reset(rng)
+  self.state = { rng:uniform(-0.05, 0.05), rng:uniform(-0.05, 0.05),
+                 rng:uniform(-0.05, 0.05), rng:uniform(-0.05, 0.05) }
+  return self:observe()
+end
+
+function env:observe()
+  local s, obs = self.state, self.obs
+  obs[1], obs[2], obs[3], obs[4] = s[1], s[2], s[3], s[4]
+  return obs
+end
+
+function env:step(action)
+  local s, p = self.state, self.params
+  local x, x_dot, theta, theta_dot = s[1], s[2], s[3], s[4]
+  local total_mass = p.masspole + p.masscart
+  local polemass_length = p.masspole * p.length
+  local force = action == 1 and p.force_mag or -p.force_mag
+  local costheta, sintheta = cos(theta), sin(theta)
+  local temp = (force + polemass_length * theta_dot ^ 2 * sintheta) / total_mass
+  local thetaacc = (p.gravity * sintheta - costheta * temp)
+    / (p.length * (4.0 / 3.0 - p.masspole * costheta ^ 2 / total_mass))
+  local xacc = temp - polemass_length * thetaacc * costheta / total_mass
+  x = x + p.tau * x_dot
+  x_dot = x_dot + p.tau * xacc
+  theta = theta + p.tau * theta_dot
+  theta_dot = theta_dot + p.tau * thetaacc
+  s[1], s[2], s[3], s[4] = x, x_dot, theta, theta_dot
+  local terminated = x < -x_threshold or x > x_threshold
+    or theta < -theta_threshold or theta > theta_threshold
+  -- Gymnasium gives 1 on every step, the terminating one included.
+  return self:observe(), 1.0, terminated
+end
+
+return env

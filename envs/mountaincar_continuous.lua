@@ -1,0 +1,49 @@
+-- MountainCarContinuous-v0 (Gymnasium classic control): drive an underpowered car up a hill.
+-- Same constants, dynamics, reward and start distribution as Gymnasium, which stores the state
+-- in float32 after every step: gym.float32 reproduces that rounding.
+-- State: {position, velocity}; the observation is the state. Action: {force} in [-1, 1].
+local cos, min, max = math.cos, math.min, math.max
+local f32 = gym.float32
+
+local min_position, max_position, max_speed = -1.2, 0.6, 0.07
+
+local env = {
+  name = "MountainCarContinuous",
+  observation_space = gym.box({f32(min_position), f32(-max_speed)}, {f32(max_position), f32(max_speed)}),
+  action_space = gym.box({-1.0}, {1.0}),
+  max_steps = 999,
+  params = { power = 0.0015, goal_position = 0.45, goal_velocity = 0.0 },
+  state = { 0.0, 0.0 },
+  obs = { 0.0, 0.0 },
+}
+
+function env:reset(rng)
+  self.state = { rng:uniform(-0.6, -0.4), 0.0 }
+  return self:observe()
+end
+
+function env:observe()
+  local obs = self.obs
+  obs[1], obs[2] = f32(self.state[1]), f32(self.state[2])
+  return obs
+end
+
+function env:step(action)
+  local s, p = self.state, self.params
+  local position, velocity = s[1], s[2]
+  local force = min(max(action[1], -1.0), 1.0)
+  velocity = velocity + force * p.power - 0.0025 * cos(3 * position)
+  if velocity > max_speed then velocity = max_speed end
+  if velocity < -max_speed then velocity = -max_speed end
+  position = position + velocity
+  if position > max_position then position = max_position end
+  if position < min_position then position = min_position end
+  if position == min_position and velocity < 0 then velocity = 0.0 end
+  local terminated = position >= p.goal_position and velocity >= p.goal_velocity
+  local reward = terminated and 100.0 or 0.0
+  reward = reward - action[1] ^ 2 * 0.1
+  s[1], s[2] = f32(position), f32(velocity)
+  return self:observe(), reward, terminated
+end
+
+return env
