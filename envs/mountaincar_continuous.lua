@@ -1,6 +1,7 @@
 -- MountainCarContinuous-v0 (Gymnasium classic control): drive an underpowered car up a hill.
 -- Same constants, dynamics, reward and start distribution as Gymnasium, which stores the state
--- in float32 after every step: gym.float32 reproduces that rounding.
+-- in float32 after every step: gym.float32 reproduces that rounding. (Gymnasium's other float32
+-- arithmetic depends on NumPy's promotion rules and the action's dtype; we compute in double.)
 -- State: {position, velocity}; the observation is the state. Action: {force} in [-1, 1].
 local cos, min, max = math.cos, math.min, math.max
 local f32 = gym.float32
@@ -32,7 +33,7 @@ function env:step(action)
   local s, p = self.state, self.params
   local position, velocity = s[1], s[2]
   local force = min(max(action[1], -1.0), 1.0)
-  velocity = velocity + force * p.power - 0.0025 * cos(3 * position)
+  velocity = velocity + (force * p.power - 0.0025 * cos(3 * position))
   if velocity > max_speed then velocity = max_speed end
   if velocity < -max_speed then velocity = -max_speed end
   position = position + velocity

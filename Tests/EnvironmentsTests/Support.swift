@@ -1,0 +1,59 @@
+import Environments
+import Foundation
+
+/// The repository's root, for the shipped envs/.
+let projectRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func shippedEnv(_ name: String) -> String { projectRoot.appendingPathComponent("envs/\(name).lua").path }
+
+/// Writes `source` to a fresh temporary file named `name` and returns its path.
+func temporaryScript(_ source: String, name: String = "env.lua") throws -> String {
+    let folder = FileManager.default.temporaryDirectory
+        .appendingPathComponent("gym-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let url = folder.appendingPathComponent(name)
+    try source.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+/// A small valid env to break in one place at a time.
+func countingEnv(step: String = "self.t = self.t + 1; return {self.t / 100}, 1.0, self.t >= 50",
+                 reset: String = "self.t = 0; return {0.0}",
+                 observationSpace: String = "gym.box({0}, {1})",
+                 extra: String = "") -> String {
+    """
+    local env = {
+      name = "Counter",
+      observation_space = \(observationSpace),
+      action_space = gym.discrete(2),
+      max_steps = 100,
+    }
+    function env:reset(rng)
+      \(reset)
+    end
+    function env:step(action)
+      \(step)
+    end
+    \(extra)
+    return env
+    """
+}
+
+extension LuaEnvironment {
+    /// Resets and returns the observation as an array.
+    func resetObservation(seed: UInt64?) throws -> [Double] {
+        var observation = [Double](repeating: .nan, count: spec.observationSpace.flatSize)
+        try observation.withUnsafeMutableBufferPointer { try reset(seed: seed, observation: $0) }
+        return observation
+    }
+
+    /// Steps with `action` and returns the observation with the outcome.
+    func step(_ action: [Double]) throws -> (observation: [Double], outcome: StepOutcome) {
+        var observation = [Double](repeating: .nan, count: spec.observationSpace.flatSize)
+        let outcome = try observation.withUnsafeMutableBufferPointer { obs in
+            try action.withUnsafeBufferPointer { try step(action: $0, observation: obs) }
+        }
+        return (observation, outcome)
+    }
+}
