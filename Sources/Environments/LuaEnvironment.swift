@@ -21,6 +21,7 @@ public final class LuaEnvironment: Environment {
     private let rngReference: Int32
     private let rng: UnsafeMutablePointer<gym_rng>
     private let observationCount: Int32
+    private let discreteActionCount: Double
     private var scenario: ScenarioHooks?
 
     /// Episodes started since loading (the first is 1) and steps taken in the current one.
@@ -91,6 +92,7 @@ public final class LuaEnvironment: Environment {
         self.envReference = envReference
         canObserve = observeReference != nil
         observationCount = Int32(spec.observationSpace.flatSize)
+        if case .discrete(let n) = spec.actionSpace { discreteActionCount = Double(n) } else { discreteActionCount = 0 }
     }
 
     // MARK: Environment
@@ -135,6 +137,11 @@ public final class LuaEnvironment: Environment {
                 lua_rawseti(L, -2, lua_Integer(i + 1))
             }
         } else {
+            // Checked before converting: a NaN or huge double would trap in the conversion.
+            guard action[0] >= 0, action[0] < discreteActionCount else {
+                state.clearStack()
+                throw contractError(nil, "invalid discrete action \(action[0]): expected an integer in 0..<\(Int(discreteActionCount))")
+            }
             lua_pushinteger(L, lua_Integer(action[0]))
         }
         try callScript(arguments: 2, results: 4, function: "step")

@@ -94,6 +94,17 @@ import Testing
         }
     }
 
+    @Test func invalidDiscreteActionsAreRejectedNotTrapped() throws {
+        let env = try LuaEnvironment(path: shippedEnv("cartpole"))
+        _ = try env.resetObservation(seed: 0)
+        for bad in [Double.nan, -1, 2, 1e300] {
+            do { _ = try env.step([bad]); Issue.record("accepted \(bad)") } catch {
+                #expect("\(error)".contains("invalid discrete action"))
+            }
+        }
+        #expect(try env.step([1]).outcome.reward == 1)
+    }
+
     @Test func loadErrorsAreClear() throws {
         let missingStep = try temporaryScript("""
             return { name = "X", observation_space = gym.box({0}, {1}), action_space = gym.discrete(2),
