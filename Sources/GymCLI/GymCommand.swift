@@ -11,7 +11,7 @@ public struct GymCommand: ParsableCommand {
           gym envs                                  list the environments in envs/
           gym check envs/pendulum.lua               validate an environment script
           gym run envs/cartpole.lua --episodes 3    run random actions and summarize
-          gym bench                                 measure raw environment steps per second
+          gym bench                                 raw env steps per second, one core
         """,
         version: GymVersion.current,
         subcommands: [Envs.self, Check.self, Run.self, Bench.self]
