@@ -89,8 +89,7 @@ public struct EnvironmentChecker {
                    : sameSeed.detail)
         let otherSeed = compareTrajectories(env, seeds: (123, 456))
         record("different seeds give different trajectories", otherSeed.identical == false,
-               otherSeed.identical == false ? otherSeed.detail
-                   : (otherSeed.identical == nil ? otherSeed.detail : "seeds 123 and 456 gave identical trajectories"))
+               otherSeed.identical == true ? "seeds 123 and 456 gave identical trajectories" : otherSeed.detail)
         return results
     }
 

@@ -10,8 +10,6 @@ public final class LuaEnvironment: Environment {
     public let path: String
     public let spec: EnvironmentSpec
     public let state: LuaState
-    /// Whether the script defines `observe()`, the observation of the current `self.state`.
-    public let canObserve: Bool
 
     private let envReference: Int32
     private let resetReference: Int32
@@ -23,6 +21,9 @@ public final class LuaEnvironment: Environment {
     private let observationCount: Int32
     private let discreteActionCount: Double
     private var scenario: ScenarioHooks?
+
+    /// Whether the script defines `observe()`, the observation of the current `self.state`.
+    public var canObserve: Bool { observeReference != nil }
 
     /// Episodes started since loading (the first is 1) and steps taken in the current one.
     public private(set) var episode = 0
@@ -90,7 +91,6 @@ public final class LuaEnvironment: Environment {
         self.path = path
         self.state = state
         self.envReference = envReference
-        canObserve = observeReference != nil
         observationCount = Int32(spec.observationSpace.flatSize)
         if case .discrete(let n) = spec.actionSpace { discreteActionCount = Double(n) } else { discreteActionCount = 0 }
     }

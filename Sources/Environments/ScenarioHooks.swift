@@ -5,7 +5,6 @@ import LuaBridge
 /// `setup(env, ctx)` that runs right after every reset, in the env's own Lua state.
 /// `ctx.rng` is a generator of its own (seeded from the episode seed); `ctx.episode` counts from 1.
 final class ScenarioHooks {
-    let path: String
     private let setupReference: Int32?
     private let contextReference: Int32
     private let rng: UnsafeMutablePointer<gym_rng>
@@ -13,7 +12,6 @@ final class ScenarioHooks {
     var hasSetup: Bool { setupReference != nil }
 
     init(path: String, state: LuaState) throws {
-        self.path = path
         let L = state.L
         do {
             try state.run(file: path)

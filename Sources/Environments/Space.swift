@@ -1,3 +1,5 @@
+import Foundation
+
 /// An observation or action space, as Gymnasium defines them.
 public enum Space: Equatable, Sendable, CustomStringConvertible {
     /// A vector of reals, each within [low, high] (bounds may be infinite).
@@ -68,7 +70,6 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
         if value == .infinity { return "inf" }
         if value == -.infinity { return "-inf" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        let text = String(format: "%.4g", value)
-        return text
+        return String(format: "%.4g", value)
     }
 }
