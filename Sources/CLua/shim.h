@@ -22,9 +22,7 @@
 // MARK: - Macro wrappers
 
 static inline int gym_registry_index(void) { return LUA_REGISTRYINDEX; }
-static inline int gym_upvalue_index(int i) { return lua_upvalueindex(i); }
 static inline void gym_pop(lua_State *L, int n) { lua_pop(L, n); }
-static inline void gym_newtable(lua_State *L) { lua_newtable(L); }
 static inline int gym_pcall(lua_State *L, int nargs, int nresults, int msgh) {
     return lua_pcall(L, nargs, nresults, msgh);
 }
@@ -43,11 +41,6 @@ static inline void gym_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcf
 static inline int gym_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
 static inline int gym_loadbuffer(lua_State *L, const char *buf, size_t size, const char *name) {
     return luaL_loadbufferx(L, buf, size, name, "t");  // text only: no binary chunks, ever
-}
-static inline void gym_rawgetfield(lua_State *L, int idx, const char *key) {
-    idx = lua_absindex(L, idx);
-    lua_pushstring(L, key);
-    lua_rawget(L, idx);
 }
 static inline void gym_rawsetfield(lua_State *L, int idx, const char *key) {
     // value on top of the stack

@@ -19,7 +19,7 @@ public final class LuaEnvironment: Environment {
     private let rngReference: Int32
     private let rng: UnsafeMutablePointer<gym_rng>
     private let observationCount: Int32
-    private let discreteActionCount: Double
+    private let discreteActionCount: Int
     private var scenario: ScenarioHooks?
 
     /// Whether the script defines `observe()`, the observation of the current `self.state`.
@@ -92,7 +92,7 @@ public final class LuaEnvironment: Environment {
         self.state = state
         self.envReference = envReference
         observationCount = Int32(spec.observationSpace.flatSize)
-        if case .discrete(let n) = spec.actionSpace { discreteActionCount = Double(n) } else { discreteActionCount = 0 }
+        if case .discrete(let n) = spec.actionSpace { discreteActionCount = n } else { discreteActionCount = 0 }
     }
 
     // MARK: Environment
@@ -138,9 +138,9 @@ public final class LuaEnvironment: Environment {
             }
         } else {
             // Checked before converting: a NaN or huge double would trap in the conversion.
-            guard action[0] >= 0, action[0] < discreteActionCount else {
+            guard Space.isDiscreteAction(action[0], count: discreteActionCount) else {
                 state.clearStack()
-                throw contractError(nil, "invalid discrete action \(action[0]): expected an integer in 0..<\(Int(discreteActionCount))")
+                throw contractError(nil, "invalid discrete action \(action[0]): expected an integer in 0..<\(discreteActionCount)")
             }
             lua_pushinteger(L, lua_Integer(action[0]))
         }
@@ -149,11 +149,10 @@ public final class LuaEnvironment: Environment {
         let base = LuaState.messageHandlerIndex + 1
         try readObservation(at: base, into: observation, function: "step")
 
-        var isNumber: Int32 = 0
-        let reward = gym_tonumber(L, base + 1, &isNumber)
-        guard isNumber != 0, lua_type(L, base + 1) == LUA_TNUMBER else {
+        guard lua_type(L, base + 1) == LUA_TNUMBER else {
             throw contractError("step", "the reward (2nd return value) must be a number, got \(typeName(at: base + 1))")
         }
+        let reward = gym_tonumber(L, base + 1, nil)
         guard reward.isFinite else {
             throw nonFiniteError("step", "returned a non-finite reward (\(reward))")
         }
@@ -232,13 +231,12 @@ public final class LuaEnvironment: Environment {
         guard count == observationCount else {
             throw contractError(function, "returned \(count) observation values, expected \(observationCount)")
         }
-        var isNumber: Int32 = 0
         for i in 0..<Int(count) {
-            lua_rawgeti(L, index, lua_Integer(i + 1))
-            let value = gym_tonumber(L, -1, &isNumber)
-            let isRealNumber = lua_type(L, -1) == LUA_TNUMBER
+            // A number type, not a numeric string: Lua would convert "1" silently.
+            let isNumber = lua_rawgeti(L, index, lua_Integer(i + 1)) == LUA_TNUMBER
+            let value = gym_tonumber(L, -1, nil)
             gym_pop(L, 1)
-            guard isNumber != 0, isRealNumber else {
+            guard isNumber else {
                 throw contractError(function, "observation[\(i + 1)] is not a number")
             }
             guard value.isFinite else {

@@ -25,9 +25,14 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
             }
             return true
         case .discrete(let n):
-            let value = values[0]
-            return value == value.rounded() && value >= 0 && value < Double(n)
+            return Self.isDiscreteAction(values[0], count: n)
         }
+    }
+
+    /// Whether `value` is one of the integers 0 ..< n (false for NaN and fractions).
+    @inline(__always)
+    public static func isDiscreteAction(_ value: Double, count n: Int) -> Bool {
+        value >= 0 && value < Double(n) && value == value.rounded(.towardZero)
     }
 
     /// Problems that make the space unusable, or an empty list. `finiteRequired` is true for
