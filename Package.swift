@@ -1,6 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The PPO kernels are written for 8-wide vectors with fused multiply-add. On x86-64 that needs
+// AVX2 + FMA (Haswell, 2013, and every later x86 server); the default x86-64 target has neither,
+// and Swift would call a library `fma` per lane. The module is also optimized in debug builds, so
+// the test suite's short training runs take seconds, not minutes.
+#if arch(x86_64)
+let ppoSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-O"])]
+#else
+let ppoSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
+#endif
+
 let package = Package(
     name: "gym",
     platforms: [.macOS(.v13)],
@@ -22,11 +32,15 @@ let package = Package(
         .target(name: "LuaBridge", dependencies: ["CLua"]),
         // Spaces, the Environment protocol, the Lua-scripted environment, the checker.
         .target(name: "Environments", dependencies: ["LuaBridge", "CLua"]),
+        // PPO: networks and their gradients, Adam, distributions, GAE, rollouts, the update, the
+        // trainer. Knows environments only through the Environment protocol.
+        .target(name: "PPO", dependencies: ["Environments", "LuaBridge"], swiftSettings: ppoSwiftSettings),
         // The command-line interface, one file per subcommand.
         .target(
             name: "GymCLI",
             dependencies: [
                 "Environments",
+                "PPO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +51,7 @@ let package = Package(
             dependencies: ["Environments"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments"]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI"]),
     ]
 )

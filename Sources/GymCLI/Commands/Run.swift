@@ -1,11 +1,14 @@
 import ArgumentParser
 import Environments
+import PPO
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run episodes of an environment with random or scripted actions.",
+        abstract: "Run episodes of an environment with a trained policy, or random or scripted actions.",
         discussion: """
-        Random actions by default (seeded), or the actions of a file (--actions: one action per
+        --policy acts with a trained policy: the mean (continuous) or the most likely action
+        (discrete), or a sample with --stochastic. Otherwise actions are random (seeded), or
+        the actions of a file (--actions: one action per
         line, an integer for a discrete space, space-separated numbers for a box; blank lines and
         lines starting with # are skipped). The file is replayed from its first line in every
         episode; an episode that outlives the file ends there ("actions exhausted").
@@ -18,6 +21,7 @@ struct Run: ParsableCommand {
           {"episode":1,"t":1,"action":...,"obs":[...],"reward":...,"terminated":false,"truncated":false}
         Without it, one summary line per episode.
 
+          gym run envs/pendulum.lua --policy policies/pendulum.policy --episodes 5
           gym run envs/cartpole.lua --episodes 3 --seed 7 --jsonl
           gym run envs/pendulum.lua --actions actions.txt --scenario s.lua --jsonl
         """
@@ -35,6 +39,12 @@ struct Run: ParsableCommand {
     @Option(help: "File of scripted actions, one per line.")
     var actions: String?
 
+    @Option(help: "A trained policy file to act with.")
+    var policy: String?
+
+    @Flag(help: "With --policy: sample actions instead of taking the most likely one.")
+    var stochastic = false
+
     @Option(help: "Scenario file whose setup(env, ctx) runs after each reset.")
     var scenario: String?
 
@@ -45,6 +55,8 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1") }
+        guard policy == nil || actions == nil else { throw ValidationError("--policy and --actions exclude each other") }
+        guard policy != nil || !stochastic else { throw ValidationError("--stochastic needs --policy") }
     }
 
     func run() throws {
@@ -52,6 +64,11 @@ struct Run: ParsableCommand {
         if let scenario { try env.attachScenario(path: scenario) }
         let spec = env.spec
         let scripted = try actions.map { try ActionScript(path: $0, space: spec.actionSpace) }
+        let runner = try policy.map { path in
+            let trained = try TrainedPolicy.read(from: path)
+            if let problem = trained.problem(with: spec) { throw CLIError("\(path): \(problem)") }
+            return PolicyRunner(policy: trained)
+        }
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
         var output = OutputBuffer()
         defer { output.flush() }
@@ -68,7 +85,13 @@ struct Run: ParsableCommand {
             var t = 0
             var ending = "truncated (time limit)"
             while true {
-                if let scripted {
+                if let runner {
+                    observation.withUnsafeBufferPointer { obs in
+                        action.withUnsafeMutableBufferPointer {
+                            runner.act(obs, into: $0, deterministic: !stochastic, rng: &rng)
+                        }
+                    }
+                } else if let scripted {
                     guard t < scripted.actions.count else { ending = "actions exhausted"; break }
                     action = scripted.actions[t]
                 } else {

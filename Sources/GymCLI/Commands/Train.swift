@@ -1,0 +1,121 @@
+import ArgumentParser
+import Environments
+import Foundation
+import PPO
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a policy on an environment with PPO.",
+        discussion: """
+        Settings come from the built-in defaults, then the env file's `train` table (its
+        recommended settings), then any flags given here. A progress line shows on stderr; a
+        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder
+        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy
+        unless --out. The same seed and settings give the same policy, bit for bit.
+
+          gym train envs/pendulum.lua
+          gym train envs/cartpole.lua --steps 100000 --seed 3 --envs 8 --out policies/cartpole.policy
+          gym train envs/pendulum.lua --objective kl-adaptive --kl-target 0.01
+          gym train envs/pendulum.lua --value-fit lbfgs --log-format csv
+        """
+    )
+
+    @Argument(help: "The environment script.")
+    var script: String
+
+    @Option(help: "Where to save the policy (default: policies/<env file name>.policy).")
+    var out: String?
+
+    @Option(name: .customLong("run-dir"), help: "Folder for the log and settings (default: runs/<env>-<time>).")
+    var runDirectory: String?
+
+    @Option(name: .customLong("log-format"), help: "Per-update log format: jsonl or csv.")
+    var logFormat: String = "jsonl"
+
+    @Flag(help: "No progress output (the log file and the summary are still written).")
+    var quiet = false
+
+    @OptionGroup(title: "Training settings") var training: TrainingOptions
+    @OptionGroup var limitOptions: LimitOptions
+
+    func validate() throws {
+        guard TrainingLog.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be jsonl or csv")
+        }
+    }
+
+    func run() throws {
+        let limits = limitOptions.limits
+        let probe = try LuaEnvironment(path: script, limits: limits)
+        var settings = PPOSettings()
+        if let table = probe.spec.train { settings = try settings.applying(trainTable: table, source: script) }
+        settings = try training.apply(to: settings)
+
+        let stem = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
+        let outPath = out ?? "policies/\(stem).policy"
+        let runPath = try makeRunDirectory(stem: stem)
+        try writeSettings(settings, to: runPath + "/settings.json")
+        let log = try TrainingLog(path: runPath + "/progress." + logFormat, format: TrainingLog.Format(rawValue: logFormat)!)
+
+        let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: script, limits: limits) }
+        var display = ProgressDisplay(quiet: quiet)
+        var lastReport: UpdateReport?
+        let policy: TrainedPolicy
+        do {
+            policy = try trainer.train { report in
+                display.show(report)
+                log.append(report)
+                lastReport = report
+            }
+        } catch {
+            if display.live && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+            guard let good = trainer.lastGoodPolicy else { throw error }
+            try good.write(to: outPath)
+            throw CLIError("\(error)\n(the policy as of \(good.stepsTrained) steps was saved to \(outPath))")
+        }
+        try policy.write(to: outPath)
+        print(summary(policy: policy, report: lastReport, outPath: outPath, runPath: runPath, logPath: log.path))
+    }
+
+    private func makeRunDirectory(stem: String) throws -> String {
+        var path = runDirectory ?? {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyyMMdd-HHmmss"
+            return "runs/\(stem)-\(formatter.string(from: Date()))"
+        }()
+        if runDirectory == nil {
+            var n = 2
+            let base = path
+            while FileManager.default.fileExists(atPath: path) { path = "\(base)-\(n)"; n += 1 }
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError("cannot create the run folder \(path): \(error.localizedDescription)")
+        }
+        return path
+    }
+
+    private func writeSettings(_ settings: PPOSettings, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(settings).write(to: URL(fileURLWithPath: path))
+    }
+
+    private func summary(policy: TrainedPolicy, report: UpdateReport?, outPath: String, runPath: String, logPath: String) -> String {
+        let s = policy.settings
+        var text = "Trained \(policy.envName) for \(policy.stepsTrained) steps in "
+            + String(format: "%.1f s (%.0f steps/s)", policy.wallSeconds, Double(policy.stepsTrained) / max(policy.wallSeconds, 1e-9))
+            + " with PPO (\(s.objective.rawValue), \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), seed \(s.seed))."
+        if let report, let ret = report.episodeReturn {
+            text += String(format: " Mean return of the last %d episodes: %.1f (min %.1f, max %.1f).",
+                           min(report.episodesCompleted, 100), ret.mean, ret.min, ret.max)
+        }
+        if let report {
+            text += String(format: " Final update: explained variance %.2f, approx KL %.4f, clip fraction %.2f.",
+                           report.explainedVariance, report.statistics.approxKL, report.statistics.clipFraction)
+        }
+        text += " Policy saved to \(outPath); log in \(logPath)."
+        return text
+    }
+}

@@ -1,0 +1,34 @@
+/// Hidden-layer nonlinearities. Forward overwrites pre-activations with outputs; backward turns
+/// the gradient at a layer's output into the gradient at its pre-activation using only the
+/// saved outputs (tanh' = 1 - y², relu' = [y > 0]), so nothing else is kept.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    case tanh
+    case relu
+
+    @inline(__always)
+    func forward<T: NetworkScalar>(_ values: UnsafeMutablePointer<T>, count: Int) {
+        var i = 0
+        switch self {
+        case .tanh:
+            while i + 8 <= count {
+                let p = UnsafeMutableRawPointer(values + i)
+                p.storeBytes(of: T.tanh(p.loadUnaligned(as: SIMD8<T>.self)), as: SIMD8<T>.self)
+                i += 8
+            }
+            while i < count { values[i] = T.tanh(values[i]); i += 1 }
+        case .relu:
+            while i < count { values[i] = Swift.max(values[i], 0); i += 1 }
+        }
+    }
+
+    /// gradient[i] *= f'(x) where outputs[i] = f(x).
+    @inline(__always)
+    func backward<T: NetworkScalar>(outputs: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>, count: Int) {
+        switch self {
+        case .tanh:
+            for i in 0..<count { gradient[i] *= 1 - outputs[i] * outputs[i] }
+        case .relu:
+            for i in 0..<count where outputs[i] <= 0 { gradient[i] = 0 }
+        }
+    }
+}

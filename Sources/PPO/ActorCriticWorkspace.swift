@@ -1,0 +1,41 @@
+/// Per-thread memory for running the actor-critic on a batch: one MLP workspace per part.
+/// In shared mode the trunk runs once and both heads read its output.
+final class ActorCriticWorkspace<T: NetworkScalar> {
+    let architecture: NetworkArchitecture
+    let capacity: Int
+    let trunk: MLPWorkspace<T>?
+    let actor: MLPWorkspace<T>
+    let critic: MLPWorkspace<T>
+
+    init(architecture: NetworkArchitecture, capacity: Int) {
+        self.architecture = architecture
+        self.capacity = capacity
+        trunk = architecture.trunk.map { MLPWorkspace(shape: $0, capacity: capacity) }
+        actor = MLPWorkspace(shape: architecture.actor, capacity: capacity)
+        critic = MLPWorkspace(shape: architecture.critic, capacity: capacity)
+    }
+
+    /// The input the heads see: the observations, or the trunk's output for them.
+    private func headInput(_ parameters: UnsafePointer<T>, _ observations: UnsafePointer<T>, _ rows: Int,
+                           runTrunk: Bool) -> UnsafePointer<T> {
+        guard let trunk else { return observations }
+        if runTrunk { trunk.forward(parameters: parameters, input: observations, rows: rows) }
+        return trunk.output
+    }
+
+    /// Policy outputs (means or logits), rows x outputSize.
+    @discardableResult
+    func forwardPolicy(_ parameters: UnsafePointer<T>, observations: UnsafePointer<T>, rows: Int,
+                       runTrunk: Bool = true) -> UnsafePointer<T> {
+        let input = headInput(parameters, observations, rows, runTrunk: runTrunk)
+        return actor.forward(parameters: parameters + architecture.actorOffset, input: input, rows: rows)
+    }
+
+    /// Values, one per row.
+    @discardableResult
+    func forwardValue(_ parameters: UnsafePointer<T>, observations: UnsafePointer<T>, rows: Int,
+                      runTrunk: Bool = true) -> UnsafePointer<T> {
+        let input = headInput(parameters, observations, rows, runTrunk: runTrunk)
+        return critic.forward(parameters: parameters + architecture.criticOffset, input: input, rows: rows)
+    }
+}

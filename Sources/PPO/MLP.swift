@@ -1,0 +1,123 @@
+/// A multilayer perceptron's shape: sizes from input to output, one activation between layers
+/// and, for a shared trunk whose output feeds heads, optionally after the last layer too.
+public struct MLPShape: Codable, Equatable, Sendable {
+    public var sizes: [Int]
+    public var activation: Activation
+    public var activatesOutput: Bool
+
+    public init(sizes: [Int], activation: Activation, activatesOutput: Bool = false) {
+        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "an MLP needs an input and an output size")
+        self.sizes = sizes
+        self.activation = activation
+        self.activatesOutput = activatesOutput
+    }
+
+    public var inputSize: Int { sizes[0] }
+    public var outputSize: Int { sizes[sizes.count - 1] }
+    public var layerCount: Int { sizes.count - 1 }
+
+    /// Layer l's weights are an `sizes[l] x sizes[l+1]` row-major block, followed by its biases.
+    public func weightOffset(_ layer: Int) -> Int {
+        var offset = 0
+        for l in 0..<layer { offset += (sizes[l] + 1) * sizes[l + 1] }
+        return offset
+    }
+    public func biasOffset(_ layer: Int) -> Int { weightOffset(layer) + sizes[layer] * sizes[layer + 1] }
+    public var parameterCount: Int { weightOffset(layerCount) }
+
+    func isActivated(_ layer: Int) -> Bool { layer < layerCount - 1 || activatesOutput }
+}
+
+/// Preallocated per-batch memory for one MLP: each layer's outputs (kept for backward) and two
+/// gradient scratch blocks. One workspace per thread; nothing is allocated per call.
+final class MLPWorkspace<T: NetworkScalar> {
+    let shape: MLPShape
+    let capacity: Int
+    private let outputs: [UnsafeMutablePointer<T>]
+    private let gradientScratch: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)
+    private let transposedWeights: UnsafeMutablePointer<T>
+    /// The input of the last forward pass; backward needs it for the first layer's weights.
+    private var input: UnsafePointer<T>?
+    private var rows = 0
+
+    init(shape: MLPShape, capacity: Int) {
+        self.shape = shape
+        self.capacity = capacity
+        outputs = (1...shape.layerCount).map { l in
+            let p = UnsafeMutablePointer<T>.allocate(capacity: capacity * shape.sizes[l])
+            p.initialize(repeating: 0, count: capacity * shape.sizes[l])
+            return p
+        }
+        let widest = shape.sizes.max()!
+        gradientScratch = (.allocate(capacity: capacity * widest), .allocate(capacity: capacity * widest))
+        gradientScratch.0.initialize(repeating: 0, count: capacity * widest)
+        gradientScratch.1.initialize(repeating: 0, count: capacity * widest)
+        var largest = 0
+        for l in 0..<shape.layerCount { largest = Swift.max(largest, shape.sizes[l] * shape.sizes[l + 1]) }
+        transposedWeights = .allocate(capacity: largest)
+        transposedWeights.initialize(repeating: 0, count: largest)
+    }
+
+    deinit {
+        outputs.forEach { $0.deallocate() }
+        gradientScratch.0.deallocate()
+        gradientScratch.1.deallocate()
+        transposedWeights.deallocate()
+    }
+
+    var output: UnsafePointer<T> { UnsafePointer(outputs[shape.layerCount - 1]) }
+
+    /// Runs `rows` inputs (rows x inputSize, row-major) through the network. `input` must stay
+    /// valid until `backward` has run.
+    @discardableResult
+    func forward(parameters: UnsafePointer<T>, input: UnsafePointer<T>, rows: Int) -> UnsafePointer<T> {
+        precondition(rows <= capacity, "batch of \(rows) exceeds the workspace's \(capacity)")
+        self.input = input
+        self.rows = rows
+        var x = input
+        for l in 0..<shape.layerCount {
+            let (inSize, outSize) = (shape.sizes[l], shape.sizes[l + 1])
+            let y = outputs[l]
+            let bias = parameters + shape.biasOffset(l)
+            for r in 0..<rows { (y + r * outSize).update(from: bias, count: outSize) }
+            MatrixMultiply.multiply(m: rows, n: outSize, k: inSize, a: x, aRowStride: inSize, aColumnStride: 1,
+                                    b: parameters + shape.weightOffset(l), c: y, accumulate: true)
+            if shape.isActivated(l) { shape.activation.forward(y, count: rows * outSize) }
+            x = UnsafePointer(y)
+        }
+        return UnsafePointer(outputs[shape.layerCount - 1])
+    }
+
+    /// Back-propagates `outputGradient` (rows x outputSize, the loss's gradient at the network's
+    /// output) through the last forward pass. Adds parameter gradients into `gradients` (same
+    /// layout as the parameters) and, if asked, writes the gradient at the input.
+    func backward(parameters: UnsafePointer<T>, outputGradient: UnsafePointer<T>,
+                  gradients: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>? = nil) {
+        guard let input else { preconditionFailure("backward before forward") }
+        var (dY, dX) = gradientScratch
+        dY.update(from: outputGradient, count: rows * shape.outputSize)
+        for l in stride(from: shape.layerCount - 1, through: 0, by: -1) {
+            let (inSize, outSize) = (shape.sizes[l], shape.sizes[l + 1])
+            if shape.isActivated(l) {
+                shape.activation.backward(outputs: outputs[l], gradient: dY, count: rows * outSize)
+            }
+            let biasGradient = gradients + shape.biasOffset(l)
+            for r in 0..<rows {
+                let row = dY + r * outSize
+                for j in 0..<outSize { biasGradient[j] += row[j] }
+            }
+            let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
+            // dW (in x out) += Xᵀ dY: read X transposed through strides.
+            MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
+                                    b: dY, c: gradients + shape.weightOffset(l), accumulate: true)
+            let target: UnsafeMutablePointer<T>
+            if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { break }
+            // dX (rows x in) = dY Wᵀ.
+            MatrixMultiply.transpose(rows: inSize, columns: outSize, source: parameters + shape.weightOffset(l),
+                                     destination: transposedWeights)
+            MatrixMultiply.multiply(m: rows, n: inSize, k: outSize, a: dY, aRowStride: outSize, aColumnStride: 1,
+                                    b: transposedWeights, c: target, accumulate: false)
+            swap(&dY, &dX)
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// Dense matrix products on flat row-major buffers: the arithmetic of every layer's forward and
+/// backward pass. Written for the shapes PPO meets (batches of 8 to 512 rows, layers of 64), where
+/// a 4-row x 16-column register tile keeps eight vector accumulators busy.
+///
+/// Every output element is one fused multiply-add chain over k in increasing order, whichever tile
+/// computes it, so a row's result does not depend on how the rows are split across threads.
+enum MatrixMultiply {
+    /// C (m x n) = A B, or C += A B when `accumulate`. B is k x n row-major; C is m x n row-major.
+    /// A's element (i, p) is read at `a[i * aRowStride + p * aColumnStride]`, so a transposed A
+    /// (for weight gradients, Xᵀ dY) needs no copy.
+    @inline(__always)
+    static func multiply<T: NetworkScalar>(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<T>, aRowStride: Int, aColumnStride: Int,
+        b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        var i = 0
+        while i + 4 <= m {
+            var j = 0
+            while j + 16 <= n {
+                tile4x16(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+                j += 16
+            }
+            while j + 8 <= n {
+                tile4x8(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+                j += 8
+            }
+            for row in i..<(i + 4) {
+                scalarColumns(row: row, from: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+            }
+            i += 4
+        }
+        while i < m {
+            var j = 0
+            while j + 8 <= n {
+                tile1x8(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+                j += 8
+            }
+            scalarColumns(row: i, from: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+            i += 1
+        }
+    }
+
+    /// Writes the transpose of `source` (rows x columns) into `destination` (columns x rows).
+    @inline(__always)
+    static func transpose<T>(rows: Int, columns: Int, source: UnsafePointer<T>, destination: UnsafeMutablePointer<T>) {
+        for r in 0..<rows {
+            for c in 0..<columns { destination[c * rows + r] = source[r * columns + c] }
+        }
+    }
+
+    // MARK: Tiles
+
+    @inline(__always)
+    private static func load<T: NetworkScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always)
+    private static func store<T: NetworkScalar>(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<T>.self)
+    }
+
+    @inline(__always)
+    private static func start<T: NetworkScalar>(_ p: UnsafeMutablePointer<T>, _ accumulate: Bool) -> SIMD8<T> {
+        accumulate ? load(UnsafePointer(p)) : .zero
+    }
+
+    @inline(__always)
+    private static func tile4x16<T: NetworkScalar>(
+        i: Int, j: Int, n: Int, k: Int, a: UnsafePointer<T>, rs: Int, cs: Int,
+        b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let c0 = c + i * n + j, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
+        var x00 = start(c0, accumulate), x01 = start(c0 + 8, accumulate)
+        var x10 = start(c1, accumulate), x11 = start(c1 + 8, accumulate)
+        var x20 = start(c2, accumulate), x21 = start(c2 + 8, accumulate)
+        var x30 = start(c3, accumulate), x31 = start(c3 + 8, accumulate)
+        let a0 = a + i * rs, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs
+        var bp = b + j
+        var ap = 0
+        for _ in 0..<k {
+            let b0 = load(bp), b1 = load(bp + 8)
+            let v0 = SIMD8(repeating: a0[ap]), v1 = SIMD8(repeating: a1[ap])
+            let v2 = SIMD8(repeating: a2[ap]), v3 = SIMD8(repeating: a3[ap])
+            x00 = x00.addingProduct(v0, b0); x01 = x01.addingProduct(v0, b1)
+            x10 = x10.addingProduct(v1, b0); x11 = x11.addingProduct(v1, b1)
+            x20 = x20.addingProduct(v2, b0); x21 = x21.addingProduct(v2, b1)
+            x30 = x30.addingProduct(v3, b0); x31 = x31.addingProduct(v3, b1)
+            bp += n
+            ap += cs
+        }
+        store(x00, c0); store(x01, c0 + 8)
+        store(x10, c1); store(x11, c1 + 8)
+        store(x20, c2); store(x21, c2 + 8)
+        store(x30, c3); store(x31, c3 + 8)
+    }
+
+    @inline(__always)
+    private static func tile4x8<T: NetworkScalar>(
+        i: Int, j: Int, n: Int, k: Int, a: UnsafePointer<T>, rs: Int, cs: Int,
+        b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let c0 = c + i * n + j, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
+        var x0 = start(c0, accumulate), x1 = start(c1, accumulate)
+        var x2 = start(c2, accumulate), x3 = start(c3, accumulate)
+        let a0 = a + i * rs, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs
+        var bp = b + j
+        var ap = 0
+        for _ in 0..<k {
+            let b0 = load(bp)
+            x0 = x0.addingProduct(SIMD8(repeating: a0[ap]), b0)
+            x1 = x1.addingProduct(SIMD8(repeating: a1[ap]), b0)
+            x2 = x2.addingProduct(SIMD8(repeating: a2[ap]), b0)
+            x3 = x3.addingProduct(SIMD8(repeating: a3[ap]), b0)
+            bp += n
+            ap += cs
+        }
+        store(x0, c0); store(x1, c1); store(x2, c2); store(x3, c3)
+    }
+
+    @inline(__always)
+    private static func tile1x8<T: NetworkScalar>(
+        i: Int, j: Int, n: Int, k: Int, a: UnsafePointer<T>, rs: Int, cs: Int,
+        b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let c0 = c + i * n + j
+        var x0 = start(c0, accumulate)
+        let a0 = a + i * rs
+        var bp = b + j
+        var ap = 0
+        for _ in 0..<k {
+            x0 = x0.addingProduct(SIMD8(repeating: a0[ap]), load(bp))
+            bp += n
+            ap += cs
+        }
+        store(x0, c0)
+    }
+
+    @inline(__always)
+    private static func scalarColumns<T: NetworkScalar>(
+        row i: Int, from j0: Int, n: Int, k: Int, a: UnsafePointer<T>, rs: Int, cs: Int,
+        b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        guard j0 < n else { return }
+        let a0 = a + i * rs
+        for j in j0..<n {
+            var x: T = accumulate ? c[i * n + j] : 0
+            var bp = b + j
+            var ap = 0
+            for _ in 0..<k {
+                x = x.addingProduct(a0[ap], bp[0])
+                bp += n
+                ap += cs
+            }
+            c[i * n + j] = x
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// One minibatch gathered from the rollout into contiguous memory, advantages normalized.
+final class Minibatch<T: NetworkScalar> {
+    let capacity: Int
+    private(set) var rows = 0
+    let observations: UnsafeMutablePointer<T>
+    let actions: UnsafeMutablePointer<T>
+    let oldLogProbabilities: UnsafeMutablePointer<T>
+    let oldPolicyOutputs: UnsafeMutablePointer<T>
+    let oldValues: UnsafeMutablePointer<T>
+    let advantages: UnsafeMutablePointer<T>
+    let returns: UnsafeMutablePointer<T>
+    private let sizes: (observation: Int, action: Int, output: Int)
+
+    init(capacity: Int, observationSize: Int, actionSize: Int, outputSize: Int) {
+        self.capacity = capacity
+        sizes = (observationSize, actionSize, outputSize)
+        func block(_ count: Int) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            return p
+        }
+        observations = block(capacity * observationSize)
+        actions = block(capacity * actionSize)
+        oldLogProbabilities = block(capacity)
+        oldPolicyOutputs = block(capacity * outputSize)
+        oldValues = block(capacity)
+        advantages = block(capacity)
+        returns = block(capacity)
+    }
+
+    deinit {
+        observations.deallocate(); actions.deallocate(); oldLogProbabilities.deallocate()
+        oldPolicyOutputs.deallocate(); oldValues.deallocate(); advantages.deallocate(); returns.deallocate()
+    }
+
+    /// Copies the rollout rows `indices` in, and normalizes the advantages (mean 0, unbiased
+    /// std 1, as PyTorch's `std()`) when asked.
+    func gather(_ indices: UnsafeBufferPointer<Int>, from buffer: RolloutBuffer<T>, normalizeAdvantages: Bool) {
+        rows = indices.count
+        let (o, a, p) = sizes
+        for (i, row) in indices.enumerated() {
+            (observations + i * o).update(from: buffer.observations + row * o, count: o)
+            (actions + i * a).update(from: buffer.actions + row * a, count: a)
+            (oldPolicyOutputs + i * p).update(from: buffer.policyOutputs + row * p, count: p)
+            oldLogProbabilities[i] = buffer.logProbabilities[row]
+            oldValues[i] = buffer.values[row]
+            advantages[i] = buffer.advantages[row]
+            returns[i] = buffer.returns[row]
+        }
+        guard normalizeAdvantages, rows > 1 else { return }
+        var mean: T = 0
+        for i in 0..<rows { mean += advantages[i] }
+        mean /= T(rows)
+        var sumSquares: T = 0
+        for i in 0..<rows { let d = advantages[i] - mean; sumSquares += d * d }
+        let std = T.sqrt(sumSquares / T(rows - 1))
+        for i in 0..<rows { advantages[i] = (advantages[i] - mean) / (std + 1e-8) }
+    }
+}

@@ -1,0 +1,59 @@
+import Environments
+
+/// The actor-critic's shape and where each part lives in the one flat parameter buffer.
+///
+/// Separate (default): actor MLP obs → hidden → policy outputs, critic MLP obs → hidden → 1.
+/// Shared (`--shared`): one trunk obs → hidden (activated), then a linear policy head and a linear
+/// value head on the trunk's output. Layout: [trunk][actor][log std][critic], so the policy's
+/// parameters (and, when shared, the trunk) come first and the critic's last.
+public struct NetworkArchitecture: Codable, Equatable, Sendable {
+    public var observationSize: Int
+    public var distribution: ActionDistributionKind
+    public var hidden: [Int]
+    public var activation: Activation
+    public var shared: Bool
+
+    public init(observationSize: Int, distribution: ActionDistributionKind, hidden: [Int],
+                activation: Activation, shared: Bool) {
+        precondition(!(shared && hidden.isEmpty), "a shared trunk needs at least one hidden layer")
+        self.observationSize = observationSize
+        self.distribution = distribution
+        self.hidden = hidden
+        self.activation = activation
+        self.shared = shared
+    }
+
+    public var trunk: MLPShape? {
+        shared ? MLPShape(sizes: [observationSize] + hidden, activation: activation, activatesOutput: true) : nil
+    }
+    public var actor: MLPShape {
+        MLPShape(sizes: (shared ? [hidden.last!] : [observationSize] + hidden) + [distribution.outputSize],
+                 activation: activation)
+    }
+    public var critic: MLPShape {
+        MLPShape(sizes: (shared ? [hidden.last!] : [observationSize] + hidden) + [1], activation: activation)
+    }
+
+    public var actorOffset: Int { trunk?.parameterCount ?? 0 }
+    public var logStdOffset: Int { actorOffset + actor.parameterCount }
+    public var criticOffset: Int { logStdOffset + distribution.extraParameterCount }
+    public var parameterCount: Int { criticOffset + critic.parameterCount }
+
+    /// Orthogonal weights (gain √2 on hidden layers, 0.01 on the policy head, 1 on the value
+    /// head), zero biases, log std at `logStdInit`: the initialization of the PPO baselines.
+    func initialize<T: NetworkScalar>(_ parameters: UnsafeMutablePointer<T>, logStdInit: Double, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        parameters.update(repeating: 0, count: parameterCount)
+        func fill(_ shape: MLPShape, at offset: Int, outputGain: Double) {
+            for l in 0..<shape.layerCount {
+                let gain = shape.isActivated(l) ? 2.0.squareRoot() : outputGain
+                OrthogonalInitialization.fill(parameters + offset + shape.weightOffset(l), rows: shape.sizes[l],
+                                              columns: shape.sizes[l + 1], gain: gain, rng: &rng)
+            }
+        }
+        if let trunk { fill(trunk, at: 0, outputGain: 2.0.squareRoot()) }
+        fill(actor, at: actorOffset, outputGain: 0.01)
+        for i in 0..<distribution.extraParameterCount { parameters[logStdOffset + i] = T(logStdInit) }
+        fill(critic, at: criticOffset, outputGain: 1)
+    }
+}

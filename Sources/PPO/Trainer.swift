@@ -1,0 +1,188 @@
+import Dispatch
+import Environments
+
+/// One line of the training log: where training is, how episodes go, what the update did.
+public struct UpdateReport: Sendable {
+    public var update: Int
+    public var updates: Int
+    public var timesteps: Int
+    public var totalTimesteps: Int
+    public var wallSeconds: Double
+    public var stepsPerSecond: Double
+    /// Over the last 100 completed episodes; nil before the first one ends.
+    public var episodeReturn: (mean: Double, min: Double, max: Double)?
+    public var episodeLength: (mean: Double, min: Int, max: Int)?
+    public var episodesCompleted: Int
+    public var statistics: UpdateStatistics
+    public var explainedVariance: Double
+    public var klCoef: Double
+    public var learningRate: Double
+    public var clipRange: Double
+}
+
+/// PPO training, in the order of the paper's pseudocode: for each iteration, collect a rollout
+/// with the current policy, compute advantages (GAE), then optimize the surrogate for K epochs
+/// of minibatches.
+public final class Trainer {
+    public let settings: PPOSettings
+    public let spec: EnvironmentSpec
+    public let architecture: NetworkArchitecture
+    private let vector: VectorEnvironment
+    private let parameters: ParameterBuffer<Float>
+    private let adam: Adam<Float>
+    private let collector: RolloutCollector<Float>
+    private let buffer: RolloutBuffer<Float>
+    private let updater: PPOUpdate<Float>
+    private var normalizer: ObservationNormalizer
+    private var returnStatistics = RunningMeanStd(size: 1)
+    private var recentEpisodes: [VectorEnvironment.CompletedEpisode] = []
+    private var episodesCompleted = 0
+    private var timesteps = 0
+    private var elapsed = 0.0
+    /// The policy after the last update that finished with finite numbers.
+    public private(set) var lastGoodPolicy: TrainedPolicy?
+
+    public init(settings: PPOSettings, makeEnvironment: (Int) throws -> Environment) throws {
+        if let problem = settings.problem() { throw TrainingError.settings(problem) }
+        self.settings = settings
+        vector = try VectorEnvironment(count: settings.envs, makeEnvironment: makeEnvironment)
+        spec = vector.spec
+        if settings.valueFit == .lbfgs && settings.shared {
+            throw TrainingError.settings("value_fit lbfgs fits a separate critic; it cannot be combined with a shared trunk")
+        }
+        architecture = NetworkArchitecture(
+            observationSize: spec.observationSpace.flatSize,
+            distribution: ActionDistributionKind(actionSpace: spec.actionSpace),
+            hidden: settings.hidden, activation: settings.activation, shared: settings.shared)
+        parameters = ParameterBuffer(count: architecture.parameterCount)
+        architecture.initialize(parameters.values, logStdInit: settings.logStdInit,
+                                seed: SeededGenerator.derive(settings.seed, stream: 10))
+        adam = Adam(count: architecture.parameterCount)
+        collector = RolloutCollector(vector: vector, architecture: architecture, threads: settings.threads,
+                                     seed: SeededGenerator.derive(settings.seed, stream: 11))
+        buffer = RolloutBuffer(steps: settings.nSteps, envs: settings.envs, observationSize: architecture.observationSize,
+                               actionSize: architecture.distribution.actionSize, outputSize: architecture.distribution.outputSize)
+        updater = PPOUpdate(architecture: architecture, settings: settings, parameters: parameters, adam: adam)
+        normalizer = ObservationNormalizer(size: architecture.observationSize, enabled: settings.normalizeObservations,
+                                           clip: settings.normalizationClip)
+    }
+
+    public func train(progress: (UpdateReport) -> Void = { _ in }) throws -> TrainedPolicy {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let updates = settings.updateCount
+        var rng = SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 12))
+        var klCoef = settings.klCoef
+        let lastValues = UnsafeMutablePointer<Float>.allocate(capacity: settings.envs)
+        lastValues.initialize(repeating: 0, count: settings.envs)
+        defer { lastValues.deallocate() }
+        let valueFitter = settings.valueFit == .lbfgs
+            ? ValueFitter(architecture: architecture, rows: settings.rolloutSize, iterations: settings.lbfgsIterations)
+            : nil
+
+        try vector.reset(seed: settings.seed)
+        if normalizer.enabled { normalizer.statistics.update(vector.observations, batchCount: settings.envs) }
+
+        for update in 1...updates {
+            let remaining = 1 - Double(update - 1) / Double(updates)
+            let learningRate = settings.learningRate * (settings.annealLearningRate ? remaining : 1)
+            let clipRange = settings.clipRange * (settings.annealClipRange ? remaining : 1)
+
+            // 1. Collect a rollout with the current policy.
+            let scaling = settings.normalizeReward
+                ? RolloutCollector<Float>.RewardScaling(gamma: settings.gamma,
+                                                        standardDeviation: (returnStatistics.variance[0] + 1e-8).squareRoot(),
+                                                        clip: settings.normalizationClip)
+                : nil
+            try collector.collect(into: buffer, parameters: parameters.values, normalizer: normalizer, rewardScaling: scaling)
+            collector.currentValues(parameters: parameters.values, normalizer: normalizer, into: lastValues)
+            if normalizer.enabled { normalizer.statistics.update(buffer.rawObservations, batchCount: buffer.rows) }
+            if settings.normalizeReward { returnStatistics.update(buffer.discountedReturns, batchCount: buffer.rows) }
+
+            // 2. Advantages and returns (GAE).
+            buffer.linkNextValues(lastValues: lastValues)
+            GeneralizedAdvantageEstimation.compute(
+                steps: buffer.steps, envs: buffer.envs, gamma: Float(settings.gamma), lambda: Float(settings.gaeLambda),
+                rewards: buffer.rewards, values: buffer.values, nextValues: buffer.nextValues,
+                episodeEnds: buffer.episodeEnds, advantages: buffer.advantages, returns: buffer.returns)
+            let explainedVariance = Self.explainedVariance(values: buffer.values, returns: buffer.returns, count: buffer.rows)
+
+            // 3. Optimize: the value function by L-BFGS if asked, then K epochs of minibatches.
+            var valueLoss: Double?
+            if let valueFitter {
+                valueLoss = try valueFitter.fit(parameters: parameters, buffer: buffer, mix: settings.valueTargetMix, update: update)
+            }
+            var statistics = try updater.run(buffer: buffer, learningRate: learningRate, clipRange: clipRange,
+                                             klCoef: klCoef, update: update, rng: &rng)
+            if let valueLoss { statistics.valueLoss = valueLoss }
+            if settings.objective == .klAdaptive || settings.objective == .klFixed {
+                statistics.kl = updater.meanKL(buffer: buffer)
+                guard statistics.kl.isFinite else { throw TrainingError.nonFinite(quantity: "the KL divergence", update: update) }
+            }
+            let usedKLCoef = klCoef
+            if settings.objective == .klAdaptive {
+                klCoef = Self.adaptedKLCoef(klCoef, kl: statistics.kl, target: settings.klTarget)
+            }
+
+            timesteps += buffer.rows
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            recordEpisodes(vector.takeCompletedEpisodes())
+            lastGoodPolicy = snapshot()
+            progress(report(update: update, updates: updates, statistics: statistics,
+                            explainedVariance: explainedVariance, klCoef: usedKLCoef,
+                            learningRate: learningRate, clipRange: clipRange))
+        }
+        return lastGoodPolicy!
+    }
+
+    /// The adaptive-KL rule of the PPO paper: d < target/1.5 halves β, d > 1.5·target doubles it.
+    public static func adaptedKLCoef(_ beta: Double, kl: Double, target: Double) -> Double {
+        if kl < target / 1.5 { return beta / 2 }
+        if kl > target * 1.5 { return beta * 2 }
+        return beta
+    }
+
+    /// 1 - Var(returns - values) / Var(returns): 1 is a perfect critic, 0 no better than a constant.
+    static func explainedVariance(values: UnsafePointer<Float>, returns: UnsafePointer<Float>, count: Int) -> Double {
+        var meanReturn = 0.0, meanError = 0.0
+        for i in 0..<count { meanReturn += Double(returns[i]); meanError += Double(returns[i] - values[i]) }
+        meanReturn /= Double(count); meanError /= Double(count)
+        var varianceReturn = 0.0, varianceError = 0.0
+        for i in 0..<count {
+            let r = Double(returns[i]) - meanReturn, e = Double(returns[i] - values[i]) - meanError
+            varianceReturn += r * r; varianceError += e * e
+        }
+        return varianceReturn == 0 ? .nan : 1 - varianceError / varianceReturn
+    }
+
+    private func recordEpisodes(_ episodes: [VectorEnvironment.CompletedEpisode]) {
+        episodesCompleted += episodes.count
+        recentEpisodes.append(contentsOf: episodes)
+        if recentEpisodes.count > 100 { recentEpisodes.removeFirst(recentEpisodes.count - 100) }
+    }
+
+    private func snapshot() -> TrainedPolicy {
+        let (low, high): ([Double], [Double])
+        if case .box(let l, let h) = spec.actionSpace { (low, high) = (l, h) } else { (low, high) = ([], []) }
+        return TrainedPolicy(envName: spec.name, architecture: architecture, normalizer: normalizer,
+                             actionLow: low, actionHigh: high, parameters: parameters.valueArray,
+                             settings: settings, stepsTrained: timesteps, wallSeconds: elapsed)
+    }
+
+    private func report(update: Int, updates: Int, statistics: UpdateStatistics, explainedVariance: Double,
+                        klCoef: Double, learningRate: Double, clipRange: Double) -> UpdateReport {
+        var episodeReturn: (Double, Double, Double)?
+        var episodeLength: (Double, Int, Int)?
+        if !recentEpisodes.isEmpty {
+            let returns = recentEpisodes.map(\.totalReward), lengths = recentEpisodes.map(\.length)
+            episodeReturn = (returns.reduce(0, +) / Double(returns.count), returns.min()!, returns.max()!)
+            episodeLength = (Double(lengths.reduce(0, +)) / Double(lengths.count), lengths.min()!, lengths.max()!)
+        }
+        return UpdateReport(update: update, updates: updates, timesteps: timesteps,
+                            totalTimesteps: updates * settings.rolloutSize, wallSeconds: elapsed,
+                            stepsPerSecond: Double(timesteps) / Swift.max(elapsed, 1e-9),
+                            episodeReturn: episodeReturn, episodeLength: episodeLength,
+                            episodesCompleted: episodesCompleted, statistics: statistics,
+                            explainedVariance: explainedVariance, klCoef: klCoef,
+                            learningRate: learningRate, clipRange: clipRange)
+    }
+}
