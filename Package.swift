@@ -51,7 +51,7 @@ let package = Package(
             dependencies: ["Environments"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments"]),
+        .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments", "LuaBridge"]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI"]),
     ]
 )

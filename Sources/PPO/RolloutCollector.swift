@@ -83,12 +83,12 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
     }
 
     func collect(into buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
-                 normalizer: ObservationNormalizer, rewardScaling: RewardScaling?) throws {
+                 normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int = 0) throws {
         runInParallel(workers.count) { w in
             let worker = workers[w]
             do {
                 try run(worker, buffer: buffer, parameters: parameters, normalizer: normalizer,
-                        rewardScaling: rewardScaling)
+                        rewardScaling: rewardScaling, update: update)
             } catch {
                 worker.error = error
             }
@@ -99,7 +99,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
     }
 
     private func run(_ worker: Worker, buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
-                     normalizer: ObservationNormalizer, rewardScaling: RewardScaling?) throws {
+                     normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int) throws {
         let envCount = vector.count
         let obsSize = architecture.observationSize
         let outSize = architecture.distribution.outputSize
@@ -145,6 +145,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
 
                 let result = try vector.step(e, action: envActionBuffer)
                 var reward = result.reward
+                guard reward.isFinite else { throw TrainingError.nonFinite(quantity: "a reward (env \(e))", update: update) }
                 if let rewardScaling {
                     runningReturns[e] = runningReturns[e] * rewardScaling.gamma + reward
                     buffer.discountedReturns[row] = runningReturns[e]

@@ -93,7 +93,8 @@ public final class Trainer {
                                                         standardDeviation: (returnStatistics.variance[0] + 1e-8).squareRoot(),
                                                         clip: settings.normalizationClip)
                 : nil
-            try collector.collect(into: buffer, parameters: parameters.values, normalizer: normalizer, rewardScaling: scaling)
+            try collector.collect(into: buffer, parameters: parameters.values, normalizer: normalizer, rewardScaling: scaling,
+                                  update: update)
             collector.currentValues(parameters: parameters.values, normalizer: normalizer, into: lastValues)
             if normalizer.enabled { normalizer.statistics.update(buffer.rawObservations, batchCount: buffer.rows) }
             if settings.normalizeReward { returnStatistics.update(buffer.discountedReturns, batchCount: buffer.rows) }

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import PPO
+
+@Suite struct KernelTests {
+    /// Every tile path (4x16, 4x8, scalar columns, single rows) against a plain triple loop, for
+    /// a normal and a transposed A, with and without accumulation.
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 16, 3), (7, 64, 64), (64, 64, 64), (13, 27, 9), (64, 1, 64), (3, 64, 33)])
+    func multiplyMatchesTripleLoop(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a: [Double] = randomArray(m * k, seed: 1)
+        let b: [Double] = randomArray(k * n, seed: 2)
+        let initial: [Double] = randomArray(m * n, seed: 3)
+        for transposed in [false, true] {
+            for accumulate in [false, true] {
+                // Stored as k x m when transposed: element (i, p) at p * m + i.
+                let stored = transposed ? (0..<(k * m)).map { idx in a[(idx % m) * k + idx / m] } : a
+                var c = initial
+                stored.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            MatrixMultiply.multiply(m: m, n: n, k: k, a: ap.baseAddress!,
+                                                    aRowStride: transposed ? 1 : k, aColumnStride: transposed ? m : 1,
+                                                    b: bp.baseAddress!, c: cp.baseAddress!, accumulate: accumulate)
+                        }
+                    }
+                }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var expected = accumulate ? initial[i * n + j] : 0
+                        for p in 0..<k { expected += a[i * k + p] * b[p * n + j] }
+                        #expect(abs(c[i * n + j] - expected) < 1e-12, "(\(i),\(j)) transposed \(transposed) accumulate \(accumulate)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row's result must not depend on which tile computed it: that is what keeps training
+    /// bit-identical however the rows are split between threads.
+    @Test func rowResultsDoNotDependOnBatchSplit() {
+        let (m, n, k) = (13, 64, 64)
+        let a: [Float] = randomArray(m * k, seed: 4)
+        let b: [Float] = randomArray(k * n, seed: 5)
+        func product(rows: Range<Int>) -> [Float] {
+            var c = [Float](repeating: 0, count: rows.count * n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        MatrixMultiply.multiply(m: rows.count, n: n, k: k, a: ap.baseAddress! + rows.lowerBound * k,
+                                                aRowStride: k, aColumnStride: 1, b: bp.baseAddress!,
+                                                c: cp.baseAddress!, accumulate: false)
+                    }
+                }
+            }
+            return c
+        }
+        let whole = product(rows: 0..<m)
+        let pieces = product(rows: 0..<5) + product(rows: 5..<6) + product(rows: 6..<m)
+        #expect(whole == pieces)
+    }
+
+    @Test func vectorTanhIsWithinOneMillionthOfLibm() {
+        var worst: Float = 0
+        var x: Float = -12
+        while x <= 12 {
+            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 1e-4 })
+            let y = Float.tanh(lanes)
+            for i in 0..<8 { worst = max(worst, abs(y[i] - Foundation.tanh(lanes[i]))) }
+            x += 0.0137
+        }
+        #expect(worst < 1e-6, "worst error \(worst)")
+        #expect(Float.tanh(SIMD8(repeating: 1e-5))[0] == 1e-5)
+        #expect(Float.tanh(SIMD8(repeating: 50))[0] == 1)
+    }
+}

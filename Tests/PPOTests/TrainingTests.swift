@@ -1,0 +1,121 @@
+import Environments
+import LuaBridge
+import Testing
+@testable import PPO
+
+@Suite struct TrainingTests {
+    func settings(steps: Int, seed: UInt64 = 1, threads: Int = 2) -> PPOSettings {
+        var s = PPOSettings()
+        s.steps = steps
+        s.envs = 4
+        s.nSteps = 64
+        s.batchSize = 64
+        s.epochs = 4
+        s.learningRate = 3e-3
+        s.seed = seed
+        s.threads = threads
+        s.hidden = [16, 16]
+        return s
+    }
+
+    @Test(arguments: [PPOSettings.Objective.clip, .klAdaptive, .none])
+    func learnsADiscreteBandit(objective: PPOSettings.Objective) throws {
+        var s = settings(steps: 6_000)
+        s.objective = objective
+        let policy = try Trainer(settings: s) { _ in SignBandit() }.train()
+        let runner = PolicyRunner(policy: policy)
+        var rng = SeededGenerator(seed: 0)
+        var action = [0.0]
+        for sign in [-1.0, 1.0] {
+            [sign].withUnsafeBufferPointer { obs in
+                action.withUnsafeMutableBufferPointer { runner.act(obs, into: $0, rng: &rng) }
+            }
+            #expect(action[0] == (sign > 0 ? 1 : 0), "\(objective): sign \(sign) gave action \(action[0])")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func learnsAContinuousTarget(shared: Bool) throws {
+        var s = settings(steps: 20_000)
+        s.shared = shared
+        let policy = try Trainer(settings: s) { _ in TargetReach() }.train()
+        let runner = PolicyRunner(policy: policy)
+        var rng = SeededGenerator(seed: 0)
+        var action = [0.0]
+        for target in [-0.8, -0.3, 0.0, 0.4, 0.9] {
+            [target].withUnsafeBufferPointer { obs in
+                action.withUnsafeMutableBufferPointer { runner.act(obs, into: $0, rng: &rng) }
+            }
+            #expect(abs(action[0] - target) < 0.15, "target \(target): action \(action[0])")
+        }
+    }
+
+    @Test func sameSeedGivesTheSamePolicyWhateverTheThreadCount() throws {
+        var s = settings(steps: 2_048, threads: 1)
+        s.normalizeObservations = true
+        s.normalizeReward = true
+        let one = try Trainer(settings: s) { _ in TargetReach() }.train()
+        s.threads = 2
+        let two = try Trainer(settings: s) { _ in TargetReach() }.train()
+        let again = try Trainer(settings: s) { _ in TargetReach() }.train()
+        #expect(one.parameters == two.parameters)
+        #expect(two.parameters == again.parameters)
+        #expect(one.normalizer == two.normalizer)
+        s.seed = 2
+        let other = try Trainer(settings: s) { _ in TargetReach() }.train()
+        #expect(other.parameters != two.parameters)
+    }
+
+    /// Rows cut by the time limit bootstrap from the value of the final observation; rows that
+    /// terminate do not; the next row starts the new episode.
+    @Test func truncationBootstrapsAndTerminationDoesNot() throws {
+        for (terminateAt, maxSteps) in [(nil, 3), (3, 10)] as [(Int?, Int)] {
+            let vector = try VectorEnvironment(count: 1) { _ in Counter(maxSteps: maxSteps, terminateAt: terminateAt) }
+            let architecture = NetworkArchitecture(observationSize: 1, distribution: .categorical(count: 2), hidden: [4],
+                                                   activation: .tanh, shared: false)
+            let parameters = ParameterBuffer<Float>(count: architecture.parameterCount)
+            // Big random weights, so values differ clearly from observation to observation.
+            parameters.load(randomArray(architecture.parameterCount, seed: 7, scale: 1))
+            let collector = RolloutCollector<Float>(vector: vector, architecture: architecture, threads: 1, seed: 1)
+            let buffer = RolloutBuffer<Float>(steps: 5, envs: 1, observationSize: 1, actionSize: 1, outputSize: 2)
+            try vector.reset(seed: 0)
+            let normalizer = ObservationNormalizer(size: 1, enabled: false)
+            try collector.collect(into: buffer, parameters: parameters.values, normalizer: normalizer, rewardScaling: nil)
+            #expect((0..<5).map { buffer.observations[$0] } == [0, 1, 2, 0, 1])
+            #expect((0..<5).map { buffer.episodeEnds[$0] } == [false, false, true, false, false])
+            let runner = PolicyRunner(policy: TrainedPolicy(
+                envName: "Counter", architecture: architecture, normalizer: normalizer, actionLow: [], actionHigh: [],
+                parameters: parameters.valueArray, settings: PPOSettings(), stepsTrained: 0, wallSeconds: 0))
+            let valueOfFinal = [3.0].withUnsafeBufferPointer { runner.value($0) }
+            #expect(valueOfFinal != 0)
+            #expect(buffer.nextValues[2] == (terminateAt == nil ? valueOfFinal : 0))
+            #expect(buffer.truncated[2] == (terminateAt == nil))
+        }
+    }
+
+    @Test func aNonFiniteRewardStopsTrainingNamingTheUpdate() throws {
+        var s = settings(steps: 4 * 64 * 3)
+        s.batchSize = 32
+        let trainer = try Trainer(settings: s) { _ in Counter(maxSteps: 1000, nanRewardAt: 100) }
+        #expect(throws: TrainingError.nonFinite(quantity: "a reward (env 0)", update: 2)) { try trainer.train() }
+        #expect(trainer.lastGoodPolicy?.stepsTrained == 256)
+    }
+
+    @Test func trainTableOverridesDefaultsAndRejectsUnknownKeys() throws {
+        let table = LuaTable(fields: ["n_steps": .integer(32), "learning_rate": .number(1e-3), "anneal_lr": .boolean(true),
+                                      "hidden": .table(LuaTable(sequence: [.integer(32), .integer(32)])),
+                                      "objective": .string("kl-adaptive")])
+        let s = try PPOSettings().applying(trainTable: table, source: "t.lua")
+        #expect(s.nSteps == 32 && s.learningRate == 1e-3 && s.annealLearningRate && s.hidden == [32, 32])
+        #expect(s.objective == .klAdaptive && s.epochs == PPOSettings().epochs)
+        #expect(throws: TrainingError.self) {
+            try PPOSettings().applying(trainTable: LuaTable(fields: ["lerning_rate": .number(1)]), source: "t.lua")
+        }
+        do {
+            _ = try PPOSettings().applying(trainTable: LuaTable(fields: ["n_steps": .string("many")]), source: "t.lua")
+            Issue.record("a string n_steps was accepted")
+        } catch {
+            #expect("\(error)".contains("t.lua: train.n_steps"))
+        }
+    }
+}
