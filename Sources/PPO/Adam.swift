@@ -25,22 +25,47 @@ final class Adam<T: NetworkScalar> {
         secondMoment.deallocate()
     }
 
-    /// One step over all parameters; `range` lets two threads update disjoint halves.
-    func step(_ parameters: ParameterBuffer<T>, learningRate: Double, in range: Range<Int>? = nil, advancesCount: Bool = true) {
-        if advancesCount { stepCount += 1 }
+    /// Advances the step count; `step(_:learningRate:in:)` then uses it. Separate so two threads
+    /// can each step their own range after one count advance.
+    func advance() { stepCount += 1 }
+
+    /// One step over `range` (all parameters by default) at the current step count.
+    func step(_ parameters: ParameterBuffer<T>, learningRate: Double, in range: Range<Int>? = nil) {
+        let range = range ?? 0..<count
         let t = Double(stepCount)
         let stepSize = T(learningRate / (1 - pow(beta1, t)))
         let correction2 = T((1 - pow(beta2, t)).squareRoot())
         let (b1, b2, eps) = (T(beta1), T(beta2), T(epsilon))
         let (oneMinusB1, oneMinusB2) = (1 - b1, 1 - b2)
         let p = parameters.values, g = parameters.gradients
-        for i in range ?? 0..<count {
+        // Eight lanes at a time (vsqrtps, vdivps); the tail runs the same operations on scalars,
+        // which round identically.
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let gi = load(g + i)
+            let m = b1 * load(firstMoment + i) + oneMinusB1 * gi
+            let v = b2 * load(secondMoment + i) + oneMinusB2 * gi * gi
+            store(m, firstMoment + i)
+            store(v, secondMoment + i)
+            store(load(p + i) - stepSize * m / (v.squareRoot() / correction2 + eps), p + i)
+            i += 8
+        }
+        while i < range.upperBound {
             let gi = g[i]
             let m = b1 * firstMoment[i] + oneMinusB1 * gi
             let v = b2 * secondMoment[i] + oneMinusB2 * gi * gi
             firstMoment[i] = m
             secondMoment[i] = v
             p[i] -= stepSize * m / (T.sqrt(v) / correction2 + eps)
+            i += 1
         }
+    }
+
+    @inline(__always) private func load(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always) private func store(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<T>.self)
     }
 }

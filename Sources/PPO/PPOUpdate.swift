@@ -96,6 +96,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         let parallel = settings.threads >= 2 && !architecture.shared && trainsValueByAdam
         let steppedRange = trainsValueByAdam ? 0..<architecture.parameterCount : policyRange
 
+        var pending: PendingStep?
         epochs: for _ in 0..<settings.epochs {
             indices.shuffle(using: &rng)
             var start = 0
@@ -111,20 +112,28 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                 var policy = PPOLoss.PolicyStatistics()
                 var valueSum = 0.0
                 var policyNorm = 0.0, valueNorm = 0.0
+                // The previous minibatch's optimizer step is applied here, each thread on its own
+                // parameters, so the two threads meet once per minibatch, not twice.
+                let step = pending
+                pending = nil
                 if architecture.shared {
+                    apply(step, in: steppedRange)
                     (policy, valueSum) = sharedForwardBackward(terms: terms)
                     policyNorm = parameters.gradientSquaredNorm(in: 0..<architecture.parameterCount)
                 } else if parallel {
                     runInParallel(2) { task in
                         if task == 0 {
+                            apply(step, in: policyRange)
                             policy = policyForwardBackward(terms: terms)
                             policyNorm = parameters.gradientSquaredNorm(in: policyRange)
                         } else {
+                            apply(step, in: valueRange)
                             valueSum = valueForwardBackward()
                             valueNorm = parameters.gradientSquaredNorm(in: valueRange)
                         }
                     }
                 } else {
+                    apply(step, in: steppedRange)
                     policy = policyForwardBackward(terms: terms)
                     policyNorm = parameters.gradientSquaredNorm(in: policyRange)
                     if trainsValueByAdam {
@@ -143,12 +152,10 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                 guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "the gradient norm", update: update) }
                 guard policy.loss.isFinite else { throw TrainingError.nonFinite(quantity: "the policy loss", update: update) }
                 guard valueSum.isFinite else { throw TrainingError.nonFinite(quantity: "the value loss", update: update) }
-                if settings.maxGradNorm > 0 {
-                    // PyTorch's clip_grad_norm_: scale by max / (norm + 1e-6) when that is < 1.
-                    let coefficient = settings.maxGradNorm / (norm + 1e-6)
-                    if coefficient < 1 { parameters.scaleGradients(by: T(coefficient), in: steppedRange) }
-                }
-                adam.step(parameters, learningRate: learningRate, in: steppedRange)
+                // PyTorch's clip_grad_norm_: scale by max / (norm + 1e-6) when that is < 1.
+                let coefficient = settings.maxGradNorm > 0 ? settings.maxGradNorm / (norm + 1e-6) : 1
+                adam.advance()
+                pending = PendingStep(gradientScale: coefficient < 1 ? T(coefficient) : nil, learningRate: learningRate)
 
                 statistics.policyLoss += policy.loss / rows
                 statistics.valueLoss += valueSum / rows
@@ -160,6 +167,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                 sampled += batch.rows
             }
         }
+        apply(pending, in: steppedRange)
         if statistics.minibatches > 0 {
             let n = Double(statistics.minibatches)
             statistics.policyLoss /= n
@@ -171,6 +179,18 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         }
         guard parameters.allFinite else { throw TrainingError.nonFinite(quantity: "a network parameter", update: update) }
         return statistics
+    }
+
+    /// An optimizer step decided (gradient norm known) but not yet applied.
+    private struct PendingStep {
+        var gradientScale: T?
+        var learningRate: Double
+    }
+
+    private func apply(_ step: PendingStep?, in range: Range<Int>) {
+        guard let step else { return }
+        if let scale = step.gradientScale { parameters.scaleGradients(by: scale, in: range) }
+        adam.step(parameters, learningRate: step.learningRate, in: range)
     }
 
     // MARK: Forward and backward passes on the gathered minibatch

@@ -29,10 +29,18 @@ final class ParameterBuffer<T: NetworkScalar> {
         (gradients + range.lowerBound).update(repeating: 0, count: range.count)
     }
 
-    /// Σ g² over a range, in Double so the sum is exact enough whatever the parameter count.
+    /// Σ g² over a range: eight Float lanes, summed in Double at the end.
     func gradientSquaredNorm(in range: Range<Int>) -> Double {
+        var lanes = SIMD8<T>.zero
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: SIMD8<T>.self)
+            lanes = lanes.addingProduct(g, g)
+            i += 8
+        }
         var sum = 0.0
-        for i in range { let g = Double(gradients[i]); sum += g * g }
+        for lane in 0..<8 { sum += Double(lanes[lane]) }
+        while i < range.upperBound { let g = Double(gradients[i]); sum += g * g; i += 1 }
         return sum
     }
 

@@ -70,7 +70,7 @@ import Testing
             x += 0.0137
         }
         #expect(worst < 1e-6, "worst error \(worst)")
-        #expect(Float.tanh(SIMD8(repeating: 1e-5))[0] == 1e-5)
+        #expect(abs(Float.tanh(SIMD8(repeating: 1e-5))[0] / 1e-5 - 1) < 1e-6)
         #expect(Float.tanh(SIMD8(repeating: 50))[0] == 1)
     }
 }

@@ -98,10 +98,12 @@ import Testing
         let adam = Adam<Double>(count: 2, epsilon: 1e-5)
         parameters.gradients[0] = 0.5
         parameters.gradients[1] = -0.1
+        adam.advance()
         adam.step(parameters, learningRate: 0.1)
         // m̂ = g, √v̂ = |g|: p -= 0.1 · g / (|g| + 1e-5).
         #expect(abs(parameters.values[0] - 0.9000019999600008) < 1e-12)
         #expect(abs(parameters.values[1] - -1.9000099990001) < 1e-12)
+        adam.advance()
         adam.step(parameters, learningRate: 0.1)
         // Same gradient again: m̂ = g and v̂ = g² still, so the step repeats.
         #expect(abs(parameters.values[0] - (0.9000019999600008 - 0.05 / 0.50001 * 1)) < 1e-9)
