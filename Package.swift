@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "Environments", dependencies: ["LuaBridge", "CLua"]),
         // PPO: networks and their gradients, Adam, distributions, GAE, rollouts, the update, the
         // trainer. Knows environments only through the Environment protocol.
-        .target(name: "PPO", dependencies: ["Environments", "LuaBridge"], swiftSettings: ppoSwiftSettings),
+        .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"], swiftSettings: ppoSwiftSettings),
+        // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
+        .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
         .target(
             name: "GymCLI",

@@ -15,6 +15,7 @@ local env = {
                               {1, 1, 1, 1, max_vel_1, max_vel_2}),
   action_space = gym.discrete(3),
   max_steps = 500,
+  reward_threshold = -100,      -- Gymnasium: solved at a mean return of -100
   params = {
     dt = 0.2, link_length_1 = 1.0, link_mass_1 = 1.0, link_mass_2 = 1.0,
     link_com_pos_1 = 0.5, link_com_pos_2 = 0.5, link_moi = 1.0, g = 9.8,

@@ -12,6 +12,7 @@ local env = {
                               {x_threshold * 2, math.huge, theta_threshold * 2, math.huge}),
   action_space = gym.discrete(2),
   max_steps = 500,
+  reward_threshold = 475,       -- Gymnasium: solved at a mean return of 475
   params = {
     gravity = 9.8, masscart = 1.0, masspole = 0.1,
     length = 0.5,        -- half the pole's length

@@ -13,6 +13,7 @@ local env = {
   observation_space = gym.box({f32(min_position), f32(-max_speed)}, {f32(max_position), f32(max_speed)}),
   action_space = gym.box({-1.0}, {1.0}),
   max_steps = 999,
+  reward_threshold = 90,        -- Gymnasium: solved at a mean return of 90
   params = { power = 0.0015, goal_position = 0.45, goal_velocity = 0.0 },
   state = { 0.0, 0.0 },
   obs = { 0.0, 0.0 },

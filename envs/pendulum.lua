@@ -10,6 +10,7 @@ local env = {
   observation_space = gym.box({-1, -1, -max_speed}, {1, 1, max_speed}),
   action_space = gym.box({-max_torque}, {max_torque}),   -- torque
   max_steps = 200,
+  reward_threshold = -200,      -- Gymnasium sets none; RL Zoo PPO reaches about -160
   params = { g = 10.0, m = 1.0, l = 1.0 },
   train = {
     envs = 4, steps = 100000, n_steps = 1024, batch_size = 64, epochs = 10,

@@ -11,15 +11,19 @@ public struct EnvironmentSpec: Sendable {
     public var params: [String: LuaValue]
     /// Recommended training settings (the env file's `train` table), if any.
     public var train: LuaTable?
+    /// The mean episode return at which the task counts as solved (Gymnasium's
+    /// `reward_threshold`), if the env declares one.
+    public var rewardThreshold: Double?
 
     public init(name: String, observationSpace: Space, actionSpace: Space, maxSteps: Int,
-                params: [String: LuaValue] = [:], train: LuaTable? = nil) {
+                params: [String: LuaValue] = [:], train: LuaTable? = nil, rewardThreshold: Double? = nil) {
         self.name = name
         self.observationSpace = observationSpace
         self.actionSpace = actionSpace
         self.maxSteps = maxSteps
         self.params = params
         self.train = train
+        self.rewardThreshold = rewardThreshold
     }
 }
 

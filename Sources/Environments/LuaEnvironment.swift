@@ -65,7 +65,8 @@ public final class LuaEnvironment: Environment {
             spec = try SpecReader(script: path).spec(
                 name: field("name"), observationSpace: field("observation_space"),
                 actionSpace: field("action_space"), maxSteps: field("max_steps"),
-                params: field("params"), train: field("train"))
+                params: field("params"), train: field("train"),
+                rewardThreshold: field("reward_threshold"))
             resetReference = try method("reset", required: true)!
             stepReference = try method("step", required: true)!
             observeReference = try method("observe", required: false)

@@ -1,11 +1,13 @@
 import LuaBridge
 
-/// Reads an env table's declarative fields (name, spaces, limits, params, train) into a spec.
+/// Reads an env table's declarative fields (name, spaces, limits, params, train, reward
+/// threshold) into a spec.
 struct SpecReader {
     let script: String
 
     func spec(name: LuaValue, observationSpace: LuaValue, actionSpace: LuaValue,
-              maxSteps: LuaValue, params: LuaValue, train: LuaValue) throws(EnvironmentError) -> EnvironmentSpec {
+              maxSteps: LuaValue, params: LuaValue, train: LuaValue,
+              rewardThreshold: LuaValue = .nil) throws(EnvironmentError) -> EnvironmentSpec {
         guard let nameText = name.stringValue, !nameText.isEmpty else {
             throw problem("field 'name' must be a non-empty string (got \(name.typeName))")
         }
@@ -26,8 +28,15 @@ struct SpecReader {
         case .table(let table): trainTable = table
         default: throw problem("field 'train' must be a table (got \(train.typeName))")
         }
+        var threshold: Double?
+        if rewardThreshold != .nil {
+            guard let value = rewardThreshold.doubleValue, value.isFinite else {
+                throw problem("field 'reward_threshold' must be a number (got \(describe(rewardThreshold)))")
+            }
+            threshold = value
+        }
         return EnvironmentSpec(name: nameText, observationSpace: observation, actionSpace: action,
-                               maxSteps: steps, params: paramFields, train: trainTable)
+                               maxSteps: steps, params: paramFields, train: trainTable, rewardThreshold: threshold)
     }
 
     func space(_ value: LuaValue, field: String) throws(EnvironmentError) -> Space {

@@ -14,7 +14,7 @@ public struct GymCommand: ParsableCommand {
           gym bench                                 raw env steps per second, one core
         """,
         version: GymVersion.current,
-        subcommands: [Envs.self, Check.self, Run.self, Train.self, Bench.self]
+        subcommands: [Envs.self, Check.self, Run.self, Train.self, Bench.self, BenchTrain.self]
     )
 
     public init() {}

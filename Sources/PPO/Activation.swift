@@ -17,6 +17,11 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
             }
             while i < count { values[i] = T.tanh(values[i]); i += 1 }
         case .relu:
+            while i + 8 <= count {
+                let p = UnsafeMutableRawPointer(values + i)
+                p.storeBytes(of: T.relu(p.loadUnaligned(as: SIMD8<T>.self)), as: SIMD8<T>.self)
+                i += 8
+            }
             while i < count { values[i] = Swift.max(values[i], 0); i += 1 }
         }
     }

@@ -47,6 +47,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     private let scratch: UnsafeMutablePointer<T>
     private let oldLogStd: UnsafeMutablePointer<T>
     private var indices: [Int]
+    /// The critic's thread during minibatches (separate networks, threads >= 2).
+    private let helper: HelperThread?
 
     init(architecture: NetworkArchitecture, settings: PPOSettings, parameters: ParameterBuffer<T>, adam: Adam<T>) {
         self.architecture = architecture
@@ -72,9 +74,11 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         scratch = block(2 * outSize)
         oldLogStd = block(architecture.distribution.extraParameterCount)
         indices = Array(0..<settings.rolloutSize)
+        helper = settings.threads >= 2 && !architecture.shared ? HelperThread() : nil
     }
 
     deinit {
+        helper?.stop()
         outputGradient.deallocate(); valueGradient.deallocate(); trunkGradient.deallocate()
         valueTrunkGradient.deallocate(); scratch.deallocate(); oldLogStd.deallocate()
     }
@@ -93,7 +97,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         var statistics = UpdateStatistics()
         var sampled = 0
         let batchSize = settings.batchSize
-        let parallel = settings.threads >= 2 && !architecture.shared && trainsValueByAdam
+        let parallel = helper != nil && trainsValueByAdam
         let steppedRange = trainsValueByAdam ? 0..<architecture.parameterCount : policyRange
 
         var pending: PendingStep?
@@ -121,17 +125,15 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     (policy, valueSum) = sharedForwardBackward(terms: terms)
                     policyNorm = parameters.gradientSquaredNorm(in: 0..<architecture.parameterCount)
                 } else if parallel {
-                    runInParallel(2) { task in
-                        if task == 0 {
-                            apply(step, in: policyRange)
-                            policy = policyForwardBackward(terms: terms)
-                            policyNorm = parameters.gradientSquaredNorm(in: policyRange)
-                        } else {
-                            apply(step, in: valueRange)
-                            valueSum = valueForwardBackward()
-                            valueNorm = parameters.gradientSquaredNorm(in: valueRange)
-                        }
-                    }
+                    helper!.fork({
+                        apply(step, in: policyRange)
+                        policy = policyForwardBackward(terms: terms)
+                        policyNorm = parameters.gradientSquaredNorm(in: policyRange)
+                    }, {
+                        apply(step, in: valueRange)
+                        valueSum = valueForwardBackward()
+                        valueNorm = parameters.gradientSquaredNorm(in: valueRange)
+                    })
                 } else {
                     apply(step, in: steppedRange)
                     policy = policyForwardBackward(terms: terms)

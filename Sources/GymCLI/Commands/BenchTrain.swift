@@ -1,0 +1,75 @@
+import ArgumentParser
+import Dispatch
+import Environments
+import Foundation
+import PPO
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-train",
+        abstract: "Measure PPO training: wall time, steps per second and the learned return, over seeds.",
+        discussion: """
+        Trains each environment with its recommended settings (its `train` table, then any
+        flags) once per seed, without writing files, then evaluates the policy deterministically
+        for 20 episodes on a separately seeded env. A seed counts as solved when that mean return
+        reaches the env's `reward_threshold`.
+
+          gym bench-train envs/pendulum.lua envs/cartpole.lua --seeds 5
+          gym bench-train envs/acrobot.lua --steps 200000 --seeds 3
+        """
+    )
+
+    @Argument(help: "Environment scripts (default: pendulum and cartpole in envs/).")
+    var scripts: [String] = []
+
+    @Option(help: "Seeds per environment (0, 1, ...).")
+    var seeds: Int = 5
+
+    @Option(name: .customLong("eval-episodes"), help: "Deterministic evaluation episodes per trained policy.")
+    var evalEpisodes: Int = 20
+
+    @OptionGroup(title: "Training settings") var training: TrainingOptions
+    @OptionGroup var limitOptions: LimitOptions
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard training.seed == nil else { throw ValidationError("bench-train chooses the seeds; use --seeds N") }
+    }
+
+    func run() throws {
+        let files = scripts.isEmpty ? ["envs/pendulum.lua", "envs/cartpole.lua"] : scripts
+        let limits = limitOptions.limits
+        print("PPO training benchmark: \(seeds) seeds each, deterministic evaluation over \(evalEpisodes) episodes")
+        for file in files {
+            let probe = try LuaEnvironment(path: file, limits: limits)
+            var base = PPOSettings()
+            if let table = probe.spec.train { base = try base.applying(trainTable: table, source: file) }
+            base = try training.apply(to: base)
+            let threshold = probe.spec.rewardThreshold
+            print("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
+                  + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
+            print("  seed   wall      steps/s   eval return")
+            var walls: [Double] = [], rates: [Double] = [], solved = 0
+            for seed in 0..<seeds {
+                var settings = base
+                settings.seed = UInt64(seed)
+                let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: file, limits: limits) }
+                let policy = try trainer.train()
+                let evalEnv = try LuaEnvironment(path: file, limits: limits)
+                let result = try PolicyEvaluation.run(PolicyRunner(policy: policy), on: evalEnv, episodes: evalEpisodes,
+                                                      seed: 1_000_000 + UInt64(seed))
+                let rate = Double(policy.stepsTrained) / policy.wallSeconds
+                walls.append(policy.wallSeconds)
+                rates.append(rate)
+                let ok = threshold.map { result.meanReturn >= $0 } ?? false
+                if ok { solved += 1 }
+                print(String(format: "  %-4d %6.2f s  %9.0f   %9.1f  %@", seed, policy.wallSeconds, rate, result.meanReturn,
+                             threshold == nil ? "" : (ok ? "solved" : "not solved")))
+            }
+            let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+            var line = String(format: "  median wall %.2f s, median %.0f steps/s", median(walls), median(rates))
+            if let threshold { line += ", solved \(solved)/\(seeds) (threshold \(threshold))" }
+            print(line)
+        }
+    }
+}
