@@ -70,6 +70,7 @@ final class MLPWorkspace<T: NetworkScalar> {
     /// Runs `rows` inputs (rows x inputSize, row-major) through the network. `input` must stay
     /// valid until `backward` has run.
     @discardableResult
+    @_specialize(where T == Float)
     func forward(parameters: UnsafePointer<T>, input: UnsafePointer<T>, rows: Int) -> UnsafePointer<T> {
         precondition(rows <= capacity, "batch of \(rows) exceeds the workspace's \(capacity)")
         self.input = input
@@ -91,6 +92,7 @@ final class MLPWorkspace<T: NetworkScalar> {
     /// Back-propagates `outputGradient` (rows x outputSize, the loss's gradient at the network's
     /// output) through the last forward pass. Adds parameter gradients into `gradients` (same
     /// layout as the parameters) and, if asked, writes the gradient at the input.
+    @_specialize(where T == Float)
     func backward(parameters: UnsafePointer<T>, outputGradient: UnsafePointer<T>,
                   gradients: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>? = nil) {
         guard let input else { preconditionFailure("backward before forward") }

@@ -8,7 +8,8 @@ enum MatrixMultiply {
     /// C (m x n) = A B, or C += A B when `accumulate`. B is k x n row-major; C is m x n row-major.
     /// A's element (i, p) is read at `a[i * aRowStride + p * aColumnStride]`, so a transposed A
     /// (for weight gradients, Xᵀ dY) needs no copy.
-    @inline(__always)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func multiply<T: NetworkScalar>(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, aRowStride: Int, aColumnStride: Int,
