@@ -15,6 +15,14 @@ local env = {
   max_steps = 999,
   reward_threshold = 90,        -- Gymnasium: solved at a mean return of 90
   params = { power = 0.0015, goal_position = 0.45, goal_velocity = 0.0 },
+  -- Plain Gaussian exploration is enough once observations are normalized (without it, 0 of 5
+  -- seeds reach 90): long rollouts, gamma 0.999, a wider start (log std 0.5), a small entropy
+  -- bonus and reward scaling. Solves in 30k steps on 5 of 5 seeds (docs/training.md).
+  train = {
+    envs = 8, steps = 30000, n_steps = 512, batch_size = 256, epochs = 10,
+    learning_rate = 3e-4, gamma = 0.999, gae_lambda = 0.95, clip_range = 0.2, ent_coef = 0.01,
+    log_std_init = 0.5, normalize_observations = true, normalize_reward = true,
+  },
   state = { 0.0, 0.0 },
   obs = { 0.0, 0.0 },
 }
