@@ -14,7 +14,7 @@ public struct GymCommand: ParsableCommand {
           gym bench                                 raw env steps per second, one core
         """,
         version: GymVersion.current,
-        subcommands: [Envs.self, Check.self, Run.self, Train.self, Bench.self, BenchTrain.self]
+        subcommands: [Envs.self, Check.self, Run.self, Train.self, Bench.self, BenchTrain.self, BenchKernels.self]
     )
 
     public init() {}

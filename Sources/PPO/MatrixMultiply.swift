@@ -2,8 +2,10 @@
 /// backward pass. Written for the shapes PPO meets (batches of 8 to 512 rows, layers of 64), where
 /// a 4-row x 16-column register tile keeps eight vector accumulators busy.
 ///
-/// Every output element is one fused multiply-add chain over k in increasing order, whichever tile
-/// computes it, so a row's result does not depend on how the rows are split across threads.
+/// Every output element is computed by the same sequence of operations whichever tile computes
+/// it (a fused multiply-add chain over k in increasing order, or, for outputs narrower than a
+/// vector, a fixed-order dot product), so a row's result does not depend on how the rows are
+/// split across threads.
 enum MatrixMultiply {
     /// C (m x n) = A B, or C += A B when `accumulate`. B is k x n row-major; C is m x n row-major.
     /// A's element (i, p) is read at `a[i * aRowStride + p * aColumnStride]`, so a transposed A
@@ -15,30 +17,49 @@ enum MatrixMultiply {
         a: UnsafePointer<T>, aRowStride: Int, aColumnStride: Int,
         b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
-        var i = 0
-        while i + 4 <= m {
-            var j = 0
-            while j + 16 <= n {
+        // Outputs narrower than a vector (policy and value heads): the column tiles would leave
+        // them to scalar chains, so vectorize along the other side instead.
+        if n < 8 && aColumnStride == 1 && k >= 8 {
+            narrowDotProducts(m: m, n: n, k: k, a: a, rs: aRowStride, b: b, c: c, accumulate: accumulate)
+            return
+        }
+        if n < 8 && aRowStride == 1 && m >= 8 {
+            narrowColumns(m: m, n: n, k: k, a: a, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+            return
+        }
+        // Column blocks outside, row tiles inside: a 16-column block of B stays in L1 while
+        // every row tile passes over it.
+        let rowTiles = m / 4 * 4
+        var j = 0
+        while j + 16 <= n {
+            var i = 0
+            while i < rowTiles {
                 tile4x16(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
-                j += 16
+                i += 4
             }
-            while j + 8 <= n {
+            while i < m {
+                tile1x8(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+                tile1x8(i: i, j: j + 8, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+                i += 1
+            }
+            j += 16
+        }
+        while j + 8 <= n {
+            var i = 0
+            while i < rowTiles {
                 tile4x8(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
-                j += 8
+                i += 4
             }
-            for row in i..<(i + 4) {
+            while i < m {
+                tile1x8(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
+                i += 1
+            }
+            j += 8
+        }
+        if j < n {
+            for row in 0..<m {
                 scalarColumns(row: row, from: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
             }
-            i += 4
-        }
-        while i < m {
-            var j = 0
-            while j + 8 <= n {
-                tile1x8(i: i, j: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
-                j += 8
-            }
-            scalarColumns(row: i, from: j, n: n, k: k, a: a, rs: aRowStride, cs: aColumnStride, b: b, c: c, accumulate: accumulate)
-            i += 1
         }
     }
 
@@ -47,6 +68,84 @@ enum MatrixMultiply {
     static func transpose<T>(rows: Int, columns: Int, source: UnsafePointer<T>, destination: UnsafeMutablePointer<T>) {
         for r in 0..<rows {
             for c in 0..<columns { destination[c * rows + r] = source[r * columns + c] }
+        }
+    }
+
+    // MARK: Narrow outputs
+
+    /// C[i, j] = Σ_p A[i, p] B[p, j] with A's rows contiguous: eight-lane dot products along k,
+    /// reduced in a fixed order. Each row's result depends on that row alone (four rows run
+    /// side by side only to overlap their latencies), so splitting rows across threads cannot
+    /// change it.
+    @inline(never)
+    private static func narrowDotProducts<T: NetworkScalar>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<T>, rs: Int, b: UnsafePointer<T>,
+        c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let vectorEnd = k / 8 * 8
+        for j in 0..<n {
+            @inline(__always) func column(_ p: Int) -> SIMD8<T> {
+                if n == 1 { return load(b + p) }
+                let q = b + p * n + j
+                return SIMD8(q[0], q[n], q[2 * n], q[3 * n], q[4 * n], q[5 * n], q[6 * n], q[7 * n])
+            }
+            @inline(__always) func finish(_ lanes: SIMD8<T>, row i: Int) {
+                let half = lanes.lowHalf + lanes.highHalf
+                let quarter = half.lowHalf + half.highHalf
+                var sum: T = (accumulate ? c[i * n + j] : 0) + (quarter[0] + quarter[1])
+                let row = a + i * rs
+                for p in vectorEnd..<k { sum = sum.addingProduct(row[p], b[p * n + j]) }
+                c[i * n + j] = sum
+            }
+            var i = 0
+            while i + 4 <= m {
+                let r0 = a + i * rs, r1 = r0 + rs, r2 = r1 + rs, r3 = r2 + rs
+                var l0 = SIMD8<T>.zero, l1 = SIMD8<T>.zero, l2 = SIMD8<T>.zero, l3 = SIMD8<T>.zero
+                var p = 0
+                while p < vectorEnd {
+                    let bp = column(p)
+                    l0 = l0.addingProduct(load(r0 + p), bp)
+                    l1 = l1.addingProduct(load(r1 + p), bp)
+                    l2 = l2.addingProduct(load(r2 + p), bp)
+                    l3 = l3.addingProduct(load(r3 + p), bp)
+                    p += 8
+                }
+                finish(l0, row: i); finish(l1, row: i + 1); finish(l2, row: i + 2); finish(l3, row: i + 3)
+                i += 4
+            }
+            while i < m {
+                let r0 = a + i * rs
+                var l0 = SIMD8<T>.zero
+                var p = 0
+                while p < vectorEnd { l0 = l0.addingProduct(load(r0 + p), column(p)); p += 8 }
+                finish(l0, row: i)
+                i += 1
+            }
+        }
+    }
+
+    /// C[i, j] = Σ_p A[p, i] B[p, j] with A stored k x m (a weight gradient Xᵀ dY into a head):
+    /// eight rows of C at once, each one FMA chain over p.
+    @inline(never)
+    private static func narrowColumns<T: NetworkScalar>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<T>, cs: Int, b: UnsafePointer<T>,
+        c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        for j in 0..<n {
+            var i = 0
+            while i + 8 <= m {
+                var x = SIMD8<T>.zero
+                if accumulate { for lane in 0..<8 { x[lane] = c[(i + lane) * n + j] } }
+                for p in 0..<k { x = x.addingProduct(load(a + p * cs + i), SIMD8(repeating: b[p * n + j])) }
+                for lane in 0..<8 { c[(i + lane) * n + j] = x[lane] }
+                i += 8
+            }
+            while i < m {
+                var x: T = accumulate ? c[i * n + j] : 0
+                for p in 0..<k { x = x.addingProduct(a[p * cs + i], b[p * n + j]) }
+                c[i * n + j] = x
+                i += 1
+            }
         }
     }
 

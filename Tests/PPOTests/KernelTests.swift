@@ -5,7 +5,7 @@ import Testing
 @Suite struct KernelTests {
     /// Every tile path (4x16, 4x8, scalar columns, single rows) against a plain triple loop, for
     /// a normal and a transposed A, with and without accumulation.
-    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 16, 3), (7, 64, 64), (64, 64, 64), (13, 27, 9), (64, 1, 64), (3, 64, 33)])
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 16, 3), (7, 64, 64), (64, 64, 64), (13, 27, 9), (64, 1, 64), (3, 64, 33), (64, 1, 64), (20, 3, 19), (9, 2, 8), (64, 7, 300)])
     func multiplyMatchesTripleLoop(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a: [Double] = randomArray(m * k, seed: 1)
@@ -39,7 +39,8 @@ import Testing
     /// A row's result must not depend on which tile computed it: that is what keeps training
     /// bit-identical however the rows are split between threads.
     @Test func rowResultsDoNotDependOnBatchSplit() {
-        let (m, n, k) = (13, 64, 64)
+        for (m, n, k) in [(13, 64, 64), (13, 1, 64), (13, 3, 20)] {
+        let (m, n, k) = (m, n, k)
         let a: [Float] = randomArray(m * k, seed: 4)
         let b: [Float] = randomArray(k * n, seed: 5)
         func product(rows: Range<Int>) -> [Float] {
@@ -58,6 +59,7 @@ import Testing
         let whole = product(rows: 0..<m)
         let pieces = product(rows: 0..<5) + product(rows: 5..<6) + product(rows: 6..<m)
         #expect(whole == pieces)
+        }
     }
 
     @Test func vectorTanhIsWithinOneMillionthOfLibm() {
