@@ -4,14 +4,17 @@ import ArgumentParser
 public struct GymCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gym",
-        abstract: "A reinforcement-learning gym: environments are Lua scripts.",
+        abstract: "A reinforcement-learning gym: environments are Lua scripts, trained with a native PPO.",
         discussion: """
         Environments are single Lua 5.4 files (see docs/environments.md). Start with:
 
           gym envs                                  list the environments in envs/
           gym check envs/pendulum.lua               validate an environment script
           gym run envs/cartpole.lua --episodes 3    run random actions and summarize
+          gym train envs/pendulum.lua               train a policy with PPO
+          gym run envs/pendulum.lua --policy policies/pendulum.policy
           gym bench                                 raw env steps per second, one core
+          gym bench-train                           training time and learned return over seeds
         """,
         version: GymVersion.current,
         subcommands: [Envs.self, Check.self, Run.self, Train.self, Bench.self, BenchTrain.self, BenchKernels.self]

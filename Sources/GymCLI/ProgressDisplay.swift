@@ -21,6 +21,9 @@ struct ProgressDisplay {
             line += String(format: "  return %.1f (last %d episodes)", ret.mean, min(r.episodesCompleted, 100))
         }
         if live {
+            // At most ten redraws a second: CartPole's settings finish an update every 3 ms.
+            guard last || r.wallSeconds - lastPrinted >= 0.1 else { return }
+            lastPrinted = r.wallSeconds
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (last ? "\n" : "")).utf8))
         } else if last || r.wallSeconds - lastPrinted >= 1 {
             lastPrinted = r.wallSeconds

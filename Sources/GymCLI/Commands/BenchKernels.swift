@@ -8,9 +8,9 @@ struct BenchKernels: ParsableCommand {
         commandName: "bench-kernels",
         abstract: "Compare gym's matrix-product kernel with OpenBLAS at the sizes PPO uses.",
         discussion: """
-        One core. Shapes are (rows x inner) times (inner x columns): minibatch rows through a
-        64-wide layer, the small first and last layers, and the transposed products of the
-        backward pass. OpenBLAS is loaded at run time if installed (Debian: libopenblas-dev);
+        One core. Shapes are (rows x inner) times (inner x columns): minibatch rows through a \
+        64-wide layer, the small first and last layers, and the transposed products of the \
+        backward pass. OpenBLAS is loaded at run time if installed (Debian: libopenblas-dev); \
         gym itself does not link it.
 
           gym bench-kernels

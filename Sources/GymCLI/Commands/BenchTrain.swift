@@ -9,10 +9,10 @@ struct BenchTrain: ParsableCommand {
         commandName: "bench-train",
         abstract: "Measure PPO training: wall time, steps per second and the learned return, over seeds.",
         discussion: """
-        Trains each environment with its recommended settings (its `train` table, then any
-        flags) once per seed, without writing files, then evaluates the policy deterministically
-        for 20 episodes on a separately seeded env. A seed counts as solved when that mean return
-        reaches the env's `reward_threshold`.
+        Trains each environment with its recommended settings (its `train` table, then any \
+        flags) once per seed, without writing files, then evaluates the policy deterministically \
+        for 20 episodes on a separately seeded env. A seed counts as solved when that mean \
+        return reaches the env's `reward_threshold`.
 
           gym bench-train envs/pendulum.lua envs/cartpole.lua --seeds 5
           gym bench-train envs/acrobot.lua --steps 200000 --seeds 3

@@ -7,11 +7,12 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a policy on an environment with PPO.",
         discussion: """
-        Settings come from the built-in defaults, then the env file's `train` table (its
-        recommended settings), then any flags given here. A progress line shows on stderr; a
-        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder
-        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy
-        unless --out. The same seed and settings give the same policy, bit for bit.
+        Settings come from the built-in defaults, then the env file's `train` table (its \
+        recommended settings), then any flags given here. A progress line shows on stderr; a \
+        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder \
+        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy \
+        unless --out. The same seed and settings give the same policy, bit for bit. All \
+        settings: docs/training.md.
 
           gym train envs/pendulum.lua
           gym train envs/cartpole.lua --steps 100000 --seed 3 --envs 8 --out policies/cartpole.policy
