@@ -48,12 +48,7 @@ struct TrainingOptions: ParsableArguments {
         if annealLearningRate { s.annealLearningRate = true }
         if let gamma { s.gamma = gamma }
         if let gaeLambda { s.gaeLambda = gaeLambda }
-        if let objective {
-            guard let value = PPOSettings.Objective(rawValue: objective) else {
-                throw ValidationError("--objective must be one of: \(PPOSettings.Objective.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            s.objective = value
-        }
+        if let objective { s.objective = try Self.choice(objective, flag: "--objective") }
         if let clipRange { s.clipRange = clipRange }
         if annealClipRange { s.annealClipRange = true }
         if let klCoef { s.klCoef = klCoef }
@@ -69,25 +64,24 @@ struct TrainingOptions: ParsableArguments {
             guard !sizes.contains(nil) else { throw ValidationError("--hidden takes comma-separated sizes, e.g. 64,64") }
             s.hidden = sizes.map { $0! }
         }
-        if let activation {
-            guard let value = Activation(rawValue: activation) else {
-                throw ValidationError("--activation must be one of: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            s.activation = value
-        }
+        if let activation { s.activation = try Self.choice(activation, flag: "--activation") }
         if shared { s.shared = true }
         if let logStdInit { s.logStdInit = logStdInit }
         if normalizeObservations { s.normalizeObservations = true }
         if normalizeReward { s.normalizeReward = true }
-        if let valueFit {
-            guard let value = PPOSettings.ValueFit(rawValue: valueFit) else {
-                throw ValidationError("--value-fit must be one of: \(PPOSettings.ValueFit.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            s.valueFit = value
-        }
+        if let valueFit { s.valueFit = try Self.choice(valueFit, flag: "--value-fit") }
         if let valueTargetMix { s.valueTargetMix = valueTargetMix }
         if let threads { s.threads = threads }
         if let problem = s.problem() { throw ValidationError(problem) }
         return s
+    }
+
+    /// One of an enum's cases by its raw value, or an error listing them.
+    private static func choice<E: RawRepresentable & CaseIterable>(_ text: String, flag: String) throws -> E
+    where E.RawValue == String {
+        guard let value = E(rawValue: text) else {
+            throw ValidationError("\(flag) must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
     }
 }

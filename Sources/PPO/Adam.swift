@@ -14,10 +14,8 @@ final class Adam<T: NetworkScalar> {
     init(count: Int, epsilon: Double = 1e-5) {
         self.count = count
         self.epsilon = epsilon
-        firstMoment = .allocate(capacity: count)
-        firstMoment.initialize(repeating: 0, count: count)
-        secondMoment = .allocate(capacity: count)
-        secondMoment.initialize(repeating: 0, count: count)
+        firstMoment = .allocate(count: count, filledWith: 0)
+        secondMoment = .allocate(count: count, filledWith: 0)
     }
 
     deinit {

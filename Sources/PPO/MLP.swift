@@ -43,19 +43,12 @@ final class MLPWorkspace<T: NetworkScalar> {
     init(shape: MLPShape, capacity: Int) {
         self.shape = shape
         self.capacity = capacity
-        outputs = (1...shape.layerCount).map { l in
-            let p = UnsafeMutablePointer<T>.allocate(capacity: capacity * shape.sizes[l])
-            p.initialize(repeating: 0, count: capacity * shape.sizes[l])
-            return p
-        }
+        outputs = (1...shape.layerCount).map { .allocate(count: capacity * shape.sizes[$0], filledWith: 0) }
         let widest = shape.sizes.max()!
-        gradientScratch = (.allocate(capacity: capacity * widest), .allocate(capacity: capacity * widest))
-        gradientScratch.0.initialize(repeating: 0, count: capacity * widest)
-        gradientScratch.1.initialize(repeating: 0, count: capacity * widest)
+        gradientScratch = (.allocate(count: capacity * widest, filledWith: 0), .allocate(count: capacity * widest, filledWith: 0))
         var largest = 0
         for l in 0..<shape.layerCount { largest = Swift.max(largest, shape.sizes[l] * shape.sizes[l + 1]) }
-        transposedWeights = .allocate(capacity: largest)
-        transposedWeights.initialize(repeating: 0, count: largest)
+        transposedWeights = .allocate(count: largest, filledWith: 0)
     }
 
     deinit {

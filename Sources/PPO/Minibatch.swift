@@ -14,11 +14,7 @@ final class Minibatch<T: NetworkScalar> {
     init(capacity: Int, observationSize: Int, actionSize: Int, outputSize: Int) {
         self.capacity = capacity
         sizes = (observationSize, actionSize, outputSize)
-        func block(_ count: Int) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: count)
-            p.initialize(repeating: 0, count: count)
-            return p
-        }
+        func block(_ count: Int) -> UnsafeMutablePointer<T> { .allocate(count: count, filledWith: 0) }
         observations = block(capacity * observationSize)
         actions = block(capacity * actionSize)
         oldLogProbabilities = block(capacity)

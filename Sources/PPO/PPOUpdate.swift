@@ -61,11 +61,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                           actionSize: architecture.distribution.actionSize, outputSize: outSize)
         policyWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
         valueWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
-        func block(_ count: Int) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(count, 1))
-            p.initialize(repeating: 0, count: Swift.max(count, 1))
-            return p
-        }
+        func block(_ count: Int) -> UnsafeMutablePointer<T> { .allocate(count: Swift.max(count, 1), filledWith: 0) }
         let trunkWidth = architecture.hidden.last ?? 0
         outputGradient = block(capacity * outSize)
         valueGradient = block(capacity)

@@ -7,10 +7,8 @@ final class ParameterBuffer<T: NetworkScalar> {
 
     init(count: Int) {
         self.count = count
-        values = .allocate(capacity: count)
-        values.initialize(repeating: 0, count: count)
-        gradients = .allocate(capacity: count)
-        gradients.initialize(repeating: 0, count: count)
+        values = .allocate(count: count, filledWith: 0)
+        gradients = .allocate(count: count, filledWith: 0)
     }
 
     deinit {

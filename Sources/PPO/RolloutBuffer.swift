@@ -37,11 +37,7 @@ final class RolloutBuffer<T: NetworkScalar> {
         self.actionSize = actionSize
         self.outputSize = outputSize
         let n = steps * envs
-        func block<E>(_ count: Int, _ zero: E) -> UnsafeMutablePointer<E> {
-            let p = UnsafeMutablePointer<E>.allocate(capacity: count)
-            p.initialize(repeating: zero, count: count)
-            return p
-        }
+        func block<E>(_ count: Int, _ zero: E) -> UnsafeMutablePointer<E> { .allocate(count: count, filledWith: zero) }
         observations = block(n * observationSize, 0)
         rawObservations = block(n * observationSize, 0)
         actions = block(n * actionSize, 0)

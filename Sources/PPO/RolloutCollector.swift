@@ -20,13 +20,10 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
             self.envs = envs
             workspace = ActorCriticWorkspace(architecture: architecture, capacity: envs.count)
             singleWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: 1)
-            singleObservation = .allocate(capacity: architecture.observationSize)
-            singleObservation.initialize(repeating: 0, count: architecture.observationSize)
-            envAction = .allocate(capacity: actionSize)
-            envAction.initialize(repeating: 0, count: actionSize)
+            singleObservation = .allocate(count: architecture.observationSize, filledWith: 0)
+            envAction = .allocate(count: actionSize, filledWith: 0)
             let outputs = architecture.distribution.outputSize
-            logProbabilities = .allocate(capacity: outputs)
-            logProbabilities.initialize(repeating: 0, count: outputs)
+            logProbabilities = .allocate(count: outputs, filledWith: 0)
         }
 
         deinit {
@@ -59,8 +56,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
         for e in 0..<count {
             (samplers + e).initialize(to: SeededGenerator(seed: SeededGenerator.derive(seed, stream: 5000 + UInt64(e))))
         }
-        runningReturns = .allocate(capacity: count)
-        runningReturns.initialize(repeating: 0, count: count)
+        runningReturns = .allocate(count: count, filledWith: 0)
         if case .box(let low, let high) = vector.spec.actionSpace {
             (actionLow, actionHigh) = (low, high)
         } else {

@@ -80,13 +80,10 @@ public final class PolicyRunner {
         parameters = ParameterBuffer(count: policy.parameters.count)
         parameters.load(policy.parameters)
         workspace = ActorCriticWorkspace(architecture: policy.architecture, capacity: 1)
-        observation = .allocate(capacity: policy.architecture.observationSize)
-        observation.initialize(repeating: 0, count: policy.architecture.observationSize)
+        observation = .allocate(count: policy.architecture.observationSize, filledWith: 0)
         let outSize = policy.architecture.distribution.outputSize
-        scratch = .allocate(capacity: outSize)
-        scratch.initialize(repeating: 0, count: outSize)
-        sample = .allocate(capacity: outSize)
-        sample.initialize(repeating: 0, count: outSize)
+        scratch = .allocate(count: outSize, filledWith: 0)
+        sample = .allocate(count: outSize, filledWith: 0)
     }
 
     deinit {

@@ -72,8 +72,7 @@ public final class Trainer {
         let updates = settings.updateCount
         var rng = SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 12))
         var klCoef = settings.klCoef
-        let lastValues = UnsafeMutablePointer<Float>.allocate(capacity: settings.envs)
-        lastValues.initialize(repeating: 0, count: settings.envs)
+        let lastValues = UnsafeMutablePointer<Float>.allocate(count: settings.envs, filledWith: 0)
         defer { lastValues.deallocate() }
         let valueFitter = settings.valueFit == .lbfgs
             ? ValueFitter(architecture: architecture, rows: settings.rolloutSize, iterations: settings.lbfgsIterations)

@@ -16,10 +16,8 @@ final class ValueFitter {
         self.rows = rows
         self.iterations = iterations
         workspace = ActorCriticWorkspace(architecture: architecture, capacity: rows)
-        targets = .allocate(capacity: rows)
-        targets.initialize(repeating: 0, count: rows)
-        valueGradient = .allocate(capacity: rows)
-        valueGradient.initialize(repeating: 0, count: rows)
+        targets = .allocate(count: rows, filledWith: 0)
+        valueGradient = .allocate(count: rows, filledWith: 0)
     }
 
     deinit {
