@@ -35,6 +35,8 @@ let package = Package(
         // PPO: networks and their gradients, Adam, distributions, GAE, rollouts, the update, the
         // trainer. Knows environments only through the Environment protocol.
         .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"], swiftSettings: ppoSwiftSettings),
+        // The versioned binary policy format: container, codec, checksum, atomic writes.
+        .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
         // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
         .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
@@ -43,6 +45,7 @@ let package = Package(
             dependencies: [
                 "Environments",
                 "PPO",
+                "PolicyFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +57,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments", "LuaBridge"]),
-        .testTarget(name: "GymCLITests", dependencies: ["GymCLI"]),
+        .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
     ]
 )

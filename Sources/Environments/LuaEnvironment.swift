@@ -190,6 +190,7 @@ public final class LuaEnvironment: Environment {
     }
 
     /// Sets `env.state` and writes the matching observation (as a scenario's setup would).
+    /// (Declared before `SnapshottingEnvironment`'s methods, which build on it.)
     public func setPhysicalState(_ values: [Double], observation: UnsafeMutableBufferPointer<Double>) throws {
         do {
             try state.setField("state", ofReference: envReference,
@@ -261,5 +262,34 @@ public final class LuaEnvironment: Environment {
 
     private var whereInEpisode: String {
         episode > 0 ? " (episode \(episode), step \(stepInEpisode))" : ""
+    }
+}
+
+extension LuaEnvironment: SnapshottingEnvironment {
+    public func captureState() throws -> (generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int) {
+        let value = try physicalState()
+        guard case .table(let table) = value, table.fields.isEmpty,
+              let numbers = Optional(table.sequence.compactMap(\.doubleValue)), numbers.count == table.sequence.count else {
+            throw contractError(nil, "env.state must be a flat list of numbers to be saved in a checkpoint (got \(value.typeName))")
+        }
+        let words = rng.pointee.s
+        return ([words.0, words.1, words.2, words.3], numbers, episode, stepInEpisode)
+    }
+
+    public func restoreState(generator: [UInt64], state values: [Double], episode: Int, stepInEpisode: Int) throws {
+        var scratch = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        if canObserve {
+            try scratch.withUnsafeMutableBufferPointer { try setPhysicalState(values, observation: $0) }
+        } else {
+            do {
+                try self.state.setField("state", ofReference: envReference,
+                                        to: .table(LuaTable(sequence: values.map { .number($0) })))
+            } catch {
+                throw EnvironmentError.script(error)
+            }
+        }
+        rng.pointee.s = (generator[0], generator[1], generator[2], generator[3])
+        self.episode = episode
+        self.stepInEpisode = stepInEpisode
     }
 }

@@ -8,6 +8,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { gym_rng_seed(&state, seed) }
 
+    /// The generator's four state words, for checkpoints; `init(words:)` continues the stream.
+    public var words: [UInt64] { [state.s.0, state.s.1, state.s.2, state.s.3] }
+
+    public init(words: [UInt64]) {
+        precondition(words.count == 4, "a generator state is four words")
+        state.s = (words[0], words[1], words[2], words[3])
+    }
+
     public mutating func next() -> UInt64 { gym_rng_next(&state) }
 
     /// Uniform in [low, high).

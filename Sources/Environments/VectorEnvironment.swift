@@ -14,6 +14,10 @@ public final class VectorEnvironment: @unchecked Sendable {
     public struct CompletedEpisode: Equatable, Sendable {
         public var totalReward: Double
         public var length: Int
+        public init(totalReward: Double, length: Int) {
+            self.totalReward = totalReward
+            self.length = length
+        }
     }
 
     public struct StepResult: Sendable {
@@ -101,5 +105,41 @@ public final class VectorEnvironment: @unchecked Sendable {
             slot.completed.removeAll(keepingCapacity: true)
         }
         return all
+    }
+
+    // MARK: Checkpoints
+
+    /// Every env's state, for a checkpoint taken between rollouts.
+    public func snapshot() throws -> [EnvironmentSnapshot] {
+        try (0..<count).map { i in
+            let slot = slots[i]
+            guard let env = slot.env as? SnapshottingEnvironment else {
+                throw EnvironmentError.contract(script: spec.name, function: nil,
+                                                message: "this environment cannot be saved in a checkpoint")
+            }
+            let captured = try env.captureState()
+            return EnvironmentSnapshot(generator: captured.generator, state: captured.state,
+                                       observation: Array(observation(i)), episode: captured.episode,
+                                       stepInEpisode: captured.stepInEpisode, episodeReturn: slot.episodeReturn,
+                                       episodeLength: slot.episodeLength)
+        }
+    }
+
+    /// Puts every env back as `snapshot()` found it (instead of `reset(seed:)`).
+    public func restore(_ snapshots: [EnvironmentSnapshot]) throws {
+        precondition(snapshots.count == count, "one snapshot per env")
+        for (i, snapshot) in snapshots.enumerated() {
+            let slot = slots[i]
+            guard let env = slot.env as? SnapshottingEnvironment else {
+                throw EnvironmentError.contract(script: spec.name, function: nil,
+                                                message: "this environment cannot be restored from a checkpoint")
+            }
+            try env.restoreState(generator: snapshot.generator, state: snapshot.state, episode: snapshot.episode,
+                                 stepInEpisode: snapshot.stepInEpisode)
+            _ = observation(i).update(fromContentsOf: snapshot.observation)
+            slot.episodeReturn = snapshot.episodeReturn
+            slot.episodeLength = snapshot.episodeLength
+            slot.completed.removeAll()
+        }
     }
 }

@@ -6,6 +6,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case relu
 
     @inline(__always)
+    @_specialize(where T == Float)
     func forward<T: NetworkScalar>(_ values: UnsafeMutablePointer<T>, count: Int) {
         var i = 0
         switch self {
@@ -28,6 +29,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 
     /// gradient[i] *= f'(x) where outputs[i] = f(x).
     @inline(__always)
+    @_specialize(where T == Float)
     func backward<T: NetworkScalar>(outputs: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>, count: Int) {
         switch self {
         case .tanh:

@@ -25,6 +25,7 @@ final class ActorCriticWorkspace<T: NetworkScalar> {
 
     /// Policy outputs (means or logits), rows x outputSize.
     @discardableResult
+    @_specialize(where T == Float)
     func forwardPolicy(_ parameters: UnsafePointer<T>, observations: UnsafePointer<T>, rows: Int,
                        runTrunk: Bool = true) -> UnsafePointer<T> {
         let input = headInput(parameters, observations, rows, runTrunk: runTrunk)
@@ -33,6 +34,7 @@ final class ActorCriticWorkspace<T: NetworkScalar> {
 
     /// Values, one per row.
     @discardableResult
+    @_specialize(where T == Float)
     func forwardValue(_ parameters: UnsafePointer<T>, observations: UnsafePointer<T>, rows: Int,
                       runTrunk: Bool = true) -> UnsafePointer<T> {
         let input = headInput(parameters, observations, rows, runTrunk: runTrunk)

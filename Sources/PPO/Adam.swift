@@ -6,7 +6,7 @@ final class Adam<T: NetworkScalar> {
     var beta1: Double = 0.9
     var beta2: Double = 0.999
     var epsilon: Double = 1e-5
-    private(set) var stepCount = 0
+    var stepCount = 0
     let firstMoment: UnsafeMutablePointer<T>
     let secondMoment: UnsafeMutablePointer<T>
     let count: Int
@@ -28,6 +28,7 @@ final class Adam<T: NetworkScalar> {
     func advance() { stepCount += 1 }
 
     /// One step over `range` (all parameters by default) at the current step count.
+    @_specialize(where T == Float)
     func step(_ parameters: ParameterBuffer<T>, learningRate: Double, in range: Range<Int>? = nil) {
         let range = range ?? 0..<count
         let t = Double(stepCount)

@@ -8,6 +8,7 @@
 /// - otherwise: the value of the next row's observation (or of the observation after the rollout).
 /// `episodeEnds` (terminated or truncated) stops the advantage from leaking into the next episode.
 public enum GeneralizedAdvantageEstimation {
+    @_specialize(where T == Float)
     public static func compute<T: NetworkScalar>(
         steps: Int, envs: Int, gamma: T, lambda: T,
         rewards: UnsafePointer<T>, values: UnsafePointer<T>, nextValues: UnsafePointer<T>,

@@ -31,6 +31,7 @@ final class Minibatch<T: NetworkScalar> {
 
     /// Copies the rollout rows `indices` in, and normalizes the advantages (mean 0, unbiased
     /// std 1, as PyTorch's `std()`) when asked.
+    @_specialize(where T == Float)
     func gather(_ indices: UnsafeBufferPointer<Int>, from buffer: RolloutBuffer<T>, normalizeAdvantages: Bool) {
         rows = indices.count
         let (o, a, p) = sizes

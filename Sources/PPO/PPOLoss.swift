@@ -26,6 +26,7 @@ enum PPOLoss {
 
     /// Writes ∂loss/∂outputs into `outputGradient` and adds ∂loss/∂logStd into `logStdGradient`.
     /// `scratch` holds 2 x outputSize values (categorical log-probabilities).
+    @_specialize(where T == Float)
     static func policy<T: NetworkScalar>(
         distribution: ActionDistributionKind, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>,
         oldLogStd: UnsafePointer<T>, batch: Minibatch<T>, terms: PolicyTerms<T>,
@@ -121,6 +122,7 @@ enum PPOLoss {
     /// Writes ∂(vfCoef · value loss)/∂V into `valueGradient`; returns Σ of the per-row squared
     /// errors (the unscaled loss times rows). With `clipRange` > 0, PPO2's clipped form:
     /// max((V - R)², (V_old + clip(V - V_old, ±c) - R)²).
+    @_specialize(where T == Float)
     static func value<T: NetworkScalar>(values: UnsafePointer<T>, batch: Minibatch<T>, clipRange: T, vfCoef: T,
                                         valueGradient: UnsafeMutablePointer<T>) -> Double {
         let rows = batch.rows

@@ -84,6 +84,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     /// The critic is left to Adam unless L-BFGS fits it (separately, before the policy epochs).
     private var trainsValueByAdam: Bool { settings.valueFit == .adam }
 
+    @_specialize(where T == Float)
     func run(buffer: RolloutBuffer<T>, learningRate: Double, clipRange: Double, klCoef: Double,
              update: Int, rng: inout SeededGenerator) throws -> UpdateStatistics {
         let values = UnsafePointer(parameters.values)
@@ -193,6 +194,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
     // MARK: Forward and backward passes on the gathered minibatch
 
+    @_specialize(where T == Float)
     private func policyForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
         parameters.zeroGradients(in: policyRange)
         let p = UnsafePointer(parameters.values)
@@ -206,6 +208,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         return statistics
     }
 
+    @_specialize(where T == Float)
     private func valueForwardBackward() -> Double {
         parameters.zeroGradients(in: valueRange)
         let p = UnsafePointer(parameters.values)
@@ -219,6 +222,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
     /// The shared trunk: one forward through it, both heads on its output, the heads' input
     /// gradients summed into the trunk's backward pass (the paper's combined loss).
+    @_specialize(where T == Float)
     private func sharedForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> (PPOLoss.PolicyStatistics, Double) {
         guard let trunk = policyWorkspace.trunk else { preconditionFailure("shared mode without a trunk") }
         parameters.zeroGradients(in: 0..<architecture.parameterCount)
@@ -246,6 +250,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
     /// Mean exact KL(old ‖ new) over the whole rollout with the current parameters, for the
     /// adaptive β rule. One extra forward pass of the actor.
+    @_specialize(where T == Float)
     func meanKL(buffer: RolloutBuffer<T>) -> Double {
         let p = UnsafePointer(parameters.values)
         let outSize = architecture.distribution.outputSize

@@ -28,6 +28,7 @@ final class ParameterBuffer<T: NetworkScalar> {
     }
 
     /// Σ g² over a range: eight Float lanes, summed in Double at the end.
+    @_specialize(where T == Float)
     func gradientSquaredNorm(in range: Range<Int>) -> Double {
         var lanes = SIMD8<T>.zero
         var i = range.lowerBound
@@ -42,6 +43,7 @@ final class ParameterBuffer<T: NetworkScalar> {
         return sum
     }
 
+    @_specialize(where T == Float)
     func scaleGradients(by factor: T, in range: Range<Int>) {
         for i in range { gradients[i] *= factor }
     }

@@ -78,6 +78,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
         var clip: Double
     }
 
+    @_specialize(where T == Float)
     func collect(into buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
                  normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int = 0) throws {
         runInParallel(workers.count) { w in
@@ -94,6 +95,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
         }
     }
 
+    @_specialize(where T == Float)
     private func run(_ worker: Worker, buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
                      normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int) throws {
         let envCount = vector.count
@@ -164,6 +166,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
     }
 
     /// Values of the current observations (those after the rollout's last step), one per env.
+    @_specialize(where T == Float)
     func currentValues(parameters: UnsafePointer<T>, normalizer: ObservationNormalizer,
                        into values: UnsafeMutablePointer<T>) {
         let obsSize = architecture.observationSize

@@ -11,6 +11,12 @@ public struct RunningMeanStd: Codable, Equatable, Sendable {
         count = 1e-4
     }
 
+    public init(mean: [Double], variance: [Double], count: Double) {
+        self.mean = mean
+        self.variance = variance
+        self.count = count
+    }
+
     /// Merges `batchCount` rows of `mean.count` values each.
     public mutating func update(_ rows: UnsafePointer<Double>, batchCount: Int) {
         guard batchCount > 0 else { return }

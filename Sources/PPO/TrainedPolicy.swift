@@ -1,50 +1,37 @@
 import Environments
-import Foundation
 
 /// Everything needed to run a trained policy: the network, the observation normalization it was
-/// trained with, the action space, and how it was made.
-///
-/// Saved as JSON for now (an interim format: the versioned binary format replaces it).
-public struct TrainedPolicy: Codable, Equatable, Sendable {
-    public static let interimFormat = "gym-policy-interim-1"
-    public var format = TrainedPolicy.interimFormat
+/// trained with, the spaces, and how it was made. `PolicyFile` saves and loads it.
+public struct TrainedPolicy: Equatable, Sendable {
     public var envName: String
+    public var observationSpace: Space
+    public var actionSpace: Space
     public var architecture: NetworkArchitecture
     public var normalizer: ObservationNormalizer
-    /// Box bounds for clipping actions; empty for a discrete space.
-    public var actionLow: [Double]
-    public var actionHigh: [Double]
     public var parameters: [Float]
     public var settings: PPOSettings
     public var stepsTrained: Int
+    public var updates: Int
     public var wallSeconds: Double
+    /// The env script it was trained on and a hash of its source, when saved from a file.
+    public var envScript: String?
+    public var sourceHash: String?
 
-    public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(self)
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        // Written to a temporary file beside the target, then renamed over it: never half-written.
-        try data.write(to: url, options: .atomic)
-    }
-
-    public static func read(from path: String) throws -> TrainedPolicy {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw PolicyFileError(path: path, message: "cannot read the file")
-        }
-        let policy: TrainedPolicy
-        do { policy = try JSONDecoder().decode(TrainedPolicy.self, from: data) } catch {
-            throw PolicyFileError(path: path, message: "not a gym policy file (\(error))")
-        }
-        guard policy.format == interimFormat else {
-            throw PolicyFileError(path: path, message: "unsupported format '\(policy.format)'; this gym reads '\(interimFormat)'")
-        }
-        guard policy.parameters.count == policy.architecture.parameterCount else {
-            throw PolicyFileError(path: path, message: "\(policy.parameters.count) parameters, the architecture needs \(policy.architecture.parameterCount)")
-        }
-        return policy
+    public init(envName: String, observationSpace: Space, actionSpace: Space, architecture: NetworkArchitecture,
+                normalizer: ObservationNormalizer, parameters: [Float], settings: PPOSettings,
+                stepsTrained: Int, updates: Int, wallSeconds: Double, envScript: String? = nil, sourceHash: String? = nil) {
+        self.envName = envName
+        self.observationSpace = observationSpace
+        self.actionSpace = actionSpace
+        self.architecture = architecture
+        self.normalizer = normalizer
+        self.parameters = parameters
+        self.settings = settings
+        self.stepsTrained = stepsTrained
+        self.updates = updates
+        self.wallSeconds = wallSeconds
+        self.envScript = envScript
+        self.sourceHash = sourceHash
     }
 
     /// Whether this policy fits an environment's spaces.
@@ -53,16 +40,10 @@ public struct TrainedPolicy: Codable, Equatable, Sendable {
             return "the policy takes \(architecture.observationSize) observation values, \(spec.name) gives \(spec.observationSpace.flatSize)"
         }
         if ActionDistributionKind(actionSpace: spec.actionSpace) != architecture.distribution {
-            return "the policy's actions (\(architecture.distribution)) do not match \(spec.name)'s action space"
+            return "the policy's actions (\(actionSpace)) do not match \(spec.name)'s action space (\(spec.actionSpace))"
         }
         return nil
     }
-}
-
-public struct PolicyFileError: Error, CustomStringConvertible {
-    public var path: String
-    public var message: String
-    public var description: String { "\(path): \(message)" }
 }
 
 /// Runs a trained policy one observation at a time: normalize, forward, then the mean (or
@@ -106,8 +87,9 @@ public final class PolicyRunner {
                 DiagonalGaussian.sample(mean: output, logStd: p + architecture.logStdOffset, dimensions: d,
                                         into: sample, rng: &rng)
             }
+            guard case .box(let low, let high) = policy.actionSpace else { preconditionFailure("a Gaussian policy needs a box") }
             for i in 0..<d {
-                action[i] = Swift.min(Swift.max(Double(sample[i]), policy.actionLow[i]), policy.actionHigh[i])
+                action[i] = Swift.min(Swift.max(Double(sample[i]), low[i]), high[i])
             }
         case .categorical(let n):
             if deterministic {

@@ -39,10 +39,17 @@ public final class Trainer {
     private var episodesCompleted = 0
     private var timesteps = 0
     private var elapsed = 0.0
+    private var completedUpdates = 0
+    private var klCoef: Double
+    private var updateGenerator: SeededGenerator
+    private let resumed: TrainingCheckpoint?
     /// The policy after the last update that finished with finite numbers.
     public private(set) var lastGoodPolicy: TrainedPolicy?
 
-    public init(settings: PPOSettings, makeEnvironment: (Int) throws -> Environment) throws {
+    /// A new run, or with `resume` a run continued from a checkpoint of the same settings (the
+    /// step count may differ).
+    public init(settings: PPOSettings, resume: (policy: TrainedPolicy, checkpoint: TrainingCheckpoint)? = nil,
+                makeEnvironment: (Int) throws -> Environment) throws {
         if let problem = settings.problem() { throw TrainingError.settings(problem) }
         self.settings = settings
         vector = try VectorEnvironment(count: settings.envs, makeEnvironment: makeEnvironment)
@@ -65,23 +72,78 @@ public final class Trainer {
         updater = PPOUpdate(architecture: architecture, settings: settings, parameters: parameters, adam: adam)
         normalizer = ObservationNormalizer(size: architecture.observationSize, enabled: settings.normalizeObservations,
                                            clip: settings.normalizationClip)
+        klCoef = settings.klCoef
+        updateGenerator = SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 12))
+        resumed = resume?.checkpoint
+        if let resume { try restore(resume.policy, resume.checkpoint) }
     }
 
-    public func train(progress: (UpdateReport) -> Void = { _ in }) throws -> TrainedPolicy {
+    /// Puts the state of a checkpoint back; the envs are restored when training starts.
+    private func restore(_ policy: TrainedPolicy, _ checkpoint: TrainingCheckpoint) throws {
+        guard policy.architecture == architecture else {
+            throw TrainingError.settings("the checkpoint's network (\(policy.architecture.hidden), \(policy.architecture.activation.rawValue)) differs from these settings'")
+        }
+        guard checkpoint.environments.count == settings.envs,
+              checkpoint.samplerGenerators.count == 4 * settings.envs,
+              checkpoint.adamFirstMoment.count == architecture.parameterCount else {
+            throw TrainingError.settings("the checkpoint was made with \(checkpoint.environments.count) envs; resume with the same number")
+        }
+        parameters.load(policy.parameters)
+        checkpoint.adamFirstMoment.withUnsafeBufferPointer { adam.firstMoment.update(from: $0.baseAddress!, count: $0.count) }
+        checkpoint.adamSecondMoment.withUnsafeBufferPointer { adam.secondMoment.update(from: $0.baseAddress!, count: $0.count) }
+        adam.stepCount = checkpoint.adamStep
+        normalizer = policy.normalizer
+        returnStatistics = checkpoint.returnStatistics
+        klCoef = checkpoint.klCoef
+        updateGenerator = SeededGenerator(words: checkpoint.updateGenerator)
+        for e in 0..<settings.envs {
+            collector.samplers[e] = SeededGenerator(words: Array(checkpoint.samplerGenerators[(4 * e)..<(4 * e + 4)]))
+            collector.runningReturns[e] = checkpoint.runningReturns[e]
+        }
+        timesteps = policy.stepsTrained
+        elapsed = policy.wallSeconds
+        completedUpdates = policy.updates
+        episodesCompleted = checkpoint.episodesCompleted
+        recentEpisodes = zip(checkpoint.recentReturns, checkpoint.recentLengths).map {
+            VectorEnvironment.CompletedEpisode(totalReward: $0, length: $1)
+        }
+        lastGoodPolicy = policy
+    }
+
+    /// The state after the last completed update, for a checkpoint file.
+    public func checkpoint() throws -> TrainingCheckpoint {
+        TrainingCheckpoint(
+            adamStep: adam.stepCount,
+            adamFirstMoment: Array(UnsafeBufferPointer(start: adam.firstMoment, count: adam.count)),
+            adamSecondMoment: Array(UnsafeBufferPointer(start: adam.secondMoment, count: adam.count)),
+            klCoef: klCoef, episodesCompleted: episodesCompleted,
+            recentReturns: recentEpisodes.map(\.totalReward), recentLengths: recentEpisodes.map(\.length),
+            returnStatistics: returnStatistics, updateGenerator: updateGenerator.words,
+            samplerGenerators: (0..<settings.envs).flatMap { collector.samplers[$0].words },
+            runningReturns: (0..<settings.envs).map { collector.runningReturns[$0] },
+            environments: try vector.snapshot())
+    }
+
+    /// Trains to `settings.steps`. After each update, `progress` gets the report and returns
+    /// whether to go on (false stops after that update, as Ctrl-C does).
+    public func train(progress: (UpdateReport) throws -> Bool = { _ in true }) throws -> TrainedPolicy {
         let started = DispatchTime.now().uptimeNanoseconds
+        let elapsedBefore = elapsed
         let updates = settings.updateCount
-        var rng = SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 12))
-        var klCoef = settings.klCoef
         let lastValues = UnsafeMutablePointer<Float>.allocate(count: settings.envs, filledWith: 0)
         defer { lastValues.deallocate() }
         let valueFitter = settings.valueFit == .lbfgs
             ? ValueFitter(architecture: architecture, rows: settings.rolloutSize, iterations: settings.lbfgsIterations)
             : nil
 
-        try vector.reset(seed: settings.seed)
-        if normalizer.enabled { normalizer.statistics.update(vector.observations, batchCount: settings.envs) }
+        if let resumed {
+            try vector.restore(resumed.environments)
+        } else {
+            try vector.reset(seed: settings.seed)
+            if normalizer.enabled { normalizer.statistics.update(vector.observations, batchCount: settings.envs) }
+        }
 
-        for update in 1...updates {
+        for update in stride(from: completedUpdates + 1, through: updates, by: 1) {
             let remaining = 1 - Double(update - 1) / Double(updates)
             let learningRate = settings.learningRate * (settings.annealLearningRate ? remaining : 1)
             let clipRange = settings.clipRange * (settings.annealClipRange ? remaining : 1)
@@ -112,7 +174,7 @@ public final class Trainer {
                 valueLoss = try valueFitter.fit(parameters: parameters, buffer: buffer, mix: settings.valueTargetMix, update: update)
             }
             var statistics = try updater.run(buffer: buffer, learningRate: learningRate, clipRange: clipRange,
-                                             klCoef: klCoef, update: update, rng: &rng)
+                                             klCoef: klCoef, update: update, rng: &updateGenerator)
             if let valueLoss { statistics.valueLoss = valueLoss }
             if settings.objective == .klAdaptive || settings.objective == .klFixed {
                 statistics.kl = updater.meanKL(buffer: buffer)
@@ -124,14 +186,17 @@ public final class Trainer {
             }
 
             timesteps += buffer.rows
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            completedUpdates = update
+            elapsed = elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             recordEpisodes(vector.takeCompletedEpisodes())
-            lastGoodPolicy = snapshot()
-            progress(report(update: update, updates: updates, statistics: statistics,
-                            explainedVariance: explainedVariance, klCoef: usedKLCoef,
-                            learningRate: learningRate, clipRange: clipRange))
+            lastGoodPolicy = snapshot(updates: update)
+            let goOn = try progress(report(update: update, updates: updates, statistics: statistics,
+                                           explainedVariance: explainedVariance, klCoef: usedKLCoef,
+                                           learningRate: learningRate, clipRange: clipRange))
+            if !goOn { break }
         }
-        return lastGoodPolicy!
+        guard let lastGoodPolicy else { throw TrainingError.settings("the checkpoint already holds \(timesteps) steps; ask for more with --steps") }
+        return lastGoodPolicy
     }
 
     /// The adaptive-KL rule of the PPO paper: d < target/1.5 halves β, d > 1.5·target doubles it.
@@ -160,12 +225,10 @@ public final class Trainer {
         if recentEpisodes.count > 100 { recentEpisodes.removeFirst(recentEpisodes.count - 100) }
     }
 
-    private func snapshot() -> TrainedPolicy {
-        let (low, high): ([Double], [Double])
-        if case .box(let l, let h) = spec.actionSpace { (low, high) = (l, h) } else { (low, high) = ([], []) }
-        return TrainedPolicy(envName: spec.name, architecture: architecture, normalizer: normalizer,
-                             actionLow: low, actionHigh: high, parameters: parameters.valueArray,
-                             settings: settings, stepsTrained: timesteps, wallSeconds: elapsed)
+    private func snapshot(updates: Int) -> TrainedPolicy {
+        TrainedPolicy(envName: spec.name, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace,
+                      architecture: architecture, normalizer: normalizer, parameters: parameters.valueArray,
+                      settings: settings, stepsTrained: timesteps, updates: updates, wallSeconds: elapsed)
     }
 
     private func report(update: Int, updates: Int, statistics: UpdateStatistics, explainedVariance: Double,

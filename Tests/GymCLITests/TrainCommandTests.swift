@@ -1,4 +1,5 @@
 import Foundation
+import PolicyFile
 import Testing
 
 @Suite struct TrainCommandTests {
@@ -8,9 +9,8 @@ import Testing
         return url.path
     }
 
-    func policyParameters(_ path: String) throws -> [Double] {
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
-        return (object["parameters"] as! [NSNumber]).map(\.doubleValue)
+    func policyParameters(_ path: String) throws -> [Float] {
+        try PolicyCodec.read(from: path).policy.parameters
     }
 
     @Test func trainWritesPolicyLogAndSummaryAndRunActsWithThePolicy() throws {

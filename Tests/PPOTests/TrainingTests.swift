@@ -84,8 +84,9 @@ import Testing
             #expect((0..<5).map { buffer.observations[$0] } == [0, 1, 2, 0, 1])
             #expect((0..<5).map { buffer.episodeEnds[$0] } == [false, false, true, false, false])
             let runner = PolicyRunner(policy: TrainedPolicy(
-                envName: "Counter", architecture: architecture, normalizer: normalizer, actionLow: [], actionHigh: [],
-                parameters: parameters.valueArray, settings: PPOSettings(), stepsTrained: 0, wallSeconds: 0))
+                envName: "Counter", observationSpace: .box(low: [0], high: [100]), actionSpace: .discrete(2),
+                architecture: architecture, normalizer: normalizer, parameters: parameters.valueArray,
+                settings: PPOSettings(), stepsTrained: 0, updates: 0, wallSeconds: 0))
             let valueOfFinal = [3.0].withUnsafeBufferPointer { runner.value($0) }
             #expect(valueOfFinal != 0)
             #expect(buffer.nextValues[2] == (terminateAt == nil ? valueOfFinal : 0))

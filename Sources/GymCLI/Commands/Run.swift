@@ -64,11 +64,7 @@ struct Run: ParsableCommand {
         if let scenario { try env.attachScenario(path: scenario) }
         let spec = env.spec
         let scripted = try actions.map { try ActionScript(path: $0, space: spec.actionSpace) }
-        let runner = try policy.map { path in
-            let trained = try TrainedPolicy.read(from: path)
-            if let problem = trained.problem(with: spec) { throw CLIError("\(path): \(problem)") }
-            return PolicyRunner(policy: trained)
-        }
+        let runner = try policy.map { PolicyRunner(policy: try loadPolicy($0, for: spec, script: script).policy) }
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
         var output = OutputBuffer()
         defer { output.flush() }

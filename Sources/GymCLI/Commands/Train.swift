@@ -1,23 +1,29 @@
 import ArgumentParser
 import Environments
 import Foundation
+import PolicyFile
 import PPO
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a policy on an environment with PPO.",
         discussion: """
-        Settings come from the built-in defaults, then the env file's `train` table (its \
-        recommended settings), then any flags given here. A progress line shows on stderr; a \
-        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder \
-        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy \
-        unless --out. The same seed and settings give the same policy, bit for bit. All \
+        Settings come from the built-in defaults, then the env file's `train` table (its \\
+        recommended settings), then any flags given here. A progress line shows on stderr; a \\
+        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder \\
+        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy \\
+        unless --out. The same seed and settings give the same policy, bit for bit. All \\
         settings: docs/training.md.
+
+        The run folder also holds checkpoint.policy (every --checkpoint-every updates, and on \\
+        Ctrl-C, which stops training after the current update) and best.policy (the best by \\
+        deterministic evaluation at the checkpoints). --resume continues a checkpoint exactly: \\
+        the resumed run ends bit-identical to one that was never interrupted.
 
           gym train envs/pendulum.lua
           gym train envs/cartpole.lua --steps 100000 --seed 3 --envs 8 --out policies/cartpole.policy
           gym train envs/pendulum.lua --objective kl-adaptive --kl-target 0.01
-          gym train envs/pendulum.lua --value-fit lbfgs --log-format csv
+          gym train envs/pendulum.lua --resume runs/pendulum-20261124-101500/checkpoint.policy --steps 200000
         """
     )
 
@@ -27,11 +33,20 @@ struct Train: ParsableCommand {
     @Option(help: "Where to save the policy (default: policies/<env file name>.policy).")
     var out: String?
 
-    @Option(name: .customLong("run-dir"), help: "Folder for the log and settings (default: runs/<env>-<time>).")
+    @Option(name: .customLong("run-dir"), help: "Folder for the log, settings and checkpoints (default: runs/<env>-<time>).")
     var runDirectory: String?
 
     @Option(name: .customLong("log-format"), help: "Per-update log format: jsonl or csv.")
     var logFormat: String = "jsonl"
+
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint (and evaluate for best.policy) every N updates (0: only at the end and on Ctrl-C).")
+    var checkpointEvery: Int = 10
+
+    @Option(name: .customLong("eval-episodes"), help: "Deterministic episodes per evaluation for best.policy.")
+    var evalEpisodes: Int = 5
+
+    @Option(help: "Continue from a checkpoint file (same settings; --steps may grow).")
+    var resume: String?
 
     @Flag(help: "No progress output (the log file and the summary are still written).")
     var quiet = false
@@ -40,16 +55,26 @@ struct Train: ParsableCommand {
     @OptionGroup var limitOptions: LimitOptions
 
     func validate() throws {
-        guard TrainingLog.Format(rawValue: logFormat) != nil else {
-            throw ValidationError("--log-format must be jsonl or csv")
-        }
+        guard TrainingLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be jsonl or csv") }
+        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more") }
+        guard evalEpisodes >= 1 else { throw ValidationError("--eval-episodes must be at least 1") }
     }
 
     func run() throws {
         let limits = limitOptions.limits
         let probe = try LuaEnvironment(path: script, limits: limits)
+        var resumeState: (policy: TrainedPolicy, checkpoint: TrainingCheckpoint)?
         var settings = PPOSettings()
-        if let table = probe.spec.train { settings = try settings.applying(trainTable: table, source: script) }
+        if let resume {
+            let document = try loadPolicy(resume, for: probe.spec, script: script)
+            guard let checkpoint = document.checkpoint else {
+                throw CLIError("\(resume): a policy, not a checkpoint (checkpoints are the run folder's checkpoint.policy)")
+            }
+            resumeState = (document.policy, checkpoint)
+            settings = document.policy.settings
+        } else if let table = probe.spec.train {
+            settings = try settings.applying(trainTable: table, source: script)
+        }
         settings = try training.apply(to: settings)
 
         let stem = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
@@ -57,24 +82,62 @@ struct Train: ParsableCommand {
         let runPath = try makeRunDirectory(stem: stem)
         try writeSettings(settings, to: runPath + "/settings.json")
         let log = try TrainingLog(path: runPath + "/progress." + logFormat, format: TrainingLog.Format(rawValue: logFormat)!)
+        let hash = try sourceHash(of: script)
+        func identified(_ policy: TrainedPolicy) -> TrainedPolicy {
+            var policy = policy
+            policy.envScript = script
+            policy.sourceHash = hash
+            return policy
+        }
 
-        let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: script, limits: limits) }
+        let trainer = try Trainer(settings: settings, resume: resumeState) { _ in try LuaEnvironment(path: script, limits: limits) }
+        let interrupt = InterruptFlag()
         var display = ProgressDisplay(quiet: quiet)
         var lastReport: UpdateReport?
+        var best = -Double.infinity
+        let checkpointPath = runPath + "/checkpoint.policy"
+        func saveCheckpoint() throws {
+            guard let policy = trainer.lastGoodPolicy else { return }
+            try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
+            // The best so far, by deterministic evaluation on a separately seeded env.
+            let evalEnv = try LuaEnvironment(path: script, limits: limits)
+            let score = try PolicyEvaluation.run(PolicyRunner(policy: policy), on: evalEnv, episodes: evalEpisodes,
+                                                 seed: SeededGenerator.derive(settings.seed, stream: 77)).meanReturn
+            if score > best {
+                best = score
+                try PolicyCodec.write(identified(policy), to: runPath + "/best.policy")
+            }
+        }
+
         let policy: TrainedPolicy
         do {
             policy = try trainer.train { report in
                 display.show(report)
                 log.append(report)
                 lastReport = report
+                if interrupt.isRaised { return false }
+                if checkpointEvery > 0 && report.update % checkpointEvery == 0 && report.update < report.updates {
+                    try saveCheckpoint()
+                }
+                return true
             }
         } catch {
             if display.live && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
             guard let good = trainer.lastGoodPolicy else { throw error }
-            try good.write(to: outPath)
+            try PolicyCodec.write(identified(good), to: outPath)
             throw CLIError("\(error)\n(the policy as of \(good.stepsTrained) steps was saved to \(outPath))")
         }
-        try policy.write(to: outPath)
+        try saveCheckpoint()
+        if interrupt.isRaised {
+            if display.live && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+            try PolicyCodec.write(identified(policy), to: outPath)
+            FileHandle.standardError.write(Data("""
+                interrupted after \(policy.stepsTrained) steps: checkpoint saved to \(checkpointPath), policy to \(outPath)
+                resume with: gym train \(script) --resume \(checkpointPath)\n
+                """.utf8))
+            throw ExitCode(130)
+        }
+        try PolicyCodec.write(identified(policy), to: outPath)
         print(summary(policy: policy, report: lastReport, outPath: outPath, runPath: runPath, logPath: log.path))
     }
 
@@ -116,7 +179,7 @@ struct Train: ParsableCommand {
             text += String(format: " Final update: explained variance %.2f, approx KL %.4f, clip fraction %.2f.",
                            report.explainedVariance, report.statistics.approxKL, report.statistics.clipFraction)
         }
-        text += " Policy saved to \(outPath); log in \(logPath)."
+        text += " Policy saved to \(outPath); log in \(logPath); checkpoint and best policy in \(runPath)."
         return text
     }
 }

@@ -1,0 +1,19 @@
+import Environments
+import Foundation
+import PolicyFile
+import PPO
+
+/// Loads a policy file for use on an env: checks that the spaces fit, and warns (does not fail)
+/// when the env script changed since training.
+func loadPolicy(_ path: String, for spec: EnvironmentSpec, script: String) throws -> PolicyDocument {
+    let document = try PolicyCodec.read(from: path)
+    if let problem = document.policy.problem(with: spec) { throw CLIError("\(path): \(problem)") }
+    if let stored = document.policy.sourceHash, let current = try? sourceHash(of: script), stored != current {
+        FileHandle.standardError.write(Data("warning: \(script) changed since \(path) was trained on it (source hash \(current), trained on \(stored))\n".utf8))
+    }
+    return document
+}
+
+func sourceHash(of script: String) throws -> String {
+    SourceHash.of([UInt8](try Data(contentsOf: URL(fileURLWithPath: script))))
+}

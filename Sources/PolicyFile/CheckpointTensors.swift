@@ -1,0 +1,78 @@
+import Environments
+import PPO
+
+/// A checkpoint's training state as tensors: optimizer moments, generators, and each env's
+/// state (`env.*`, one row per env).
+enum CheckpointTensors {
+    static func encode(_ c: TrainingCheckpoint) -> [NamedTensor] {
+        let envs = c.environments.count
+        let stateSize = c.environments.first?.state.count ?? 0
+        let observationSize = c.environments.first?.observation.count ?? 0
+        return [
+            NamedTensor("optimizer.adam.first_moment", shape: [c.adamFirstMoment.count], .f32(c.adamFirstMoment)),
+            NamedTensor("optimizer.adam.second_moment", shape: [c.adamSecondMoment.count], .f32(c.adamSecondMoment)),
+            NamedTensor("training.recent_returns", shape: [c.recentReturns.count], .f64(c.recentReturns)),
+            NamedTensor("training.recent_lengths", shape: [c.recentLengths.count], .u64(c.recentLengths.map { UInt64($0) })),
+            NamedTensor("training.return_statistics", shape: [2], .f64([c.returnStatistics.mean[0], c.returnStatistics.variance[0]])),
+            NamedTensor("rng.update", shape: [4], .u64(c.updateGenerator)),
+            NamedTensor("rng.samplers", shape: [envs, 4], .u64(c.samplerGenerators)),
+            NamedTensor("env.running_return", shape: [envs], .f64(c.runningReturns)),
+            NamedTensor("env.generator", shape: [envs, 4], .u64(c.environments.flatMap(\.generator))),
+            NamedTensor("env.state", shape: [envs, stateSize], .f64(c.environments.flatMap(\.state))),
+            NamedTensor("env.observation", shape: [envs, observationSize], .f64(c.environments.flatMap(\.observation))),
+            NamedTensor("env.episode_return", shape: [envs], .f64(c.environments.map(\.episodeReturn))),
+            NamedTensor("env.counters", shape: [envs, 3], .u64(c.environments.flatMap {
+                [UInt64($0.episode), UInt64($0.stepInEpisode), UInt64($0.episodeLength)]
+            })),
+        ]
+    }
+
+    static func decode(_ info: PolicyMetadata.CheckpointInfo, tensors: [String: NamedTensor],
+                       architecture: NetworkArchitecture, settings: PPOSettings) throws(FormatError) -> TrainingCheckpoint {
+        let count = architecture.parameterCount
+        let envs = settings.envs
+        guard (1...4096).contains(envs) else { throw FormatError("a checkpoint of \(envs) envs is out of bounds") }
+        let first = try PolicyCodec.floats("optimizer.adam.first_moment", shape: [count], in: tensors)
+        let second = try PolicyCodec.floats("optimizer.adam.second_moment", shape: [count], in: tensors)
+        guard first.allSatisfy({ $0.isFinite }), second.allSatisfy({ $0.isFinite && $0 >= 0 }), info.adamStep >= 0,
+              info.klCoef.isFinite, info.episodesCompleted >= 0 else {
+            throw FormatError("the optimizer state is not finite")
+        }
+        guard let recentCount = tensors["training.recent_returns"]?.shape.first, recentCount <= 100 else {
+            throw FormatError("tensor 'training.recent_returns' is missing or longer than 100")
+        }
+        let recentReturns = try PolicyCodec.doubles("training.recent_returns", shape: [recentCount], in: tensors)
+        let recentLengths = try PolicyCodec.words("training.recent_lengths", shape: [recentCount], in: tensors)
+        let returnStatistics = try PolicyCodec.doubles("training.return_statistics", shape: [2], in: tensors)
+        let state = tensors["env.state"]?.shape ?? []
+        guard state.count == 2, state[0] == envs, state[1] <= 1 << 16 else {
+            throw FormatError("tensor 'env.state' should have one row per env (\(envs))")
+        }
+        let stateSize = state[1]
+        let observationSize = architecture.observationSize
+        let generators = try PolicyCodec.words("env.generator", shape: [envs, 4], in: tensors)
+        let states = try PolicyCodec.doubles("env.state", shape: [envs, stateSize], in: tensors)
+        let observations = try PolicyCodec.doubles("env.observation", shape: [envs, observationSize], in: tensors)
+        let episodeReturns = try PolicyCodec.doubles("env.episode_return", shape: [envs], in: tensors)
+        let counters = try PolicyCodec.words("env.counters", shape: [envs, 3], in: tensors)
+        guard counters.allSatisfy({ $0 <= UInt64(Int.max) }), recentLengths.allSatisfy({ $0 <= UInt64(Int.max) }) else {
+            throw FormatError("an env counter is out of range")
+        }
+        let environments = (0..<envs).map { e in
+            EnvironmentSnapshot(generator: Array(generators[(4 * e)..<(4 * e + 4)]),
+                                state: Array(states[(stateSize * e)..<(stateSize * (e + 1))]),
+                                observation: Array(observations[(observationSize * e)..<(observationSize * (e + 1))]),
+                                episode: Int(counters[3 * e]), stepInEpisode: Int(counters[3 * e + 1]),
+                                episodeReturn: episodeReturns[e], episodeLength: Int(counters[3 * e + 2]))
+        }
+        return TrainingCheckpoint(
+            adamStep: info.adamStep, adamFirstMoment: first, adamSecondMoment: second, klCoef: info.klCoef,
+            episodesCompleted: info.episodesCompleted, recentReturns: recentReturns,
+            recentLengths: recentLengths.map { Int($0) },
+            returnStatistics: RunningMeanStd(mean: [returnStatistics[0]], variance: [returnStatistics[1]], count: info.returnCount),
+            updateGenerator: try PolicyCodec.words("rng.update", shape: [4], in: tensors),
+            samplerGenerators: try PolicyCodec.words("rng.samplers", shape: [envs, 4], in: tensors),
+            runningReturns: try PolicyCodec.doubles("env.running_return", shape: [envs], in: tensors),
+            environments: environments)
+    }
+}

@@ -1,0 +1,249 @@
+import Environments
+import Foundation
+import PPO
+
+/// A policy file that could not be read, with the path and one line of what was wrong.
+public struct PolicyFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A loaded file: the policy, and the training state if it is a checkpoint.
+public struct PolicyDocument: Sendable {
+    public var policy: TrainedPolicy
+    public var checkpoint: TrainingCheckpoint?
+    public var formatVersion: String
+    public var gymVersion: String
+    public var createdAt: String
+    public var byteCount: Int
+}
+
+/// Maps policies (and checkpoints) onto the tensor container and back, validating the meaning
+/// of what the container validated the shape of.
+public enum PolicyCodec {
+    public static let gymVersion = "0.2.0"
+
+    // MARK: Writing
+
+    public static func encode(_ policy: TrainedPolicy, checkpoint: TrainingCheckpoint? = nil,
+                              createdAt: Date = Date()) throws -> [UInt8] {
+        let architecture = policy.architecture
+        var tensors: [NamedTensor] = []
+        func add(_ name: String, _ shape: [Int], _ values: TensorValues) { tensors.append(NamedTensor(name, shape: shape, values)) }
+        for (name, offset, count, shape) in parameterTensors(architecture) {
+            add(name, shape, .f32(Array(policy.parameters[offset..<(offset + count)])))
+        }
+        add("observation_normalization.mean", [architecture.observationSize], .f64(policy.normalizer.statistics.mean))
+        add("observation_normalization.variance", [architecture.observationSize], .f64(policy.normalizer.statistics.variance))
+        for (prefix, space) in [("observation_space", policy.observationSpace), ("action_space", policy.actionSpace)] {
+            if case .box(let low, let high) = space {
+                add("\(prefix).low", [low.count], .f64(low))
+                add("\(prefix).high", [high.count], .f64(high))
+            }
+        }
+        if let checkpoint { tensors += CheckpointTensors.encode(checkpoint) }
+
+        let formatter = ISO8601DateFormatter()
+        let metadata = PolicyMetadata(
+            kind: checkpoint == nil ? "policy" : "checkpoint", gymVersion: gymVersion,
+            createdAt: formatter.string(from: createdAt), algorithm: "ppo", settings: policy.settings,
+            seed: policy.settings.seed,
+            env: .init(name: policy.envName, script: policy.envScript, sourceHash: policy.sourceHash),
+            observationSpace: spaceInfo(policy.observationSpace), actionSpace: spaceInfo(policy.actionSpace),
+            architecture: .init(observationSize: architecture.observationSize,
+                                distribution: distributionName(architecture.distribution),
+                                outputs: architecture.distribution.outputSize, hidden: architecture.hidden,
+                                activation: architecture.activation.rawValue, shared: architecture.shared),
+            observationNormalization: .init(enabled: policy.normalizer.enabled, clip: policy.normalizer.clip,
+                                            count: policy.normalizer.statistics.count),
+            stepsTrained: policy.stepsTrained, updates: policy.updates, wallSeconds: policy.wallSeconds,
+            checkpoint: checkpoint.map { .init(adamStep: $0.adamStep, klCoef: $0.klCoef,
+                                               episodesCompleted: $0.episodesCompleted,
+                                               returnCount: $0.returnStatistics.count) })
+        return try TensorContainer.assemble(metadata: metadata, tensors: tensors)
+    }
+
+    /// Writes atomically: a temporary file in the same folder, flushed to disk, renamed over
+    /// the target. A crash or Ctrl-C at any moment leaves the old file or the new one.
+    public static func write(_ policy: TrainedPolicy, checkpoint: TrainingCheckpoint? = nil, to path: String) throws {
+        let bytes = try encode(policy, checkpoint: checkpoint)
+        try AtomicFile.write(bytes, to: path)
+    }
+
+    // MARK: Reading
+
+    public static func read(from path: String) throws -> PolicyDocument {
+        let bytes: [UInt8]
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            guard size <= Layout.maximumFileSize else {
+                throw PolicyFileError(path: path, message: "\(size) bytes is too large for a policy file (limit \(Layout.maximumFileSize))")
+            }
+            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch let error as PolicyFileError {
+            throw error
+        } catch {
+            throw PolicyFileError(path: path, message: "cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        do {
+            return try decode(bytes)
+        } catch {
+            throw PolicyFileError(path: path, message: error.message)
+        }
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(FormatError) -> PolicyDocument {
+        let parsed = try TensorContainer.parse(bytes, as: PolicyMetadata.self)
+        let m = parsed.metadata
+        guard m.kind == "policy" || m.kind == "checkpoint" else { throw FormatError("unknown kind '\(m.kind)'") }
+        guard m.algorithm == "ppo" else { throw FormatError("unknown algorithm '\(m.algorithm)'") }
+        let architecture = try architecture(m.architecture)
+        let observationSpace = try space(m.observationSpace, prefix: "observation_space", tensors: parsed.tensors)
+        let actionSpace = try space(m.actionSpace, prefix: "action_space", tensors: parsed.tensors)
+        guard observationSpace.flatSize == architecture.observationSize else {
+            throw FormatError("the observation space has \(observationSpace.flatSize) values, the network takes \(architecture.observationSize)")
+        }
+        guard ActionDistributionKind(actionSpace: actionSpace) == architecture.distribution else {
+            throw FormatError("the action space \(actionSpace) does not match a \(m.architecture.distribution) policy of \(m.architecture.outputs) outputs")
+        }
+        if case .box(let low, let high) = actionSpace, !(zip(low, high).allSatisfy { $0.isFinite && $1.isFinite }) {
+            throw FormatError("the action space's bounds must be finite")
+        }
+
+        var parameters = [Float](repeating: 0, count: architecture.parameterCount)
+        for (name, offset, count, shape) in parameterTensors(architecture) {
+            let values = try floats(name, shape: shape, in: parsed.tensors)
+            guard values.allSatisfy({ $0.isFinite }) else { throw FormatError("tensor '\(name)' holds a NaN or infinity") }
+            parameters.replaceSubrange(offset..<(offset + count), with: values)
+        }
+        let mean = try doubles("observation_normalization.mean", shape: [architecture.observationSize], in: parsed.tensors)
+        let variance = try doubles("observation_normalization.variance", shape: [architecture.observationSize], in: parsed.tensors)
+        guard mean.allSatisfy({ $0.isFinite }), variance.allSatisfy({ $0.isFinite && $0 >= 0 }),
+              m.observationNormalization.count.isFinite, m.observationNormalization.count > 0,
+              m.observationNormalization.clip > 0 else {
+            throw FormatError("the observation normalization statistics are not finite and positive")
+        }
+        var normalizer = ObservationNormalizer(size: architecture.observationSize, enabled: m.observationNormalization.enabled,
+                                               clip: m.observationNormalization.clip)
+        normalizer.statistics = RunningMeanStd(mean: mean, variance: variance, count: m.observationNormalization.count)
+        guard m.stepsTrained >= 0, m.updates >= 0, m.wallSeconds.isFinite else {
+            throw FormatError("steps_trained, updates and wall_seconds must be non-negative numbers")
+        }
+        let policy = TrainedPolicy(envName: m.env.name, observationSpace: observationSpace, actionSpace: actionSpace,
+                                   architecture: architecture, normalizer: normalizer, parameters: parameters,
+                                   settings: m.settings, stepsTrained: m.stepsTrained, updates: m.updates,
+                                   wallSeconds: m.wallSeconds, envScript: m.env.script, sourceHash: m.env.sourceHash)
+        var checkpoint: TrainingCheckpoint?
+        if m.kind == "checkpoint" {
+            guard let info = m.checkpoint else { throw FormatError("a checkpoint without its 'checkpoint' metadata") }
+            checkpoint = try CheckpointTensors.decode(info, tensors: parsed.tensors, architecture: architecture,
+                                                      settings: m.settings)
+        }
+        return PolicyDocument(policy: policy, checkpoint: checkpoint, formatVersion: "\(parsed.major).\(parsed.minor)",
+                              gymVersion: m.gymVersion, createdAt: m.createdAt, byteCount: bytes.count)
+    }
+
+    // MARK: Pieces
+
+    /// The network's tensors by name and shape, in file order.
+    public static func parameterShapes(_ architecture: NetworkArchitecture) -> [(name: String, shape: [Int])] {
+        parameterTensors(architecture).map { ($0.0, $0.3) }
+    }
+
+    /// Every parameter block as a named tensor: (name, offset in the flat buffer, count, shape).
+    static func parameterTensors(_ architecture: NetworkArchitecture) -> [(String, Int, Int, [Int])] {
+        var list: [(String, Int, Int, [Int])] = []
+        func add(_ prefix: String, _ shape: MLPShape, at base: Int) {
+            for l in 0..<shape.layerCount {
+                let (inSize, outSize) = (shape.sizes[l], shape.sizes[l + 1])
+                list.append(("\(prefix).\(l).weight", base + shape.weightOffset(l), inSize * outSize, [inSize, outSize]))
+                list.append(("\(prefix).\(l).bias", base + shape.biasOffset(l), outSize, [outSize]))
+            }
+        }
+        if let trunk = architecture.trunk { add("trunk", trunk, at: 0) }
+        add("actor", architecture.actor, at: architecture.actorOffset)
+        let extra = architecture.distribution.extraParameterCount
+        if extra > 0 { list.append(("actor.log_std", architecture.logStdOffset, extra, [extra])) }
+        add("critic", architecture.critic, at: architecture.criticOffset)
+        return list
+    }
+
+    private static func architecture(_ a: PolicyMetadata.Architecture) throws(FormatError) -> NetworkArchitecture {
+        guard (1...65_536).contains(a.observationSize), (1...65_536).contains(a.outputs), a.hidden.count <= 16,
+              a.hidden.allSatisfy({ (1...4096).contains($0) }) else {
+            throw FormatError("architecture out of bounds: observation_size \(a.observationSize), outputs \(a.outputs), hidden \(a.hidden)")
+        }
+        guard let activation = Activation(rawValue: a.activation) else { throw FormatError("unknown activation '\(a.activation)'") }
+        let distribution: ActionDistributionKind
+        switch a.distribution {
+        case "gaussian": distribution = .gaussian(dimensions: a.outputs)
+        case "categorical":
+            guard a.outputs >= 2 else { throw FormatError("a categorical policy needs at least 2 outputs") }
+            distribution = .categorical(count: a.outputs)
+        default: throw FormatError("unknown distribution '\(a.distribution)'")
+        }
+        guard !(a.shared && a.hidden.isEmpty) else { throw FormatError("a shared trunk needs a hidden layer") }
+        return NetworkArchitecture(observationSize: a.observationSize, distribution: distribution, hidden: a.hidden,
+                                   activation: activation, shared: a.shared)
+    }
+
+    private static func distributionName(_ kind: ActionDistributionKind) -> String {
+        if case .gaussian = kind { return "gaussian" }
+        return "categorical"
+    }
+
+    private static func spaceInfo(_ space: Space) -> PolicyMetadata.SpaceInfo {
+        switch space {
+        case .box(let low, _): .init(kind: "box", size: low.count)
+        case .discrete(let n): .init(kind: "discrete", size: n)
+        }
+    }
+
+    private static func space(_ info: PolicyMetadata.SpaceInfo, prefix: String,
+                              tensors: [String: NamedTensor]) throws(FormatError) -> Space {
+        guard (1...65_536).contains(info.size) else { throw FormatError("\(prefix) size \(info.size) is out of bounds") }
+        switch info.kind {
+        case "discrete":
+            return .discrete(info.size)
+        case "box":
+            let low = try doubles("\(prefix).low", shape: [info.size], in: tensors)
+            let high = try doubles("\(prefix).high", shape: [info.size], in: tensors)
+            guard zip(low, high).allSatisfy({ !$0.isNaN && !$1.isNaN && $0 <= $1 }) else {
+                throw FormatError("\(prefix) has a NaN bound or a low bound above its high bound")
+            }
+            return .box(low: low, high: high)
+        default:
+            throw FormatError("\(prefix) has unknown kind '\(info.kind)'")
+        }
+    }
+
+    static func floats(_ name: String, shape: [Int], in tensors: [String: NamedTensor]) throws(FormatError) -> [Float] {
+        guard let tensor = tensors[name] else { throw FormatError("tensor '\(name)' is missing") }
+        guard tensor.shape == shape, case .f32(let values) = tensor.values else {
+            throw FormatError("tensor '\(name)' should be f32 of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
+        }
+        return values
+    }
+
+    static func doubles(_ name: String, shape: [Int], in tensors: [String: NamedTensor]) throws(FormatError) -> [Double] {
+        guard let tensor = tensors[name] else { throw FormatError("tensor '\(name)' is missing") }
+        guard tensor.shape == shape, case .f64(let values) = tensor.values else {
+            throw FormatError("tensor '\(name)' should be f64 of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
+        }
+        return values
+    }
+
+    static func words(_ name: String, shape: [Int], in tensors: [String: NamedTensor]) throws(FormatError) -> [UInt64] {
+        guard let tensor = tensors[name] else { throw FormatError("tensor '\(name)' is missing") }
+        guard tensor.shape == shape, case .u64(let values) = tensor.values else {
+            throw FormatError("tensor '\(name)' should be u64 of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
+        }
+        return values
+    }
+}
