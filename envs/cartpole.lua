@@ -18,9 +18,12 @@ local env = {
     length = 0.5,        -- half the pole's length
     force_mag = 10.0, tau = 0.02,
   },
+  -- The RL Zoo's PPO settings, linear schedules included (lin_1e-3, lin_0.2): 10 of 10 seeds
+  -- reach 475 in 100k steps (docs/training.md).
   train = {
     envs = 8, steps = 100000, n_steps = 32, batch_size = 256, epochs = 20,
     learning_rate = 1e-3, gamma = 0.98, gae_lambda = 0.8, clip_range = 0.2, ent_coef = 0.0,
+    anneal_lr = true, anneal_clip_range = true,
   },
   state = { 0.0, 0.0, 0.0, 0.0 },
   obs = { 0.0, 0.0, 0.0, 0.0 },

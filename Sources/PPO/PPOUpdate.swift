@@ -99,6 +99,9 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
         var pending: PendingStep?
         epochs: for _ in 0..<settings.epochs {
+            // A fresh permutation of 0..<n each epoch: it depends on the generator alone, so a
+            // resumed run (which saved the generator, not this array) shuffles the same way.
+            for i in indices.indices { indices[i] = i }
             indices.shuffle(using: &rng)
             var start = 0
             // Like Stable-Baselines3, a last partial minibatch is used as is.
