@@ -1,4 +1,5 @@
 import ArgumentParser
+import PolicyFile
 
 /// The `gym` command: environments as Lua scripts, checked, run and benchmarked.
 public struct GymCommand: ParsableCommand {
@@ -13,6 +14,7 @@ public struct GymCommand: ParsableCommand {
           gym run envs/cartpole.lua --episodes 3    run random actions and summarize
           gym train envs/pendulum.lua               train a policy with PPO
           gym run envs/pendulum.lua --policy policies/pendulum.policy
+          gym inspect policies/pendulum.policy      what a policy file holds
           gym bench                                 raw env steps per second, one core
           gym bench-train                           training time and learned return over seeds
         """,
@@ -24,5 +26,5 @@ public struct GymCommand: ParsableCommand {
 }
 
 public enum GymVersion {
-    public static let current = "0.1.0"
+    public static let current = PolicyCodec.gymVersion
 }

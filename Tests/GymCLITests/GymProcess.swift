@@ -21,6 +21,10 @@ struct GymResult {
 
 /// Runs `gym` with `arguments` from the project root and collects its output.
 func gym(_ arguments: String...) throws -> GymResult {
+    try gym(arguments)
+}
+
+func gym(_ arguments: [String]) throws -> GymResult {
     let process = Process()
     process.executableURL = gymExecutable
     process.arguments = arguments

@@ -1,0 +1,102 @@
+import Foundation
+import PolicyFile
+import Testing
+
+@Suite struct PolicyFileCommandTests {
+    func temporaryFolder() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-pf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    @Test func inspectDescribesAPolicyAsTextAndJSON() throws {
+        let folder = try temporaryFolder()
+        let train = try gym("train", "envs/cartpole.lua", "--steps", "512", "--seed", "4",
+                            "--out", "\(folder)/cp.policy", "--run-dir", "\(folder)/run")
+        #expect(train.status == 0, "\(train.stderr)")
+        let text = try gym("inspect", "\(folder)/cp.policy")
+        #expect(text.status == 0)
+        for fragment in ["gym policy, format 1.0", "env:          CartPole (envs/cartpole.lua, fnv1a64:",
+                         "actor.1.weight     64 x 64", "seed 4, 512 steps in 2 updates", "normalization: none"] {
+            #expect(text.stdout.contains(fragment), "missing '\(fragment)' in\n\(text.stdout)")
+        }
+        let json = try gym("inspect", "\(folder)/cp.policy", "--json")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(object["format_version"] as? String == "1.0" && object["steps_trained"] as? Int == 512)
+        #expect((object["env"] as? [String: Any])?["name"] as? String == "CartPole")
+        // The run folder has a checkpoint and a best policy too.
+        let checkpoint = try gym("inspect", "\(folder)/run/checkpoint.policy")
+        #expect(checkpoint.stdout.contains("gym checkpoint") && checkpoint.stdout.contains("8 env states"))
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/run/best.policy"))
+    }
+
+    @Test func corruptAndForeignFilesGetOneLineErrors() throws {
+        let folder = try temporaryFolder()
+        let text = try temporaryFile("not a policy", name: "notes.policy")
+        let foreign = try gym("inspect", text)
+        #expect(foreign.status != 0)
+        #expect(foreign.stderr.contains("\(text): not a gym policy file"))
+        let train = try gym("train", "envs/pendulum.lua", "--steps", "256", "--n-steps", "64",
+                            "--out", "\(folder)/p.policy", "--run-dir", "\(folder)/run")
+        #expect(train.status == 0, "\(train.stderr)")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/p.policy"))
+        bytes[bytes.count / 2] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: "\(folder)/flipped.policy"))
+        let flipped = try gym("run", "envs/pendulum.lua", "--policy", "\(folder)/flipped.policy")
+        #expect(flipped.status != 0)
+        #expect(flipped.stderr.contains("flipped.policy: checksum mismatch"), "\(flipped.stderr)")
+    }
+
+    @Test func aChangedEnvScriptWarnsButLoads() throws {
+        let folder = try temporaryFolder()
+        let source = try String(contentsOfFile: projectRoot.appendingPathComponent("envs/pendulum.lua").path, encoding: .utf8)
+        let script = "\(folder)/pendulum.lua"
+        try source.write(toFile: script, atomically: true, encoding: .utf8)
+        let train = try gym("train", script, "--steps", "256", "--n-steps", "64", "--out", "\(folder)/p.policy",
+                            "--run-dir", "\(folder)/run")
+        #expect(train.status == 0, "\(train.stderr)")
+        try (source + "\n-- edited\n").write(toFile: script, atomically: true, encoding: .utf8)
+        let run = try gym("run", script, "--policy", "\(folder)/p.policy")
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("warning: \(script) changed since \(folder)/p.policy was trained on it"))
+    }
+
+    /// Ctrl-C during training saves a checkpoint and exits; resuming it to the same step count
+    /// gives the same policy, bit for bit, as a run that was never interrupted.
+    @Test func ctrlCThenResumeEqualsAnUninterruptedRun() async throws {
+        let folder = try temporaryFolder()
+        let common = ["envs/cartpole.lua", "--steps", "81920", "--seed", "8", "--checkpoint-every", "0"]
+        let whole = try gym(["train"] + common + ["--out", "\(folder)/whole.policy", "--run-dir", "\(folder)/whole"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+
+        let process = Process()
+        process.executableURL = gymExecutable
+        process.arguments = ["train"] + common + ["--out", "\(folder)/cut.policy", "--run-dir", "\(folder)/cut", "--quiet"]
+        process.currentDirectoryURL = projectRoot
+        process.standardOutput = FileHandle.nullDevice
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        try process.run()
+        // Interrupt once a few updates are logged.
+        let log = "\(folder)/cut/progress.jsonl"
+        for _ in 0..<2000 {
+            let lines = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0
+            if lines >= 5 { break }
+            try await Task.sleep(nanoseconds: 2_000_000)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        let stderr = String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted after"), "\(stderr)")
+        #expect(stderr.contains("resume with: gym train envs/cartpole.lua --resume \(folder)/cut/checkpoint.policy"))
+
+        let resumed = try gym(["train", "envs/cartpole.lua", "--resume", "\(folder)/cut/checkpoint.policy",
+                               "--out", "\(folder)/resumed.policy", "--run-dir", "\(folder)/resumed", "--checkpoint-every", "0"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let a = try PolicyCodec.read(from: "\(folder)/whole.policy").policy
+        let b = try PolicyCodec.read(from: "\(folder)/resumed.policy").policy
+        #expect(a.stepsTrained == b.stepsTrained)
+        #expect(a.parameters == b.parameters)
+    }
+}
