@@ -36,7 +36,7 @@ struct Inspect: ParsableCommand {
                 "env": ["name": p.envName, "script": p.envScript as Any, "source_hash": p.sourceHash as Any],
                 "observation_space": "\(p.observationSpace)", "action_space": "\(p.actionSpace)",
                 "network": [
-                    "distribution": "\(a.distribution)", "hidden": a.hidden, "activation": a.activation.rawValue,
+                    "distribution": describe(a.distribution), "hidden": a.hidden, "activation": a.activation.rawValue,
                     "shared": a.shared, "parameters": a.parameterCount,
                     "tensors": PolicyCodec.parameterShapes(a).map { ["name": $0.name, "shape": $0.shape] },
                 ],
@@ -61,7 +61,7 @@ struct Inspect: ParsableCommand {
         lines.append("env:          \(p.envName)" + (p.envScript.map { " (\($0), \(p.sourceHash ?? "no hash"))" } ?? ""))
         lines.append("observation:  \(p.observationSpace)")
         lines.append("action:       \(p.actionSpace)")
-        lines.append("network:      \(a.shared ? "shared trunk" : "separate actor and critic"), hidden \(a.hidden), \(a.activation.rawValue), \(a.distribution), \(a.parameterCount) parameters")
+        lines.append("network:      \(a.shared ? "shared trunk" : "separate actor and critic"), hidden \(a.hidden), \(a.activation.rawValue), \(describe(a.distribution)), \(a.parameterCount) parameters")
         for (name, shape) in PolicyCodec.parameterShapes(a) {
             lines.append("              \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(shape.map(String.init).joined(separator: " x "))")
         }
@@ -71,11 +71,18 @@ struct Inspect: ParsableCommand {
             : "none"))
         let s = p.settings
         lines.append("training:     PPO \(s.objective.rawValue), seed \(s.seed), \(p.stepsTrained) steps in \(p.updates) updates, \(String(format: "%.1f", p.wallSeconds)) s")
-        lines.append("              \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), lr \(s.learningRate), gamma \(s.gamma), lambda \(s.gaeLambda), clip \(s.clipRange), ent \(s.entCoef)")
+        lines.append("              \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), lr \(s.learningRate)\(s.annealLearningRate ? " annealed" : ""), gamma \(s.gamma), lambda \(s.gaeLambda), clip \(s.clipRange)\(s.annealClipRange ? " annealed" : ""), ent \(s.entCoef)")
         if let c = document.checkpoint {
             lines.append("checkpoint:   Adam step \(c.adamStep), KL coefficient \(c.klCoef), \(c.environments.count) env states, \(c.episodesCompleted) episodes completed")
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    private func describe(_ distribution: ActionDistributionKind) -> String {
+        switch distribution {
+        case .gaussian(let d): "Gaussian policy over \(d) action value\(d == 1 ? "" : "s")"
+        case .categorical(let n): "categorical policy over \(n) actions"
+        }
     }
 
     private func format(_ values: [Double]) -> String {
