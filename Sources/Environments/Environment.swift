@@ -32,10 +32,13 @@ public struct StepOutcome: Equatable, Sendable {
     public var reward: Double
     /// The task ended (a terminal state). Truncation by time limit is the host's business.
     public var terminated: Bool
+    /// A scenario's `ctx:fail` message: the episode failed an invariant and ends here.
+    public var failure: String?
 
-    public init(reward: Double, terminated: Bool) {
+    public init(reward: Double, terminated: Bool, failure: String? = nil) {
         self.reward = reward
         self.terminated = terminated
+        self.failure = failure
     }
 }
 

@@ -20,7 +20,9 @@ public final class LuaEnvironment: Environment {
     private let rng: UnsafeMutablePointer<gym_rng>
     private let observationCount: Int32
     private let discreteActionCount: Int
-    private var scenario: ScenarioHooks?
+    private var scenario: ScenarioRuntime?
+    /// The action a scenario's `on_step` may replace, copied so the caller's stays untouched.
+    private var scenarioAction: [Double] = []
 
     /// Whether the script defines `observe()`, the observation of the current `self.state`.
     public var canObserve: Bool { observeReference != nil }
@@ -105,6 +107,9 @@ public final class LuaEnvironment: Environment {
         }
         episode += 1
         stepInEpisode = 0
+        if let scenario {
+            do { try scenario.beginEpisode(episode) } catch { state.clearStack(); throw EnvironmentError.script(error) }
+        }
         state.pushReference(resetReference)
         state.pushReference(envReference)
         state.pushReference(rngReference)
@@ -113,20 +118,38 @@ public final class LuaEnvironment: Environment {
             defer { state.clearStack() }
             try readObservation(at: LuaState.messageHandlerIndex + 1, into: observation, function: "reset")
         }
-        if let scenario, scenario.hasSetup {
-            do {
-                try scenario.setup(env: envReference, episode: episode, in: state)
-            } catch {
-                state.clearStack()
-                throw EnvironmentError.wrap(error)
+        if let scenario {
+            if scenario.hasSetup {
+                do { try scenario.runSetup() } catch { state.clearStack(); throw EnvironmentError.script(error) }
+                try observe(into: observation)
             }
-            try observe(into: observation)
+            try scenario.filterObservation(observation)
         }
     }
 
     @inline(__always)
     public func step(action: UnsafeBufferPointer<Double>,
                      observation: UnsafeMutableBufferPointer<Double>) throws -> StepOutcome {
+        guard let scenario else { return try scriptStep(action: action, observation: observation) }
+        // With a scenario: on_step may perturb the env and replace the action; ctx:fail ends
+        // the episode; on_observation may add noise to what the policy sees next.
+        if scenarioAction.count != action.count { scenarioAction = Array(action) }
+        _ = scenarioAction.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: action) }
+        try scenarioAction.withUnsafeMutableBufferPointer {
+            try scenario.beforeStep(t: stepInEpisode, action: $0, script: path)
+        }
+        var outcome = try scenarioAction.withUnsafeBufferPointer { try scriptStep(action: $0, observation: observation) }
+        if let failure = scenario.failure {
+            outcome.failure = failure
+            outcome.terminated = true
+        }
+        try scenario.filterObservation(observation)
+        return outcome
+    }
+
+    @inline(__always)
+    private func scriptStep(action: UnsafeBufferPointer<Double>,
+                            observation: UnsafeMutableBufferPointer<Double>) throws -> StepOutcome {
         let L = state.L
         stepInEpisode += 1
         state.pushReference(stepReference)
@@ -201,13 +224,22 @@ public final class LuaEnvironment: Environment {
         try observe(into: observation)
     }
 
-    /// Runs `scenarioPath`'s `setup(env, ctx)` after every reset from now on.
-    public func attachScenario(path scenarioPath: String) throws {
-        let hooks = try ScenarioHooks(path: scenarioPath, state: state)
-        if hooks.hasSetup && observeReference == nil {
+    /// Applies a scenario to every episode from now on: its params and `setup` at each reset,
+    /// `on_step` and `on_observation` at each step (docs/scenarios.md).
+    @discardableResult
+    public func attachScenario(path scenarioPath: String) throws -> ScenarioDefinition {
+        let runtime = try ScenarioRuntime(path: scenarioPath, state: state, envReference: envReference, spec: spec)
+        if runtime.hasSetup && observeReference == nil {
             throw contractError(nil, "scenario \(scenarioPath) has a setup, but env:observe() is not defined")
         }
-        scenario = hooks
+        scenario = runtime
+        return runtime.definition
+    }
+
+    /// The attached scenario's verdict on the episode that just ended.
+    public func scenarioVerdict(totalReward: Double, length: Int, terminated: Bool, truncated: Bool) throws -> Bool {
+        guard let scenario else { return true }
+        return try scenario.verdict(totalReward: totalReward, length: length, terminated: terminated, truncated: truncated)
     }
 
     // MARK: Helpers
