@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"], swiftSettings: ppoSwiftSettings),
         // The versioned binary policy format: container, codec, checksum, atomic writes.
         .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
+        // Scenario evaluation of saved policies and its reports (table, JSON, JUnit).
+        .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge"]),
         // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
         .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
@@ -46,6 +48,7 @@ let package = Package(
                 "Environments",
                 "PPO",
                 "PolicyFile",
+                "Scenarios",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments", "LuaBridge"]),
         .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
     ]
 )

@@ -19,7 +19,7 @@ public struct GymCommand: ParsableCommand {
           gym bench-train                           training time and learned return over seeds
         """,
         version: GymVersion.current,
-        subcommands: [Envs.self, Check.self, Run.self, Train.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]
+        subcommands: [Envs.self, Check.self, Run.self, Train.self, Eval.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]
     )
 
     public init() {}

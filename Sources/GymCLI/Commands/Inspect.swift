@@ -7,9 +7,9 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a policy or checkpoint file.",
         discussion: """
-        Prints the format version, the env it was trained on (name, script, source hash), the \\
-        spaces, the network's tensors, the observation normalization, the training settings \\
-        and seed, steps trained, wall time, when it was written and its size. The file is fully \\
+        Prints the format version, the env it was trained on (name, script, source hash), the \
+        spaces, the network's tensors, the observation normalization, the training settings \
+        and seed, steps trained, wall time, when it was written and its size. The file is fully \
         validated first (checksum, every length and offset, shapes, finite numbers).
 
           gym inspect policies/pendulum.policy

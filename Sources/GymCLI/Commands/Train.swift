@@ -8,22 +8,23 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a policy on an environment with PPO.",
         discussion: """
-        Settings come from the built-in defaults, then the env file's `train` table (its \\
-        recommended settings), then any flags given here. A progress line shows on stderr; a \\
-        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder \\
-        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy \\
-        unless --out. The same seed and settings give the same policy, bit for bit. All \\
+        Settings come from the built-in defaults, then the env file's `train` table (its \
+        recommended settings), then any flags given here. A progress line shows on stderr; a \
+        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder \
+        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy \
+        unless --out. The same seed and settings give the same policy, bit for bit. All \
         settings: docs/training.md.
 
-        The run folder also holds checkpoint.policy (every --checkpoint-every updates, and on \\
-        Ctrl-C, which stops training after the current update) and best.policy (the best by \\
-        deterministic evaluation at the checkpoints). --resume continues a checkpoint exactly: \\
+        The run folder also holds checkpoint.policy (every --checkpoint-every updates, and on \
+        Ctrl-C, which stops training after the current update) and best.policy (the best by \
+        deterministic evaluation at the checkpoints). --resume continues a checkpoint exactly: \
         the resumed run ends bit-identical to one that was never interrupted.
 
           gym train envs/pendulum.lua
           gym train envs/cartpole.lua --steps 100000 --seed 3 --envs 8 --out policies/cartpole.policy
           gym train envs/pendulum.lua --objective kl-adaptive --kl-target 0.01
           gym train envs/pendulum.lua --resume runs/pendulum-20261124-101500/checkpoint.policy --steps 200000
+          gym train envs/cartpole.lua --scenario scenarios/cartpole/off_center.lua --out policies/cartpole_robust.policy
         """
     )
 
@@ -44,6 +45,9 @@ struct Train: ParsableCommand {
 
     @Option(name: .customLong("eval-episodes"), help: "Deterministic episodes per evaluation for best.policy.")
     var evalEpisodes: Int = 5
+
+    @Option(help: "Train under a scenario's params, setup and perturbations (repeatable: env i gets scenario i mod n).")
+    var scenario: [String] = []
 
     @Option(help: "Continue from a checkpoint file (same settings; --steps may grow).")
     var resume: String?
@@ -90,7 +94,13 @@ struct Train: ParsableCommand {
             return policy
         }
 
-        let trainer = try Trainer(settings: settings, resume: resumeState) { _ in try LuaEnvironment(path: script, limits: limits) }
+        let scenarios = scenario
+        let trainer = try Trainer(settings: settings, resume: resumeState) { index in
+            let env = try LuaEnvironment(path: script, limits: limits)
+            // Domain randomization: each env runs one of the scenarios in every episode.
+            if !scenarios.isEmpty { try env.attachScenario(path: scenarios[index % scenarios.count]) }
+            return env
+        }
         let interrupt = InterruptFlag()
         var display = ProgressDisplay(quiet: quiet)
         var lastReport: UpdateReport?

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Environments
+import Foundation
+import PolicyFile
+import PPO
+import Scenarios
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate saved policies, plainly or against scenarios, with a pass/fail exit code.",
+        discussion: """
+        Without --scenario, each policy runs on the env it was trained on, and passes when its \
+        mean return reaches the env's reward_threshold. With --scenario (a file or a folder, \
+        searched recursively; repeatable), each policy runs every scenario that applies to its \
+        env; a scenario passes when its pass_rate of episodes succeed (docs/scenarios.md). \
+        Actions are deterministic unless --stochastic; the same seed gives the same report.
+
+        Exit codes: 0 when everything passes, 1 when anything fails, 2 on bad input (a missing \
+        file, a script error, a policy trained on another env).
+
+          gym eval policies/pendulum.policy
+          gym eval policies/pendulum.policy --scenario scenarios/pendulum/
+          gym eval policies/pendulum.policy --scenario scenarios/pendulum/kick.lua --episodes 50 --seed 1
+          gym eval policies/*.policy --scenario scenarios/ --json report.json --junit report.xml
+        """
+    )
+
+    @Argument(help: "Policy files.")
+    var policies: [String]
+
+    @Option(help: "A scenario file or folder (repeatable).")
+    var scenario: [String] = []
+
+    @Option(help: "Episodes per scenario (default: the scenario's, or 10).")
+    var episodes: Int?
+
+    @Option(help: "Seed (default: the scenario's, or 0).")
+    var seed: UInt64?
+
+    @Flag(help: "Sample actions instead of taking the most likely one.")
+    var stochastic = false
+
+    @Option(help: "The env script, when the one recorded in the policy is not at its path.")
+    var env: String?
+
+    @Option(help: "Also write the report as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Also write the report as JUnit XML to this file.")
+    var junit: String?
+
+    @OptionGroup var limitOptions: LimitOptions
+
+    func validate() throws {
+        guard !policies.isEmpty else { throw ValidationError("give at least one policy file") }
+        if let episodes, episodes < 1 { throw ValidationError("--episodes must be at least 1") }
+    }
+
+    func run() throws {
+        let report: EvaluationReport
+        do {
+            report = try evaluate()
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        print(report.table())
+        do {
+            if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
+            if let junit { try report.junit().write(toFile: junit, atomically: true, encoding: .utf8) }
+        } catch {
+            FileHandle.standardError.write(Data("Error: cannot write the report: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        if !report.allPassed { throw ExitCode(1) }
+    }
+
+    private func evaluate() throws -> EvaluationReport {
+        var options = ScenarioEvaluation.Options()
+        options.episodes = episodes
+        options.seed = seed
+        options.deterministic = !stochastic
+        options.limits = limitOptions.limits
+        let scenarioFiles = try scenario.flatMap { argument in
+            let explicit = !isFolder(argument)
+            return try expand(argument).map { (file: $0, explicit: explicit) }
+        }
+        var results: [ScenarioResult] = []
+        for policyPath in policies {
+            let document = try PolicyCodec.read(from: policyPath)
+            let policy = document.policy
+            guard let script = env ?? policy.envScript else {
+                throw EvaluationInputError("\(policyPath) does not record its env script; pass --env")
+            }
+            guard FileManager.default.fileExists(atPath: script) else {
+                throw EvaluationInputError("\(policyPath) was trained on \(script), which does not exist here; pass --env")
+            }
+            let spec = try LuaEnvironment(path: script, limits: options.limits).spec
+            _ = try loadPolicy(policyPath, for: spec, script: script)
+            if scenarioFiles.isEmpty {
+                results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
+                                                          scenarioPath: nil, options: options))
+            }
+            for (file, explicit) in scenarioFiles {
+                if let target = try ScenarioTarget.env(ofScenario: file), !ScenarioTarget.same(target, script) {
+                    // A folder may hold scenarios for several envs; a file named on purpose may not mismatch.
+                    if explicit {
+                        throw EvaluationInputError("\(file) is a scenario for \(target), but \(policyPath) was trained on \(script)")
+                    }
+                    continue
+                }
+                results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
+                                                          scenarioPath: file, options: options))
+            }
+        }
+        guard !results.isEmpty else { throw EvaluationInputError("no scenario applies to the policies' envs") }
+        return EvaluationReport(results: results)
+    }
+
+    private func isFolder(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+
+    private func expand(_ path: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: path) else { throw EvaluationInputError("\(path): no such scenario file or folder") }
+        guard isFolder(path) else { return [path] }
+        let base = URL(fileURLWithPath: path)
+        let files = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".lua") }.sorted()
+        return files.map { base.appendingPathComponent($0).path }
+    }
+}

@@ -1,0 +1,118 @@
+import Environments
+import Foundation
+import LuaBridge
+import PPO
+
+/// One evaluated episode.
+public struct EpisodeResult: Sendable {
+    public var totalReward: Double
+    public var length: Int
+    public var terminated: Bool
+    public var truncated: Bool
+    public var failure: String?
+    public var passed: Bool
+}
+
+/// A policy against one scenario (or plain evaluation on its env): the episodes and the verdict.
+public struct ScenarioResult: Sendable {
+    public var policyPath: String
+    public var envName: String
+    /// "plain" for an evaluation without a scenario.
+    public var scenarioName: String
+    public var scenarioPath: String?
+    public var description: String
+    public var episodes: [EpisodeResult]
+    /// Scenarios: the required fraction of passing episodes. Plain evaluations: nil.
+    public var requiredPassRate: Double?
+    /// Plain evaluations: the env's reward threshold, which the mean return must reach.
+    public var rewardThreshold: Double?
+    public var seconds: Double
+
+    public var passRate: Double { Double(episodes.filter(\.passed).count) / Double(max(episodes.count, 1)) }
+    public var meanReturn: Double { episodes.map(\.totalReward).reduce(0, +) / Double(max(episodes.count, 1)) }
+    public var returnStandardDeviation: Double {
+        let mean = meanReturn
+        let variance = episodes.map { ($0.totalReward - mean) * ($0.totalReward - mean) }.reduce(0, +) / Double(max(episodes.count, 1))
+        return variance.squareRoot()
+    }
+    public var worstReturn: Double { episodes.map(\.totalReward).min() ?? 0 }
+    public var meanLength: Double { Double(episodes.map(\.length).reduce(0, +)) / Double(max(episodes.count, 1)) }
+    public var passed: Bool {
+        if let requiredPassRate { return passRate >= requiredPassRate - 1e-12 }
+        if let rewardThreshold { return meanReturn >= rewardThreshold }
+        return true
+    }
+    /// The first few `ctx:fail` messages, for the report.
+    public var failureMessages: [String] { Array(episodes.compactMap(\.failure).prefix(3)) }
+}
+
+/// A failure of the input, not of the policy: exit code 2.
+public struct EvaluationInputError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum ScenarioEvaluation {
+    public struct Options: Sendable {
+        public var episodes: Int?
+        public var seed: UInt64?
+        public var deterministic = true
+        public var limits = LuaLimits()
+        public init() {}
+    }
+
+    /// Runs `policy` on `envScript`, under `scenarioPath` if given. Same inputs, same result,
+    /// bit for bit: the first reset is seeded, later ones continue the env's stream, and
+    /// sampled actions come from their own seeded stream.
+    public static func run(policy: TrainedPolicy, policyPath: String, envScript: String, scenarioPath: String?,
+                           options: Options) throws -> ScenarioResult {
+        let started = Date()
+        let env = try LuaEnvironment(path: envScript, limits: options.limits)
+        if let problem = policy.problem(with: env.spec) {
+            throw EvaluationInputError("\(policyPath): \(problem)")
+        }
+        let definition = try scenarioPath.map { try env.attachScenario(path: $0) }
+        let spec = env.spec
+        let episodes = options.episodes ?? definition?.episodes ?? 10
+        let seed = options.seed ?? definition?.seed ?? 0
+        let maxSteps = definition?.maxSteps ?? spec.maxSteps
+        let runner = PolicyRunner(policy: policy)
+        var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
+        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
+        var results: [EpisodeResult] = []
+        for episode in 0..<episodes {
+            try observation.withUnsafeMutableBufferPointer { try env.reset(seed: episode == 0 ? seed : nil, observation: $0) }
+            var total = 0.0, length = 0, terminated = false
+            var failure: String?
+            while length < maxSteps {
+                observation.withUnsafeBufferPointer { obs in
+                    action.withUnsafeMutableBufferPointer {
+                        runner.act(obs, into: $0, deterministic: options.deterministic, rng: &rng)
+                    }
+                }
+                let outcome = try observation.withUnsafeMutableBufferPointer { obs in
+                    try action.withUnsafeBufferPointer { try env.step(action: $0, observation: obs) }
+                }
+                total += outcome.reward
+                length += 1
+                if let message = outcome.failure { failure = message }
+                if outcome.terminated { terminated = outcome.failure == nil; break }
+            }
+            let truncated = !terminated && failure == nil && length >= maxSteps
+            let passed: Bool
+            if definition != nil {
+                passed = try env.scenarioVerdict(totalReward: total, length: length, terminated: terminated, truncated: truncated)
+            } else {
+                passed = spec.rewardThreshold.map { total >= $0 } ?? true
+            }
+            results.append(EpisodeResult(totalReward: total, length: length, terminated: terminated,
+                                         truncated: truncated, failure: failure, passed: passed))
+        }
+        return ScenarioResult(policyPath: policyPath, envName: spec.name, scenarioName: definition?.name ?? "plain",
+                              scenarioPath: scenarioPath, description: definition?.description ?? "plain evaluation",
+                              episodes: results, requiredPassRate: definition?.passRate,
+                              rewardThreshold: definition == nil ? spec.rewardThreshold : nil,
+                              seconds: Date().timeIntervalSince(started))
+    }
+}
