@@ -74,7 +74,7 @@ enum ScenarioPrelude {
       for _, k in ipairs(keys) do params[k] = draw(overrides[k], ctx.rng) end
     end
     function runtime.episode_table(total, length, terminated, truncated, failure, metrics)
-      return { ["return"] = total, length = length, terminated = terminated, truncated = truncated,
+      return { ["return"] = total, total_reward = total, length = length, terminated = terminated, truncated = truncated,
                failed = failure ~= nil, failure = failure, metrics = metrics }
     end
     return runtime
