@@ -14,6 +14,7 @@ public struct GymCommand: ParsableCommand {
           gym run envs/cartpole.lua --episodes 3    run random actions and summarize
           gym train envs/pendulum.lua               train a policy with PPO
           gym run envs/pendulum.lua --policy policies/pendulum.policy
+          gym eval policies/pendulum.policy --scenario scenarios/pendulum/
           gym inspect policies/pendulum.policy      what a policy file holds
           gym bench                                 raw env steps per second, one core
           gym bench-train                           training time and learned return over seeds
