@@ -75,4 +75,14 @@ import Testing
         #expect(abs(Float.tanh(SIMD8(repeating: 1e-5))[0] / 1e-5 - 1) < 1e-6)
         #expect(Float.tanh(SIMD8(repeating: 50))[0] == 1)
     }
+
+    /// The Float activations take the vector path (eight lanes, then a scalar tail).
+    @Test func floatActivationsMatchTheirDefinitions() {
+        let input: [Float] = randomArray(21, seed: 8, scale: 3)
+        var relu = input, tanh = input
+        relu.withUnsafeMutableBufferPointer { Activation.relu.forward($0.baseAddress!, count: $0.count) }
+        tanh.withUnsafeMutableBufferPointer { Activation.tanh.forward($0.baseAddress!, count: $0.count) }
+        #expect(relu == input.map { max($0, 0) })
+        #expect(zip(tanh, input).allSatisfy { abs($0 - Foundation.tanh($1)) < 1e-6 })
+    }
 }

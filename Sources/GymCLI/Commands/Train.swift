@@ -76,6 +76,9 @@ struct Train: ParsableCommand {
             }
             resumeState = (document.policy, checkpoint)
             settings = document.policy.settings
+            if !scenario.isEmpty {
+                FileHandle.standardError.write(Data("warning: a checkpoint does not hold scenario state (its per-episode draws and ctx), so resuming under --scenario is not bit-identical to an uninterrupted run\n".utf8))
+            }
         } else if let table = probe.spec.train {
             settings = try settings.applying(trainTable: table, source: script)
         }
