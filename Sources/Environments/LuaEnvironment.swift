@@ -120,7 +120,7 @@ public final class LuaEnvironment: Environment {
         }
         if let scenario {
             if scenario.hasSetup {
-                do { try scenario.runSetup() } catch { state.clearStack(); throw EnvironmentError.script(error) }
+                try scenario.runSetup()
                 try observe(into: observation)
             }
             try scenario.filterObservation(observation)
@@ -136,7 +136,7 @@ public final class LuaEnvironment: Environment {
         if scenarioAction.count != action.count { scenarioAction = Array(action) }
         _ = scenarioAction.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: action) }
         try scenarioAction.withUnsafeMutableBufferPointer {
-            try scenario.beforeStep(t: stepInEpisode, action: $0, script: path)
+            try scenario.beforeStep(t: stepInEpisode, action: $0)
         }
         var outcome = try scenarioAction.withUnsafeBufferPointer { try scriptStep(action: $0, observation: observation) }
         if let failure = scenario.failure {

@@ -164,18 +164,28 @@ final class ScenarioRuntime {
         state.clearStack()
     }
 
-    func runSetup() throws(LuaError) {
+    func runSetup() throws {
         guard let setup else { return }
-        state.pushReference(setup)
-        state.pushReference(envReference)
+        try callHook(setup, with: envReference, function: "setup")
+    }
+
+    /// Calls `hook(first, ctx)` protected; a Lua error becomes the env error naming its line.
+    private func callHook(_ hook: Int32, with first: Int32, function: String) throws {
+        state.pushReference(hook)
+        state.pushReference(first)
         state.pushReference(context)
-        try state.call(arguments: 2, results: 0, function: "setup")
+        do {
+            try state.call(arguments: 2, results: 0, function: function)
+        } catch {
+            state.clearStack()
+            throw EnvironmentError.script(error)
+        }
         state.clearStack()
     }
 
     /// Calls `on_step(env, ctx)` with `ctx.t` and `ctx.action`; writes the action to use (the
     /// same or the scenario's replacement) into `action`.
-    func beforeStep(t: Int, action: UnsafeMutableBufferPointer<Double>, script: String) throws {
+    func beforeStep(t: Int, action: UnsafeMutableBufferPointer<Double>) throws {
         guard let onStep else { return }
         let L = state.L
         state.pushReference(context)
@@ -193,15 +203,7 @@ final class ScenarioRuntime {
         }
         gym_rawsetfield(L, -2, "action")
         state.clearStack()
-        state.pushReference(onStep)
-        state.pushReference(envReference)
-        state.pushReference(context)
-        do {
-            try state.call(arguments: 2, results: 0, function: "on_step")
-        } catch {
-            state.clearStack()
-            throw EnvironmentError.script(error)
-        }
+        try callHook(onStep, with: envReference, function: "on_step")
         let replaced = contextField("action")
         switch (actionSpace, replaced) {
         case (.discrete(let n), _):
@@ -239,15 +241,7 @@ final class ScenarioRuntime {
             lua_rawseti(L, -2, lua_Integer(i + 1))
         }
         state.clearStack()
-        state.pushReference(onObservation)
-        state.pushReference(observationTable)
-        state.pushReference(context)
-        do {
-            try state.call(arguments: 2, results: 0, function: "on_observation")
-        } catch {
-            state.clearStack()
-            throw EnvironmentError.script(error)
-        }
+        try callHook(onObservation, with: observationTable, function: "on_observation")
         state.pushReference(observationTable)
         defer { state.clearStack() }
         for i in 0..<observation.count {
