@@ -100,6 +100,49 @@ public struct PPOSettings: Codable, Equatable, Sendable {
         case valueTargetMix = "value_target_mix", lbfgsIterations = "lbfgs_iterations"
     }
 
+    /// Missing keys keep their defaults: a policy file written before a setting existed still
+    /// loads in every later gym (its golden-file test says so).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var settings = PPOSettings()
+        func take<T: Decodable>(_ key: CodingKeys, _ field: WritableKeyPath<PPOSettings, T>) throws {
+            if let value = try container.decodeIfPresent(T.self, forKey: key) { settings[keyPath: field] = value }
+        }
+        try take(.steps, \.steps)
+        try take(.envs, \.envs)
+        try take(.epochs, \.epochs)
+        try take(.gamma, \.gamma)
+        try take(.objective, \.objective)
+        try take(.hidden, \.hidden)
+        try take(.activation, \.activation)
+        try take(.shared, \.shared)
+        try take(.seed, \.seed)
+        try take(.threads, \.threads)
+        try take(.nSteps, \.nSteps)
+        try take(.batchSize, \.batchSize)
+        try take(.learningRate, \.learningRate)
+        try take(.annealLearningRate, \.annealLearningRate)
+        try take(.gaeLambda, \.gaeLambda)
+        try take(.clipRange, \.clipRange)
+        try take(.annealClipRange, \.annealClipRange)
+        try take(.klCoef, \.klCoef)
+        try take(.klTarget, \.klTarget)
+        try take(.targetKl, \.targetKl)
+        try take(.entCoef, \.entCoef)
+        try take(.vfCoef, \.vfCoef)
+        try take(.maxGradNorm, \.maxGradNorm)
+        try take(.normalizeAdvantage, \.normalizeAdvantage)
+        try take(.clipRangeVf, \.clipRangeVf)
+        try take(.logStdInit, \.logStdInit)
+        try take(.normalizeObservations, \.normalizeObservations)
+        try take(.normalizeReward, \.normalizeReward)
+        try take(.normalizationClip, \.normalizationClip)
+        try take(.valueFit, \.valueFit)
+        try take(.valueTargetMix, \.valueTargetMix)
+        try take(.lbfgsIterations, \.lbfgsIterations)
+        self = settings
+    }
+
     /// Every key a `train` table may use.
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
 

@@ -1,4 +1,5 @@
 import Environments
+import Foundation
 import LuaBridge
 import Testing
 @testable import PPO
@@ -118,5 +119,18 @@ import Testing
         } catch {
             #expect("\(error)".contains("t.lua: train.n_steps"))
         }
+    }
+
+    /// Settings as an older or newer gym wrote them: missing keys take defaults, unknown keys are
+    /// ignored, so policy files stay readable across versions.
+    @Test func settingsDecodeWithMissingAndUnknownKeys() throws {
+        let json = #"{"n_steps": 64, "seed": 9, "setting_from_the_future": true}"#
+        let s = try JSONDecoder().decode(PPOSettings.self, from: Data(json.utf8))
+        var expected = PPOSettings()
+        expected.nSteps = 64
+        expected.seed = 9
+        #expect(s == expected)
+        let roundTrip = try JSONDecoder().decode(PPOSettings.self, from: JSONEncoder().encode(expected))
+        #expect(roundTrip == expected)
     }
 }
