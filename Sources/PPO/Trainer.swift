@@ -18,6 +18,10 @@ public struct UpdateReport: Sendable {
     public var klCoef: Double
     public var learningRate: Double
     public var clipRange: Double
+    /// Wall time so far in this process spent collecting rollouts (policy and envs) and in the
+    /// PPO update, for the benchmarks.
+    public var rolloutSeconds: Double
+    public var updateSeconds: Double
 }
 
 /// PPO training, in the order of the paper's pseudocode: for each iteration, collect a rollout
@@ -40,6 +44,8 @@ public final class Trainer {
     private var timesteps = 0
     private var elapsed = 0.0
     private var completedUpdates = 0
+    private var rolloutSeconds = 0.0
+    private var updateSeconds = 0.0
     private var klCoef: Double
     private var updateGenerator: SeededGenerator
     private let resumed: TrainingCheckpoint?
@@ -148,6 +154,7 @@ public final class Trainer {
             let learningRate = settings.learningRate * (settings.annealLearningRate ? remaining : 1)
             let clipRange = settings.clipRange * (settings.annealClipRange ? remaining : 1)
 
+            let rolloutStarted = DispatchTime.now().uptimeNanoseconds
             // 1. Collect a rollout with the current policy.
             let scaling = settings.normalizeReward
                 ? RolloutCollector<Float>.RewardScaling(gamma: settings.gamma,
@@ -168,6 +175,8 @@ public final class Trainer {
                 episodeEnds: buffer.episodeEnds, advantages: buffer.advantages, returns: buffer.returns)
             let explainedVariance = Self.explainedVariance(values: buffer.values, returns: buffer.returns, count: buffer.rows)
 
+            let updateStarted = DispatchTime.now().uptimeNanoseconds
+            rolloutSeconds += Double(updateStarted - rolloutStarted) / 1e9
             // 3. Optimize: the value function by L-BFGS if asked, then K epochs of minibatches.
             var valueLoss: Double?
             if let valueFitter {
@@ -185,6 +194,7 @@ public final class Trainer {
                 klCoef = Self.adaptedKLCoef(klCoef, kl: statistics.kl, target: settings.klTarget)
             }
 
+            updateSeconds += Double(DispatchTime.now().uptimeNanoseconds - updateStarted) / 1e9
             timesteps += buffer.rows
             completedUpdates = update
             elapsed = elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -246,6 +256,7 @@ public final class Trainer {
                             episodeReturn: episodeReturn, episodeLength: episodeLength,
                             episodesCompleted: episodesCompleted, statistics: statistics,
                             explainedVariance: explainedVariance, klCoef: klCoef,
-                            learningRate: learningRate, clipRange: clipRange)
+                            learningRate: learningRate, clipRange: clipRange,
+                            rolloutSeconds: rolloutSeconds, updateSeconds: updateSeconds)
     }
 }

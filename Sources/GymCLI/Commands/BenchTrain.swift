@@ -48,13 +48,14 @@ struct BenchTrain: ParsableCommand {
             let threshold = probe.spec.rewardThreshold
             print("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
                   + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
-            print("  seed   wall      steps/s   eval return")
+            print("  seed   wall      steps/s   rollout steps/s   update   eval return")
             var walls: [Double] = [], rates: [Double] = [], solved = 0
             for seed in 0..<seeds {
                 var settings = base
                 settings.seed = UInt64(seed)
                 let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: file, limits: limits) }
-                let policy = try trainer.train()
+                var last: UpdateReport?
+                let policy = try trainer.train { last = $0; return true }
                 let evalEnv = try LuaEnvironment(path: file, limits: limits)
                 let result = try PolicyEvaluation.run(PolicyRunner(policy: policy), on: evalEnv, episodes: evalEpisodes,
                                                       seed: 1_000_000 + UInt64(seed))
@@ -63,7 +64,10 @@ struct BenchTrain: ParsableCommand {
                 rates.append(rate)
                 let ok = threshold.map { result.meanReturn >= $0 } ?? false
                 if ok { solved += 1 }
-                print(String(format: "  %-4d %6.2f s  %9.0f   %9.1f  %@", seed, policy.wallSeconds, rate, result.meanReturn,
+                // Rollout: policy forward passes, sampling and env steps; update: GAE excluded, the epochs.
+                let rolloutRate = Double(policy.stepsTrained) / max(last?.rolloutSeconds ?? 0, 1e-9)
+                print(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %9.1f  %@", seed, policy.wallSeconds, rate,
+                             rolloutRate, last?.updateSeconds ?? 0, result.meanReturn,
                              threshold == nil ? "" : (ok ? "solved" : "not solved")))
             }
             let median = { (values: [Double]) in values.sorted()[values.count / 2] }
