@@ -61,8 +61,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let env = try LuaEnvironment(path: script, limits: limitOptions.limits)
-        if let scenario { try env.attachScenario(path: scenario) }
+        let definition = try scenario.map { try env.attachScenario(path: $0) }
         let spec = env.spec
+        let maxSteps = definition?.maxSteps ?? spec.maxSteps
         let scripted = try actions.map { try ActionScript(path: $0, space: spec.actionSpace) }
         let runner = try policy.map { PolicyRunner(policy: try loadPolicy($0, for: spec, script: script).policy) }
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
@@ -98,12 +99,13 @@ struct Run: ParsableCommand {
                 }
                 t += 1
                 episodeReturn += outcome.reward
-                let truncated = !outcome.terminated && t >= spec.maxSteps
+                let truncated = !outcome.terminated && t >= maxSteps
                 if jsonl {
                     output.write(JSONLine.step(episode: episode, t: t, action: action, space: spec.actionSpace,
                                                observation: observation, reward: outcome.reward,
                                                terminated: outcome.terminated, truncated: truncated))
                 }
+                if let failure = outcome.failure { ending = "failed: \(failure)"; break }
                 if outcome.terminated { ending = "terminated"; break }
                 if truncated { break }
             }
