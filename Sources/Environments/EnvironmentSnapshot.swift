@@ -9,9 +9,11 @@ public struct EnvironmentSnapshot: Equatable, Sendable {
     public var stepInEpisode: Int
     public var episodeReturn: Double
     public var episodeLength: Int
+    /// The attached scenario's part, when training under one.
+    public var scenario: ScenarioSnapshot?
 
     public init(generator: [UInt64], state: [Double], observation: [Double], episode: Int, stepInEpisode: Int,
-                episodeReturn: Double, episodeLength: Int) {
+                episodeReturn: Double, episodeLength: Int, scenario: ScenarioSnapshot? = nil) {
         self.generator = generator
         self.state = state
         self.observation = observation
@@ -19,13 +21,29 @@ public struct EnvironmentSnapshot: Equatable, Sendable {
         self.stepInEpisode = stepInEpisode
         self.episodeReturn = episodeReturn
         self.episodeLength = episodeLength
+        self.scenario = scenario
+    }
+}
+
+/// A scenario's state mid-episode: its generator and the env params as drawn (and perhaps
+/// perturbed) for the current episode, in sorted key order. Locals of the scenario file itself
+/// are not captured.
+public struct ScenarioSnapshot: Equatable, Sendable {
+    public var generator: [UInt64]
+    public var params: [Double]
+
+    public init(generator: [UInt64], params: [Double]) {
+        self.generator = generator
+        self.params = params
     }
 }
 
 /// An environment whose whole dynamic state can be captured and put back. For a Lua env that
 /// state is `self.state` (a flat list of numbers, the contract's convention) and its generator.
 public protocol SnapshottingEnvironment: Environment {
-    /// (generator words, state values, episode number, step in episode)
-    func captureState() throws -> (generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int)
-    func restoreState(generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int) throws
+    /// (generator words, state values, episode number, step in episode, scenario state)
+    func captureState() throws -> (generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int,
+                                   scenario: ScenarioSnapshot?)
+    func restoreState(generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int,
+                      scenario: ScenarioSnapshot?) throws
 }

@@ -298,17 +298,19 @@ public final class LuaEnvironment: Environment {
 }
 
 extension LuaEnvironment: SnapshottingEnvironment {
-    public func captureState() throws -> (generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int) {
+    public func captureState() throws -> (generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int,
+                                          scenario: ScenarioSnapshot?) {
         let value = try physicalState()
         guard case .table(let table) = value, table.fields.isEmpty,
               let numbers = Optional(table.sequence.compactMap(\.doubleValue)), numbers.count == table.sequence.count else {
             throw contractError(nil, "env.state must be a flat list of numbers to be saved in a checkpoint (got \(value.typeName))")
         }
         let words = rng.pointee.s
-        return ([words.0, words.1, words.2, words.3], numbers, episode, stepInEpisode)
+        return ([words.0, words.1, words.2, words.3], numbers, episode, stepInEpisode, try scenario?.snapshot())
     }
 
-    public func restoreState(generator: [UInt64], state values: [Double], episode: Int, stepInEpisode: Int) throws {
+    public func restoreState(generator: [UInt64], state values: [Double], episode: Int, stepInEpisode: Int,
+                             scenario snapshot: ScenarioSnapshot?) throws {
         var scratch = [Double](repeating: 0, count: spec.observationSpace.flatSize)
         if canObserve {
             try scratch.withUnsafeMutableBufferPointer { try setPhysicalState(values, observation: $0) }
@@ -323,5 +325,6 @@ extension LuaEnvironment: SnapshottingEnvironment {
         rng.pointee.s = (generator[0], generator[1], generator[2], generator[3])
         self.episode = episode
         self.stepInEpisode = stepInEpisode
+        if let snapshot, let scenario { try scenario.restore(snapshot, episode: episode) }
     }
 }

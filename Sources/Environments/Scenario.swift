@@ -39,6 +39,7 @@ final class ScenarioRuntime {
     private let observationTable: Int32
     private let rng: UnsafeMutablePointer<gym_rng>
     private let actionSpace: Space
+    private let declaredParams: [String]
     var hasSetup: Bool { setup != nil }
     var hasStepHooks: Bool { onStep != nil }
     var hasObservationHook: Bool { onObservation != nil }
@@ -47,6 +48,7 @@ final class ScenarioRuntime {
         self.state = state
         self.envReference = envReference
         actionSpace = spec.actionSpace
+        declaredParams = Array(spec.params.keys)
         let L = state.L
         func fail(_ message: String) -> EnvironmentError {
             state.clearStack()
@@ -151,6 +153,51 @@ final class ScenarioRuntime {
     }
 
     func reseed(_ seed: UInt64) { gym_rng_seed(rng, seed) }
+
+    // MARK: Checkpoints
+
+    /// The params the scenario may have changed, in sorted order of the env's declared keys.
+    private var paramKeys: [String] { declaredParams.sorted() }
+
+    func snapshot() throws -> ScenarioSnapshot {
+        let words = rng.pointee.s
+        state.pushReference(envReference)
+        lua_pushstring(state.L, "params")
+        lua_rawget(state.L, -2)
+        let params = LuaValue.pull(from: state, at: -1)
+        state.clearStack()
+        let values = try paramKeys.map { key -> Double in
+            guard let value = params[key]?.doubleValue else {
+                throw EnvironmentError.contract(script: definition.path, function: nil,
+                                                message: "param '\(key)' is not a number, so a checkpoint cannot hold it")
+            }
+            return value
+        }
+        return ScenarioSnapshot(generator: [words.0, words.1, words.2, words.3], params: values)
+    }
+
+    /// Puts the scenario's generator, the current episode's params and `ctx.episode` back.
+    func restore(_ snapshot: ScenarioSnapshot, episode: Int) throws {
+        guard snapshot.params.count == paramKeys.count, snapshot.generator.count == 4 else {
+            throw EnvironmentError.contract(script: definition.path, function: nil,
+                                            message: "the checkpoint's scenario state does not fit this scenario's env")
+        }
+        rng.pointee.s = (snapshot.generator[0], snapshot.generator[1], snapshot.generator[2], snapshot.generator[3])
+        let L = state.L
+        state.pushReference(envReference)
+        lua_pushstring(L, "params")
+        lua_rawget(L, -2)
+        guard lua_type(L, -1) == LUA_TTABLE else { state.clearStack(); return }
+        for (key, value) in zip(paramKeys, snapshot.params) {
+            lua_pushnumber(L, value)
+            gym_rawsetfield(L, -2, key)
+        }
+        state.clearStack()
+        state.pushReference(context)
+        lua_pushinteger(L, lua_Integer(episode))
+        gym_rawsetfield(L, -2, "episode")
+        state.clearStack()
+    }
 
     /// Restores the env's params, then draws the scenario's; before the env's own reset.
     func beginEpisode(_ episode: Int) throws(LuaError) {

@@ -121,7 +121,7 @@ public final class VectorEnvironment: @unchecked Sendable {
             return EnvironmentSnapshot(generator: captured.generator, state: captured.state,
                                        observation: Array(observation(i)), episode: captured.episode,
                                        stepInEpisode: captured.stepInEpisode, episodeReturn: slot.episodeReturn,
-                                       episodeLength: slot.episodeLength)
+                                       episodeLength: slot.episodeLength, scenario: captured.scenario)
         }
     }
 
@@ -135,7 +135,7 @@ public final class VectorEnvironment: @unchecked Sendable {
                                                 message: "this environment cannot be restored from a checkpoint")
             }
             try env.restoreState(generator: snapshot.generator, state: snapshot.state, episode: snapshot.episode,
-                                 stepInEpisode: snapshot.stepInEpisode)
+                                 stepInEpisode: snapshot.stepInEpisode, scenario: snapshot.scenario)
             _ = observation(i).update(fromContentsOf: snapshot.observation)
             slot.episodeReturn = snapshot.episodeReturn
             slot.episodeLength = snapshot.episodeLength

@@ -16,6 +16,8 @@ public struct TrainedPolicy: Equatable, Sendable {
     /// The env script it was trained on and a hash of its source, when saved from a file.
     public var envScript: String?
     public var sourceHash: String?
+    /// Scenario files training ran under (domain randomization), in order; resume reuses them.
+    public var scenarios: [String] = []
 
     public init(envName: String, observationSpace: Space, actionSpace: Space, architecture: NetworkArchitecture,
                 normalizer: ObservationNormalizer, parameters: [Float], settings: PPOSettings,

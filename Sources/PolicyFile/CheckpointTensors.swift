@@ -8,7 +8,15 @@ enum CheckpointTensors {
         let envs = c.environments.count
         let stateSize = c.environments.first?.state.count ?? 0
         let observationSize = c.environments.first?.observation.count ?? 0
-        return [
+        var scenarioTensors: [NamedTensor] = []
+        let scenarios = c.environments.compactMap(\.scenario)
+        if scenarios.count == envs, let paramCount = scenarios.first?.params.count {
+            scenarioTensors = [
+                NamedTensor("env.scenario_generator", shape: [envs, 4], .u64(scenarios.flatMap(\.generator))),
+                NamedTensor("env.scenario_params", shape: [envs, paramCount], .f64(scenarios.flatMap(\.params))),
+            ]
+        }
+        return scenarioTensors + [
             NamedTensor("optimizer.adam.first_moment", shape: [c.adamFirstMoment.count], .f32(c.adamFirstMoment)),
             NamedTensor("optimizer.adam.second_moment", shape: [c.adamSecondMoment.count], .f32(c.adamSecondMoment)),
             NamedTensor("training.recent_returns", shape: [c.recentReturns.count], .f64(c.recentReturns)),
@@ -58,12 +66,26 @@ enum CheckpointTensors {
         guard counters.allSatisfy({ $0 <= UInt64(Int.max) }), recentLengths.allSatisfy({ $0 <= UInt64(Int.max) }) else {
             throw FormatError("an env counter is out of range")
         }
+        // Present when training ran under scenarios.
+        var scenarioGenerators: [UInt64]?, scenarioParams: [Double]?, paramCount = 0
+        if let shape = tensors["env.scenario_params"]?.shape {
+            guard shape.count == 2, shape[0] == envs, shape[1] <= 4096 else {
+                throw FormatError("tensor 'env.scenario_params' should have one row per env (\(envs))")
+            }
+            paramCount = shape[1]
+            scenarioGenerators = try PolicyCodec.words("env.scenario_generator", shape: [envs, 4], in: tensors)
+            scenarioParams = try PolicyCodec.doubles("env.scenario_params", shape: [envs, paramCount], in: tensors)
+        }
         let environments = (0..<envs).map { e in
             EnvironmentSnapshot(generator: Array(generators[(4 * e)..<(4 * e + 4)]),
                                 state: Array(states[(stateSize * e)..<(stateSize * (e + 1))]),
                                 observation: Array(observations[(observationSize * e)..<(observationSize * (e + 1))]),
                                 episode: Int(counters[3 * e]), stepInEpisode: Int(counters[3 * e + 1]),
-                                episodeReturn: episodeReturns[e], episodeLength: Int(counters[3 * e + 2]))
+                                episodeReturn: episodeReturns[e], episodeLength: Int(counters[3 * e + 2]),
+                                scenario: scenarioGenerators.map { generators in
+                                    ScenarioSnapshot(generator: Array(generators[(4 * e)..<(4 * e + 4)]),
+                                                     params: Array(scenarioParams![(paramCount * e)..<(paramCount * (e + 1))]))
+                                })
         }
         return TrainingCheckpoint(
             adamStep: info.adamStep, adamFirstMoment: first, adamSecondMoment: second, klCoef: info.klCoef,

@@ -64,7 +64,8 @@ public enum PolicyCodec {
             stepsTrained: policy.stepsTrained, updates: policy.updates, wallSeconds: policy.wallSeconds,
             checkpoint: checkpoint.map { .init(adamStep: $0.adamStep, klCoef: $0.klCoef,
                                                episodesCompleted: $0.episodesCompleted,
-                                               returnCount: $0.returnStatistics.count) })
+                                               returnCount: $0.returnStatistics.count) },
+            trainingScenarios: policy.scenarios.isEmpty ? nil : policy.scenarios)
         return try TensorContainer.assemble(metadata: metadata, tensors: tensors)
     }
 
@@ -135,10 +136,11 @@ public enum PolicyCodec {
         guard m.stepsTrained >= 0, m.updates >= 0, m.wallSeconds.isFinite else {
             throw FormatError("steps_trained, updates and wall_seconds must be non-negative numbers")
         }
-        let policy = TrainedPolicy(envName: m.env.name, observationSpace: observationSpace, actionSpace: actionSpace,
+        var policy = TrainedPolicy(envName: m.env.name, observationSpace: observationSpace, actionSpace: actionSpace,
                                    architecture: architecture, normalizer: normalizer, parameters: parameters,
                                    settings: m.settings, stepsTrained: m.stepsTrained, updates: m.updates,
                                    wallSeconds: m.wallSeconds, envScript: m.env.script, sourceHash: m.env.sourceHash)
+        policy.scenarios = m.trainingScenarios ?? []
         var checkpoint: TrainingCheckpoint?
         if m.kind == "checkpoint" {
             guard let info = m.checkpoint else { throw FormatError("a checkpoint without its 'checkpoint' metadata") }

@@ -21,12 +21,15 @@ struct PolicyMetadata: Codable {
     var wallSeconds: Double
     /// Present in checkpoints only.
     var checkpoint: CheckpointInfo?
+    /// Scenario files training ran under (added in 1.0 as an optional key).
+    var trainingScenarios: [String]?
 
     enum CodingKeys: String, CodingKey {
         case kind, algorithm, settings, seed, env, architecture, updates, checkpoint
         case gymVersion = "gym_version", createdAt = "created_at", observationSpace = "observation_space"
         case actionSpace = "action_space", observationNormalization = "observation_normalization"
         case stepsTrained = "steps_trained", wallSeconds = "wall_seconds"
+        case trainingScenarios = "training_scenarios"
     }
 
     struct Env: Codable {

@@ -57,3 +57,44 @@ import Testing
         #expect(checkpoint.environments.count == 4 && checkpoint.environments[0].state.count == 2)
     }
 }
+
+/// Under scenarios too: the checkpoint holds each scenario's generator and the params drawn for
+/// the current episode, so resuming mid-episode continues exactly.
+@Suite struct ScenarioResumeTests {
+    @Test func resumedRunUnderScenariosEqualsUninterruptedRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-resume-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let scenario = folder.appendingPathComponent("mixed.lua").path
+        try """
+            return {
+              params = { m = gym.uniform(0.8, 1.4), l = gym.choice{ 0.9, 1.0, 1.1 } },
+              setup = function(env, ctx) env.state = { ctx.rng:uniform(-3, 3), 0.0 } end,
+              on_step = function(env, ctx)
+                if ctx.t % 37 == 5 then env.params.m = env.params.m * 1.01 end
+                if ctx.episode % 2 == 0 then ctx.action = { 0.9 * ctx.action[1] } end
+              end,
+            }
+            """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        var s = PPOSettings()
+        // 70 steps per rollout: the checkpoint after 2 updates falls mid-episode (episodes are 200).
+        s.envs = 3
+        s.nSteps = 70
+        s.batchSize = 42
+        s.epochs = 2
+        s.steps = 3 * 70 * 5
+        s.hidden = [8]
+        let make: (Int) throws -> Environment = { _ in
+            let env = try LuaEnvironment(path: shippedEnv("pendulum"))
+            try env.attachScenario(path: scenario)
+            return env
+        }
+        let uninterrupted = try Trainer(settings: s, makeEnvironment: make).train()
+        let first = try Trainer(settings: s, makeEnvironment: make)
+        let partial = try first.train { $0.update < 2 }
+        let document = try PolicyCodec.decode(try PolicyCodec.encode(partial, checkpoint: try first.checkpoint()))
+        let checkpoint = try #require(document.checkpoint)
+        #expect(checkpoint.environments.allSatisfy { $0.scenario?.params.count == 3 })
+        let resumed = try Trainer(settings: s, resume: (document.policy, checkpoint), makeEnvironment: make).train()
+        #expect(resumed.parameters == uninterrupted.parameters)
+    }
+}

@@ -76,9 +76,6 @@ struct Train: ParsableCommand {
             }
             resumeState = (document.policy, checkpoint)
             settings = document.policy.settings
-            if !scenario.isEmpty {
-                FileHandle.standardError.write(Data("warning: a checkpoint does not hold scenario state (its per-episode draws and ctx), so resuming under --scenario is not bit-identical to an uninterrupted run\n".utf8))
-            }
         } else if let table = probe.spec.train {
             settings = try settings.applying(trainTable: table, source: script)
         }
@@ -89,15 +86,17 @@ struct Train: ParsableCommand {
         let runPath = try makeRunDirectory(stem: stem)
         try writeSettings(settings, to: runPath + "/settings.json")
         let log = try TrainingLog(path: runPath + "/progress." + logFormat, format: TrainingLog.Format(rawValue: logFormat)!)
+        // On resume, the checkpoint's scenarios unless others are given.
+        let scenarios = scenario.isEmpty ? (resumeState?.policy.scenarios ?? []) : scenario
         let hash = try sourceHash(of: script)
         func identified(_ policy: TrainedPolicy) -> TrainedPolicy {
             var policy = policy
             policy.envScript = script
             policy.sourceHash = hash
+            policy.scenarios = scenarios
             return policy
         }
 
-        let scenarios = scenario
         let trainer = try Trainer(settings: settings, resume: resumeState) { index in
             let env = try LuaEnvironment(path: script, limits: limits)
             // Domain randomization: each env runs one of the scenarios in every episode.
