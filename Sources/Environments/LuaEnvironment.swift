@@ -215,13 +215,17 @@ public final class LuaEnvironment: Environment {
     /// Sets `env.state` and writes the matching observation (as a scenario's setup would).
     /// (Declared before `SnapshottingEnvironment`'s methods, which build on it.)
     public func setPhysicalState(_ values: [Double], observation: UnsafeMutableBufferPointer<Double>) throws {
+        try setStateTable(values)
+        try observe(into: observation)
+    }
+
+    private func setStateTable(_ values: [Double]) throws {
         do {
             try state.setField("state", ofReference: envReference,
                                to: .table(LuaTable(sequence: values.map { .number($0) })))
         } catch {
             throw EnvironmentError.script(error)
         }
-        try observe(into: observation)
     }
 
     /// Applies a scenario to every episode from now on: its params and `setup` at each reset,
@@ -311,17 +315,8 @@ extension LuaEnvironment: SnapshottingEnvironment {
 
     public func restoreState(generator: [UInt64], state values: [Double], episode: Int, stepInEpisode: Int,
                              scenario snapshot: ScenarioSnapshot?) throws {
-        var scratch = [Double](repeating: 0, count: spec.observationSpace.flatSize)
-        if canObserve {
-            try scratch.withUnsafeMutableBufferPointer { try setPhysicalState(values, observation: $0) }
-        } else {
-            do {
-                try self.state.setField("state", ofReference: envReference,
-                                        to: .table(LuaTable(sequence: values.map { .number($0) })))
-            } catch {
-                throw EnvironmentError.script(error)
-            }
-        }
+        // The observation comes back from the snapshot; only the script's state is set here.
+        try setStateTable(values)
         rng.pointee.s = (generator[0], generator[1], generator[2], generator[3])
         self.episode = episode
         self.stepInEpisode = stepInEpisode

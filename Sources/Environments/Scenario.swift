@@ -14,9 +14,6 @@ public struct ScenarioDefinition: Sendable {
     public var maxSteps: Int?
     /// Required fraction of passing episodes.
     public var passRate: Double
-    /// The env params it overrides.
-    public var params: [String]
-    public var hasSuccess: Bool
 }
 
 /// A scenario attached to one env's Lua state: it draws params and runs `setup` at each reset,
@@ -41,8 +38,6 @@ final class ScenarioRuntime {
     private let actionSpace: Space
     private let declaredParams: [String]
     var hasSetup: Bool { setup != nil }
-    var hasStepHooks: Bool { onStep != nil }
-    var hasObservationHook: Bool { onObservation != nil }
 
     init(path: String, state: LuaState, envReference: Int32, spec: EnvironmentSpec) throws {
         self.state = state
@@ -95,7 +90,6 @@ final class ScenarioRuntime {
             guard let rate = value.doubleValue, rate >= 0, rate <= 1 else { throw fail("field 'pass_rate' must be a number in [0, 1]") }
             passRate = rate
         }
-        var overridden: [String] = []
         switch fields.fields["params"] {
         case nil: break
         case .table(let params)?:
@@ -104,7 +98,6 @@ final class ScenarioRuntime {
                 let known = spec.params.keys.sorted().joined(separator: ", ")
                 throw fail("params.\(key) is not a param of \(spec.name) (its params: \(known.isEmpty ? "none" : known))")
             }
-            overridden = params.fields.keys.sorted()
         case let other?: throw fail("field 'params' must be a table (got \(other.typeName))")
         }
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -112,7 +105,7 @@ final class ScenarioRuntime {
             path: path, name: try text("name") ?? stem, description: try text("description") ?? "",
             env: try text("env"), episodes: try count("episodes", minimum: 1),
             seed: try count("seed", minimum: 0).map { UInt64($0) }, maxSteps: try count("max_steps", minimum: 1),
-            passRate: passRate, params: overridden, hasSuccess: fields.fields["success"] != nil)
+            passRate: passRate)
 
         func function(_ key: String) throws -> Int32? {
             switch fields.fields[key] {
@@ -161,9 +154,7 @@ final class ScenarioRuntime {
 
     func snapshot() throws -> ScenarioSnapshot {
         let words = rng.pointee.s
-        state.pushReference(envReference)
-        lua_pushstring(state.L, "params")
-        lua_rawget(state.L, -2)
+        pushEnvParams()
         let params = LuaValue.pull(from: state, at: -1)
         state.clearStack()
         let values = try paramKeys.map { key -> Double in
@@ -176,6 +167,13 @@ final class ScenarioRuntime {
         return ScenarioSnapshot(generator: [words.0, words.1, words.2, words.3], params: values)
     }
 
+    /// Pushes `env.params` with raw access, so no metamethod runs outside a protected call.
+    private func pushEnvParams() {
+        state.pushReference(envReference)
+        lua_pushstring(state.L, "params")
+        lua_rawget(state.L, -2)
+    }
+
     /// Puts the scenario's generator, the current episode's params and `ctx.episode` back.
     func restore(_ snapshot: ScenarioSnapshot, episode: Int) throws {
         guard snapshot.params.count == paramKeys.count, snapshot.generator.count == 4 else {
@@ -184,9 +182,7 @@ final class ScenarioRuntime {
         }
         rng.pointee.s = (snapshot.generator[0], snapshot.generator[1], snapshot.generator[2], snapshot.generator[3])
         let L = state.L
-        state.pushReference(envReference)
-        lua_pushstring(L, "params")
-        lua_rawget(L, -2)
+        pushEnvParams()
         guard lua_type(L, -1) == LUA_TTABLE else { state.clearStack(); return }
         for (key, value) in zip(paramKeys, snapshot.params) {
             lua_pushnumber(L, value)

@@ -7,11 +7,17 @@ import PPO
 /// when the env script changed since training.
 func loadPolicy(_ path: String, for spec: EnvironmentSpec, script: String) throws -> PolicyDocument {
     let document = try PolicyCodec.read(from: path)
-    if let problem = document.policy.problem(with: spec) { throw CLIError("\(path): \(problem)") }
-    if let stored = document.policy.sourceHash, let current = try? sourceHash(of: script), stored != current {
+    _ = try checked(document.policy, path: path, for: spec, script: script)
+    return document
+}
+
+/// `policy` if it fits the env; a warning when the script changed since training.
+func checked(_ policy: TrainedPolicy, path: String, for spec: EnvironmentSpec, script: String) throws -> TrainedPolicy {
+    if let problem = policy.problem(with: spec) { throw CLIError("\(path): \(problem)") }
+    if let stored = policy.sourceHash, let current = try? sourceHash(of: script), stored != current {
         FileHandle.standardError.write(Data("warning: \(script) changed since \(path) was trained on it (source hash \(current), trained on \(stored))\n".utf8))
     }
-    return document
+    return policy
 }
 
 func sourceHash(of script: String) throws -> String {

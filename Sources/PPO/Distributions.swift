@@ -139,10 +139,9 @@ enum Categorical {
         logitGradient[action] += scale
     }
 
-    /// Adds `scale` · ∂H/∂logits = -scale · p (log p + H).
-    static func addEntropyGradient<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, count: Int, scale: T,
-                                                     logitGradient: UnsafeMutablePointer<T>) {
-        let h = entropy(logProbabilities: logProbabilities, count: count)
+    /// Adds `scale` · ∂H/∂logits = -scale · p (log p + H), given the entropy H already computed.
+    static func addEntropyGradient<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, entropy h: T, count: Int,
+                                                     scale: T, logitGradient: UnsafeMutablePointer<T>) {
         for i in 0..<count {
             logitGradient[i] -= scale * T.exp(logProbabilities[i]) * (logProbabilities[i] + h)
         }

@@ -40,6 +40,9 @@ enum PPOLoss {
         var statistics = PolicyStatistics()
         outputGradient.update(repeating: 0, count: rows * outSize)
         let (lower, upper) = (1 - terms.clipRange, 1 + terms.clipRange)
+        // A Gaussian's entropy does not depend on the state: once per minibatch.
+        var gaussianEntropy: T = 0
+        if case .gaussian(let d) = distribution { gaussianEntropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d) }
 
         for i in 0..<rows {
             let output = outputs + i * outSize
@@ -51,7 +54,7 @@ enum PPOLoss {
             case .gaussian(let d):
                 logProbability = DiagonalGaussian.logProbability(mean: output, logStd: logStd,
                                                                  action: batch.actions + i * d, dimensions: d)
-                entropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d)
+                entropy = gaussianEntropy
                 if usesKL {
                     kl = DiagonalGaussian.kl(oldMean: oldOutput, oldLogStd: oldLogStd, mean: output, logStd: logStd, dimensions: d)
                 }
@@ -101,8 +104,8 @@ enum PPOLoss {
                 Categorical.addLogProbabilityGradient(logProbabilities: scratch, action: Int(batch.actions[i]), count: n,
                                                       scale: logProbabilityScale, logitGradient: gradient)
                 if terms.entCoef != 0 {
-                    Categorical.addEntropyGradient(logProbabilities: scratch, count: n, scale: -terms.entCoef * inverseRows,
-                                                   logitGradient: gradient)
+                    Categorical.addEntropyGradient(logProbabilities: scratch, entropy: entropy, count: n,
+                                                   scale: -terms.entCoef * inverseRows, logitGradient: gradient)
                 }
                 if usesKL {
                     Categorical.addKLGradient(old: scratch + n, new: scratch, count: n, scale: terms.klCoef * inverseRows,

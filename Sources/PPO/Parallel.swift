@@ -37,8 +37,6 @@ final class HelperThread: @unchecked Sendable {
         thread.start()
     }
 
-    deinit {}
-
     /// Stops the thread; call once when done with it.
     func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)

@@ -226,26 +226,25 @@ public enum PolicyCodec {
     }
 
     static func floats(_ name: String, shape: [Int], in tensors: [String: NamedTensor]) throws(FormatError) -> [Float] {
-        guard let tensor = tensors[name] else { throw FormatError("tensor '\(name)' is missing") }
-        guard tensor.shape == shape, case .f32(let values) = tensor.values else {
-            throw FormatError("tensor '\(name)' should be f32 of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
-        }
-        return values
+        try tensor(name, shape: shape, dtype: .f32, in: tensors) { if case .f32(let v) = $0 { v } else { nil } }
     }
 
     static func doubles(_ name: String, shape: [Int], in tensors: [String: NamedTensor]) throws(FormatError) -> [Double] {
-        guard let tensor = tensors[name] else { throw FormatError("tensor '\(name)' is missing") }
-        guard tensor.shape == shape, case .f64(let values) = tensor.values else {
-            throw FormatError("tensor '\(name)' should be f64 of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
-        }
-        return values
+        try tensor(name, shape: shape, dtype: .f64, in: tensors) { if case .f64(let v) = $0 { v } else { nil } }
     }
 
     static func words(_ name: String, shape: [Int], in tensors: [String: NamedTensor]) throws(FormatError) -> [UInt64] {
+        try tensor(name, shape: shape, dtype: .u64, in: tensors) { if case .u64(let v) = $0 { v } else { nil } }
+    }
+
+    /// A required tensor of exactly this dtype and shape, or the error that says what was found.
+    private static func tensor<Element>(_ name: String, shape: [Int], dtype: TensorEntry.DType,
+                                        in tensors: [String: NamedTensor],
+                                        values: (TensorValues) -> [Element]?) throws(FormatError) -> [Element] {
         guard let tensor = tensors[name] else { throw FormatError("tensor '\(name)' is missing") }
-        guard tensor.shape == shape, case .u64(let values) = tensor.values else {
-            throw FormatError("tensor '\(name)' should be u64 of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
+        guard tensor.shape == shape, let found = values(tensor.values) else {
+            throw FormatError("tensor '\(name)' should be \(dtype.rawValue) of shape \(shape), found \(tensor.values.dtype.rawValue) of shape \(tensor.shape)")
         }
-        return values
+        return found
     }
 }

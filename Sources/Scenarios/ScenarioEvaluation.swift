@@ -58,7 +58,11 @@ public enum ScenarioEvaluation {
         public var seed: UInt64?
         public var deterministic = true
         public var limits = LuaLimits()
-        public init() {}
+        public init(episodes: Int? = nil, seed: UInt64? = nil, limits: LuaLimits = LuaLimits()) {
+            self.episodes = episodes
+            self.seed = seed
+            self.limits = limits
+        }
     }
 
     /// Runs `policy` on `envScript`, under `scenarioPath` if given. Same inputs, same result,

@@ -3,6 +3,7 @@ import Dispatch
 import Environments
 import Foundation
 import PPO
+import Scenarios
 
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,9 +57,9 @@ struct BenchTrain: ParsableCommand {
                 let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: file, limits: limits) }
                 var last: UpdateReport?
                 let policy = try trainer.train { last = $0; return true }
-                let evalEnv = try LuaEnvironment(path: file, limits: limits)
-                let result = try PolicyEvaluation.run(PolicyRunner(policy: policy), on: evalEnv, episodes: evalEpisodes,
-                                                      seed: 1_000_000 + UInt64(seed))
+                let result = try ScenarioEvaluation.run(
+                    policy: policy, policyPath: file, envScript: file, scenarioPath: nil,
+                    options: .init(episodes: evalEpisodes, seed: 1_000_000 + UInt64(seed), limits: limits))
                 let rate = Double(policy.stepsTrained) / policy.wallSeconds
                 walls.append(policy.wallSeconds)
                 rates.append(rate)

@@ -87,16 +87,16 @@ struct Eval: ParsableCommand {
         }
         var results: [ScenarioResult] = []
         for policyPath in policies {
-            let document = try PolicyCodec.read(from: policyPath)
-            let policy = document.policy
-            guard let script = env ?? policy.envScript else {
+            let recorded = try PolicyCodec.read(from: policyPath).policy
+            guard let script = env ?? recorded.envScript else {
                 throw EvaluationInputError("\(policyPath) does not record its env script; pass --env")
             }
             guard FileManager.default.fileExists(atPath: script) else {
                 throw EvaluationInputError("\(policyPath) was trained on \(script), which does not exist here; pass --env")
             }
+            // Checks the spaces and warns if the script changed, on the policy already read.
             let spec = try LuaEnvironment(path: script, limits: options.limits).spec
-            _ = try loadPolicy(policyPath, for: spec, script: script)
+            let policy = try checked(recorded, path: policyPath, for: spec, script: script)
             if scenarioFiles.isEmpty {
                 results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
                                                           scenarioPath: nil, options: options))

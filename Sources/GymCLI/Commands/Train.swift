@@ -3,6 +3,7 @@ import Environments
 import Foundation
 import PolicyFile
 import PPO
+import Scenarios
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,9 +113,10 @@ struct Train: ParsableCommand {
             guard let policy = trainer.lastGoodPolicy else { return }
             try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
             // The best so far, by deterministic evaluation on a separately seeded env.
-            let evalEnv = try LuaEnvironment(path: script, limits: limits)
-            let score = try PolicyEvaluation.run(PolicyRunner(policy: policy), on: evalEnv, episodes: evalEpisodes,
-                                                 seed: SeededGenerator.derive(settings.seed, stream: 77)).meanReturn
+            let score = try ScenarioEvaluation.run(
+                policy: policy, policyPath: checkpointPath, envScript: script, scenarioPath: nil,
+                options: .init(episodes: evalEpisodes, seed: SeededGenerator.derive(settings.seed, stream: 77), limits: limits)
+            ).meanReturn
             if score > best {
                 best = score
                 try PolicyCodec.write(identified(policy), to: runPath + "/best.policy")
