@@ -50,9 +50,16 @@ static inline void gym_rawsetfield(lua_State *L, int idx, const char *key) {
     lua_rawset(L, idx);
 }
 
-// MARK: - Limits: memory cap and instruction budget
+// MARK: - Limits: memory cap, instruction budget, time limit, interrupts
+
+/// Why the hook stopped a call (`gym_limits.stopped_by`).
+enum { GYM_STOP_NONE = 0, GYM_STOP_BUDGET = 1, GYM_STOP_TIME = 2, GYM_STOP_INTERRUPT = 3 };
 
 /// Per-state limits. It is the allocator's userdata, so the hook finds it with lua_getallocf.
+///
+/// The watchdog thread (LuaWatchdog.swift) reads `call_serial` and `in_call` and writes
+/// `interrupt_serial`/`interrupt_kind`; everything else belongs to the state's own thread. The
+/// watchdog never touches the lua_State: the hook, already installed, polls the flag.
 typedef struct gym_limits {
     size_t bytes_used;
     size_t bytes_limit;           // 0: unlimited
@@ -60,7 +67,13 @@ typedef struct gym_limits {
     int memory_exceeded;          // an allocation was refused because of the cap
     long long instruction_budget; // per host call; 0: unlimited
     long long instructions_left;
-    int budget_exceeded;          // the hook raised; the host restores the normal hook interval
+    int stopped_by;               // GYM_STOP_*: the hook raised; the host restores the hook interval
+    long long time_limit_ms;      // per host call, enforced by the watchdog; 0: none
+    unsigned long long call_serial;      // incremented by each host call into script code
+    int in_call;
+    unsigned long long interrupt_serial; // the call the watchdog wants stopped (0: none)
+    int interrupt_kind;                  // GYM_STOP_TIME or GYM_STOP_INTERRUPT
+    long long allocations_until_failure; // test hook: fail the Nth allocation in script code (0: off)
 } gym_limits;
 
 #define GYM_HOOK_INTERVAL 1000
@@ -73,54 +86,118 @@ static void *gym_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         limits->bytes_used -= old;
         return NULL;
     }
-    if (limits->enforce_memory && limits->bytes_limit && nsize > old &&
-        limits->bytes_used - old + nsize > limits->bytes_limit) {
-        limits->memory_exceeded = 1;
-        return NULL;  // Lua turns this into a memory error inside the protected call
+    if (limits->enforce_memory && nsize > old) {
+        if (limits->bytes_limit && limits->bytes_used - old + nsize > limits->bytes_limit) {
+            limits->memory_exceeded = 1;
+            return NULL;  // Lua turns this into a memory error inside the protected call
+        }
+        if (limits->allocations_until_failure > 0 && --limits->allocations_until_failure == 0) {
+            return NULL;  // injected failure (tests): Lua must recover exactly as from a real one
+        }
     }
     void *block = realloc(ptr, nsize);
     if (block) limits->bytes_used = limits->bytes_used - old + nsize;
     return block;
 }
 
-static void gym_budget_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
+static inline gym_limits *gym_limits_of(lua_State *L) {
     void *ud = NULL;
     lua_getallocf(L, &ud);
-    gym_limits *limits = (gym_limits *)ud;
+    return (gym_limits *)ud;
+}
+
+/// The watchdog's request for the current call, or GYM_STOP_NONE.
+static inline int gym_pending_interrupt(gym_limits *limits) {
+    unsigned long long wanted = __atomic_load_n(&limits->interrupt_serial, __ATOMIC_ACQUIRE);
+    if (wanted == 0 || wanted != limits->call_serial) return GYM_STOP_NONE;
+    return __atomic_load_n(&limits->interrupt_kind, __ATOMIC_RELAXED);
+}
+
+/// Raises the error that stops a call for `reason`. From the first time on, the hook runs at
+/// every instruction, so a script that catches the error with pcall and loops cannot get away:
+/// the error resurfaces right after each catch.
+static int gym_stop_call(lua_State *L, gym_limits *limits, int reason);
+
+static void gym_budget_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    gym_limits *limits = gym_limits_of(L);
+    int interrupt = gym_pending_interrupt(limits);
+    if (interrupt != GYM_STOP_NONE) gym_stop_call(L, limits, interrupt);
     if (limits->instruction_budget <= 0) return;
     limits->instructions_left -= GYM_HOOK_INTERVAL;
-    if (limits->instructions_left >= 0) return;
-    if (!limits->budget_exceeded) {
-        // From now on raise at every instruction, so a script that catches the error with
-        // pcall and loops cannot get away: the error resurfaces right after each catch.
-        limits->budget_exceeded = 1;
+    if (limits->instructions_left >= 0 && limits->stopped_by != GYM_STOP_BUDGET) return;
+    gym_stop_call(L, limits, GYM_STOP_BUDGET);
+}
+
+static int gym_stop_call(lua_State *L, gym_limits *limits, int reason) {
+    if (limits->stopped_by == GYM_STOP_NONE) {
+        limits->stopped_by = reason;
         lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, 1);
     }
-    luaL_error(L, "instruction budget exceeded (%I instructions in one call)",
-               (lua_Integer)limits->instruction_budget);
+    switch (limits->stopped_by) {
+    case GYM_STOP_TIME:
+        return luaL_error(L, "time limit exceeded (a call into the script ran longer than %f s)",
+                          (lua_Number)limits->time_limit_ms / 1000.0);
+    case GYM_STOP_INTERRUPT:
+        return luaL_error(L, "interrupted (gym is stopping)");
+    default:
+        return luaL_error(L, "instruction budget exceeded (%I instructions in one call)",
+                          (lua_Integer)limits->instruction_budget);
+    }
+}
+
+/// Charges `count` steps of work done in C (the pattern matcher) against the budget, and
+/// honours the watchdog: C code that can run long calls this every few thousand steps.
+static inline void gym_charge_work(lua_State *L, long long count) {
+    gym_limits *limits = gym_limits_of(L);
+    int interrupt = gym_pending_interrupt(limits);
+    if (interrupt != GYM_STOP_NONE) gym_stop_call(L, limits, interrupt);
+    if (limits->stopped_by != GYM_STOP_NONE) gym_stop_call(L, limits, limits->stopped_by);
+    if (limits->instruction_budget <= 0) return;
+    limits->instructions_left -= count;
+    if (limits->instructions_left < 0) gym_stop_call(L, limits, GYM_STOP_BUDGET);
 }
 
 static inline lua_State *gym_newstate(gym_limits *limits) {
     lua_State *L = lua_newstate(gym_alloc, limits);
-    // With a hook set, the VM calls into the debug layer at every instruction (about 10% of a
-    // pendulum step); without a budget there is no reason to pay that.
-    if (L && limits->instruction_budget > 0) lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
+    // With a hook set, the VM calls into the debug layer every instruction (about 10% of a
+    // pendulum step); with neither a budget nor a time limit there is no reason to pay that.
+    if (L && (limits->instruction_budget > 0 || limits->time_limit_ms > 0))
+        lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
     return L;
 }
 
-/// Arms the budget before a host call into script code.
+/// Arms the limits before a host call into script code.
 static inline void gym_begin_script_call(lua_State *L, gym_limits *limits) {
-    if (limits->budget_exceeded) {
-        limits->budget_exceeded = 0;
+    if (limits->stopped_by != GYM_STOP_NONE) {
+        limits->stopped_by = GYM_STOP_NONE;
         lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
     }
     limits->instructions_left = limits->instruction_budget;
     limits->memory_exceeded = 0;
     limits->enforce_memory = 1;
+    __atomic_store_n(&limits->call_serial, limits->call_serial + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&limits->in_call, 1, __ATOMIC_RELEASE);
 }
 
-static inline void gym_end_script_call(gym_limits *limits) { limits->enforce_memory = 0; }
+static inline void gym_end_script_call(gym_limits *limits) {
+    limits->enforce_memory = 0;
+    __atomic_store_n(&limits->in_call, 0, __ATOMIC_RELEASE);
+}
+
+/// For the watchdog thread: the current call's serial, or 0 when no script code runs.
+static inline unsigned long long gym_running_call(gym_limits *limits) {
+    if (!__atomic_load_n(&limits->in_call, __ATOMIC_ACQUIRE)) return 0;
+    return __atomic_load_n(&limits->call_serial, __ATOMIC_ACQUIRE);
+}
+
+/// For the watchdog thread: asks the hook to stop call `serial` (GYM_STOP_TIME or _INTERRUPT).
+static inline void gym_request_stop(gym_limits *limits, unsigned long long serial, int kind) {
+    __atomic_store_n(&limits->interrupt_kind, kind, __ATOMIC_RELAXED);
+    __atomic_store_n(&limits->interrupt_serial, serial, __ATOMIC_RELEASE);
+}
+
+#include "patterns.h"
 
 // MARK: - Error message handler
 

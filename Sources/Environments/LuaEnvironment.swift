@@ -50,7 +50,11 @@ public final class LuaEnvironment: Environment {
         func field(_ key: String) throws -> LuaValue {
             try state.pushField(key, ofReference: envReference)
             defer { state.clearStack() }
-            return LuaValue.pull(from: state, at: -1)
+            do {
+                return try LuaValue.pull(from: state, at: -1)
+            } catch {
+                throw EnvironmentError.script(error.located(function: "env.\(key)"))
+            }
         }
         func method(_ key: String, required: Bool) throws -> Int32? {
             try state.pushField(key, ofReference: envReference)
@@ -139,7 +143,7 @@ public final class LuaEnvironment: Environment {
             try scenario.beforeStep(t: stepInEpisode, action: $0)
         }
         var outcome = try scenarioAction.withUnsafeBufferPointer { try scriptStep(action: $0, observation: observation) }
-        if let failure = scenario.failure {
+        if let failure = try scenario.failure {
             outcome.failure = failure
             outcome.terminated = true
         }
@@ -209,7 +213,11 @@ public final class LuaEnvironment: Environment {
             throw EnvironmentError.script(error)
         }
         defer { state.clearStack() }
-        return LuaValue.pull(from: state, at: -1)
+        do {
+            return try LuaValue.pull(from: state, at: -1)
+        } catch {
+            throw EnvironmentError.script(error.located(function: "env.state"))
+        }
     }
 
     /// Sets `env.state` and writes the matching observation (as a scenario's setup would).

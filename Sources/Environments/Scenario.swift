@@ -62,7 +62,13 @@ final class ScenarioRuntime {
         let table = state.makeReference()
         defer { state.releaseReference(table) }
         state.pushReference(table)
-        let declared = LuaValue.pull(from: state, at: -1)
+        let declared: LuaValue
+        do {
+            declared = try LuaValue.pull(from: state, at: -1, source: path)
+        } catch {
+            state.clearStack()
+            throw EnvironmentError.script(error)
+        }
         state.clearStack()
         guard case .table(let fields) = declared else { throw fail("a scenario must return a table") }
 
@@ -155,7 +161,13 @@ final class ScenarioRuntime {
     func snapshot() throws -> ScenarioSnapshot {
         let words = rng.pointee.s
         pushEnvParams()
-        let params = LuaValue.pull(from: state, at: -1)
+        let params: LuaValue
+        do {
+            params = try LuaValue.pull(from: state, at: -1)
+        } catch {
+            state.clearStack()
+            throw EnvironmentError.script(error.located(function: "env.params"))
+        }
         state.clearStack()
         let values = try paramKeys.map { key -> Double in
             guard let value = params[key]?.doubleValue else {
@@ -247,7 +259,7 @@ final class ScenarioRuntime {
         gym_rawsetfield(L, -2, "action")
         state.clearStack()
         try callHook(onStep, with: envReference, function: "on_step")
-        let replaced = contextField("action")
+        let replaced = try contextField("action")
         switch (actionSpace, replaced) {
         case (.discrete(let n), _):
             guard let value = replaced.doubleValue, Space.isDiscreteAction(value, count: n) else {
@@ -270,8 +282,16 @@ final class ScenarioRuntime {
 
     /// `ctx.failure` as `ctx:fail` set it, or nil.
     var failure: String? {
-        if case .string(let message) = contextField("failure") { return message }
-        return nil
+        get throws {
+            // Checked raw first: this runs every step, and is nil until the episode fails.
+            state.pushReference(context)
+            lua_pushstring(state.L, "failure")
+            let type = lua_rawget(state.L, -2)
+            state.clearStack()
+            guard type != LUA_TNIL else { return nil }
+            if case .string(let message) = try contextField("failure") { return LuaError.printable(message) }
+            return nil
+        }
     }
 
     /// Lets `on_observation(obs, ctx)` change the observation the policy will see.
@@ -301,7 +321,7 @@ final class ScenarioRuntime {
 
     /// The episode's verdict: `success(episode)` if defined, else "no ctx:fail".
     func verdict(totalReward: Double, length: Int, terminated: Bool, truncated: Bool) throws -> Bool {
-        let failure = self.failure
+        let failure = try self.failure
         guard let success else { return failure == nil }
         let L = state.L
         state.pushReference(success)
@@ -337,11 +357,15 @@ final class ScenarioRuntime {
         return lua_toboolean(L, base) != 0
     }
 
-    private func contextField(_ key: String) -> LuaValue {
+    private func contextField(_ key: String) throws -> LuaValue {
         state.pushReference(context)
         lua_pushstring(state.L, key)
         lua_rawget(state.L, -2)
         defer { state.clearStack() }
-        return LuaValue.pull(from: state, at: -1)
+        do {
+            return try LuaValue.pull(from: state, at: -1, source: definition.path)
+        } catch {
+            throw EnvironmentError.script(error.located(function: "ctx.\(key)"))
+        }
     }
 }

@@ -5,6 +5,12 @@ public struct LuaError: Error, CustomStringConvertible, Equatable {
         case runtime
         case memoryLimit
         case instructionBudget
+        /// The call ran past its wall-clock limit (`LuaLimits.secondsPerCall`).
+        case timeLimit
+        /// gym is stopping (Ctrl-C or a termination signal) while the script ran.
+        case interrupted
+        /// A value crossing into the host is cyclic or too large to copy.
+        case conversion
         /// The error handler itself failed (usually memory exhausted while reporting an error).
         case errorHandling
     }
@@ -34,5 +40,39 @@ public struct LuaError: Error, CustomStringConvertible, Equatable {
         if let line { location += ":\(line)" }
         if let function { return "\(location): in function '\(function)': \(message)" }
         return "\(location): \(message)"
+    }
+}
+
+extension LuaError {
+    /// The error with `function` filled in when it names none.
+    public func located(function name: String) -> LuaError {
+        var copy = self
+        if copy.function == nil { copy.function = name }
+        return copy
+    }
+
+    /// The longest script-supplied text a message keeps.
+    public static let maximumMessageLength = 2000
+
+    /// `text` made safe to print and to embed in XML: control characters (escape sequences
+    /// that could drive the terminal, NULs that XML forbids) are shown as `\u{1B}`, and text
+    /// longer than `maximumMessageLength` is cut.
+    public static func printable(_ text: String, limit: Int = maximumMessageLength) -> String {
+        var result = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                result += "… (cut at \(limit) characters)"
+                break
+            }
+            let isControl = scalar.value < 0x20 && scalar != "\n" && scalar != "\t"
+            if isControl || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{FFFE}" || scalar == "\u{FFFF}" {
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return result
     }
 }

@@ -20,10 +20,13 @@ public final class LuaState {
 
     public init(limits configured: LuaLimits = LuaLimits(), scriptName: String = "lua") {
         limits = .allocate(capacity: 1)
+        let seconds = min(max(0, configured.secondsPerCall), LuaLimits.maximumSecondsPerCall)
         limits.initialize(to: gym_limits(
             bytes_used: 0, bytes_limit: max(0, configured.memoryBytes), enforce_memory: 0,
             memory_exceeded: 0, instruction_budget: Int64(max(0, configured.instructionsPerCall)),
-            instructions_left: 0, budget_exceeded: 0))
+            instructions_left: 0, stopped_by: Int32(GYM_STOP_NONE),
+            time_limit_ms: Int64((seconds * 1000).rounded(.up)), call_serial: 0, in_call: 0,
+            interrupt_serial: 0, interrupt_kind: 0, allocations_until_failure: 0))
         guard let state = gym_newstate(limits) else {
             fatalError("lua_newstate failed: the process is out of memory")
         }
@@ -33,11 +36,19 @@ public final class LuaState {
         lua_settop(L, 0)
         gym_pushcfunction(L, gym_message_handler_function())
         Sandbox.install(in: self)
+        LuaWatchdog.shared.register(limits, name: scriptName)
     }
 
     deinit {
+        LuaWatchdog.shared.unregister(limits)
         lua_close(L)
         limits.deallocate()
+    }
+
+    /// Test hook (Lua's ltests.c does the same): the `n`th allocation made by script code from
+    /// now on fails, as if memory ran out; 0 turns it off. Host-side allocations never fail.
+    public func failAllocation(after n: Int) {
+        limits.pointee.allocations_until_failure = Int64(max(0, n))
     }
 
     /// Bytes currently allocated by this state.
@@ -50,12 +61,19 @@ public final class LuaState {
     public func load(source: String, chunkName: String) throws(LuaError) {
         let luaName = chunkName.hasPrefix("=") ? chunkName : "@" + chunkName
         var text = source
+        // The parser allocates from the script's heap: the cap applies to it too.
+        gym_begin_script_call(L, limits)
         let status = text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 gym_loadbuffer(L, chars.baseAddress, chars.count, luaName)
             }
         }
+        gym_end_script_call(limits)
         guard status == LUA_OK else {
+            if status == LUA_ERRMEM {
+                gym_pop(L, 1)
+                throw LuaError(kind: .memoryLimit, source: chunkName, message: memoryMessage)
+            }
             let message = popString() ?? "cannot load chunk"
             throw Self.syntaxError(message, chunkName: chunkName)
         }
@@ -107,21 +125,23 @@ public final class LuaState {
         if status != LUA_OK { throw popError(status: status, function: function) }
     }
 
+    private var memoryMessage: String {
+        limits.pointee.memory_exceeded != 0
+            ? "memory limit exceeded (\(limits.pointee.bytes_limit >> 20) MiB per script)"
+            : "not enough memory"
+    }
+
     private func popError(status: Int32, function: String) -> LuaError {
         defer { gym_pop(L, 1) }
-        let budgetExceeded = limits.pointee.budget_exceeded != 0
         if status == LUA_ERRMEM {
-            let message = limits.pointee.memory_exceeded != 0
-                ? "memory limit exceeded (\(limits.pointee.bytes_limit >> 20) MiB per script)"
-                : "not enough memory"
-            return LuaError(kind: .memoryLimit, source: scriptName, function: function,
-                            message: message)
+            return LuaError(kind: .memoryLimit, source: scriptName, function: function, message: memoryMessage)
         }
         if status == LUA_ERRERR || lua_type(L, -1) != LUA_TTABLE {
             return LuaError(kind: .errorHandling, source: scriptName, function: function,
                             message: string(at: -1) ?? "error while handling an error")
         }
-        let report = LuaValue.pull(from: self, at: -1)
+        // The message handler's own table: flat, so the copy cannot fail.
+        let report = (try? LuaValue.pull(from: self, at: -1)) ?? .nil
         let source = report["source"]?.stringValue ?? scriptName
         let line = report["line"]?.intValue
         var message = report["message"]?.stringValue ?? "unknown error"
@@ -129,11 +149,16 @@ public final class LuaState {
             let prefix = "\(source):\(line): "
             if message.hasPrefix(prefix) { message.removeFirst(prefix.count) }
         }
-        let kind: LuaError.Kind = budgetExceeded ? .instructionBudget
-            : (limits.pointee.memory_exceeded != 0 ? .memoryLimit : .runtime)
+        let kind: LuaError.Kind
+        switch Int(limits.pointee.stopped_by) {
+        case Int(GYM_STOP_BUDGET): kind = .instructionBudget
+        case Int(GYM_STOP_TIME): kind = .timeLimit
+        case Int(GYM_STOP_INTERRUPT): kind = .interrupted
+        default: kind = limits.pointee.memory_exceeded != 0 ? .memoryLimit : .runtime
+        }
         return LuaError(kind: kind, source: source, line: line,
                         function: report["function"]?.stringValue ?? function,
-                        message: message, traceback: report["traceback"]?.stringValue)
+                        message: LuaError.printable(message), traceback: report["traceback"]?.stringValue)
     }
 
     // MARK: Table access (protected: metamethods may run script code)

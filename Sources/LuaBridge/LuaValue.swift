@@ -73,46 +73,109 @@ public struct LuaTable: Equatable, Sendable {
 }
 
 extension LuaValue {
-    /// Nesting deeper than this is cut off (it also stops reference cycles).
+    /// Nesting deeper than this is refused.
     public static let maximumDepth = 32
+    /// Values (table entries included) one copy may hold: tables that share subtables can
+    /// describe exponentially many values in little memory.
+    public static let maximumValues = 1_000_000
 
-    /// Copies the value at `index` without running any Lua code (raw access only).
-    public static func pull(from state: LuaState, at index: Int32, depth: Int = 0) -> LuaValue {
-        let L = state.L
-        switch lua_type(L, index) {
-        case LUA_TNIL, LUA_TNONE: return .nil
-        case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
-        case LUA_TNUMBER:
-            if gym_isinteger(L, index) != 0 { return .integer(gym_tointeger(L, index, nil)) }
-            return .number(gym_tonumber(L, index, nil))
-        case LUA_TSTRING: return .string(state.string(at: index) ?? "")
-        case LUA_TTABLE:
-            guard depth < maximumDepth, lua_checkstack(L, 3) != 0 else { return .table(LuaTable()) }
-            return .table(pullTable(from: state, at: lua_absindex(L, index), depth: depth))
-        default:
-            return .opaque(typeName: String(cString: lua_typename(L, lua_type(L, index))))
-        }
+    /// Copies the value at `index` without running any Lua code (raw access only). Throws a
+    /// `.conversion` error for a table that contains itself, nests deeper than `maximumDepth`,
+    /// or holds more than `maximumValues` values in all.
+    /// `source` names the script the value came from (default: the state's script).
+    public static func pull(from state: LuaState, at index: Int32, source: String? = nil) throws(LuaError) -> LuaValue {
+        var copier = Copier(state: state, source: source ?? state.scriptName)
+        return try copier.pull(at: index, key: nil)
     }
 
-    private static func pullTable(from state: LuaState, at index: Int32, depth: Int) -> LuaTable {
-        let L = state.L
-        var table = LuaTable()
-        let length = Int(lua_rawlen(L, index))
-        table.sequence.reserveCapacity(length)
-        for position in 0..<length {
-            lua_rawgeti(L, index, lua_Integer(position + 1))
-            table.sequence.append(pull(from: state, at: -1, depth: depth + 1))
-            gym_pop(L, 1)
+    /// Where a value sits in the table being copied, for error messages.
+    private enum Key {
+        case index(Int)
+        case field(String)
+    }
+
+    private struct Copier {
+        let state: LuaState
+        let source: String
+        var values = 0
+        var open: Set<UnsafeRawPointer> = []
+        var trail: [Key] = []
+
+        var path: String {
+            guard !trail.isEmpty else { return "the top" }
+            return trail.map { key -> String in
+                switch key {
+                case .index(let i): return "[\(i)]"
+                case .field(let name): return "." + LuaError.printable(name, limit: 64)
+                }
+            }.joined()
         }
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {
-            // key at -2, value at -1; keys are read without conversion so lua_next stays valid.
-            if lua_type(L, -2) == LUA_TSTRING, let key = state.string(at: -2) {
-                table.fields[key] = pull(from: state, at: -1, depth: depth + 1)
+
+        mutating func pull(at index: Int32, key: Key?) throws(LuaError) -> LuaValue {
+            let L = state.L
+            values += 1
+            guard values <= LuaValue.maximumValues else {
+                throw problem("holds more than \(LuaValue.maximumValues) values (tables that share subtables count each time they appear)")
             }
-            gym_pop(L, 1)
+            switch lua_type(L, index) {
+            case LUA_TNIL, LUA_TNONE: return .nil
+            case LUA_TBOOLEAN: return .boolean(lua_toboolean(L, index) != 0)
+            case LUA_TNUMBER:
+                if gym_isinteger(L, index) != 0 { return .integer(gym_tointeger(L, index, nil)) }
+                return .number(gym_tonumber(L, index, nil))
+            case LUA_TSTRING: return .string(state.string(at: index) ?? "")
+            case LUA_TTABLE:
+                guard let identity = lua_topointer(L, index) else { return .table(LuaTable()) }
+                guard !open.contains(identity) else {
+                    if let key { trail.append(key) }
+                    throw problem("is a table that contains itself (at \(path)); gym copies only tree-shaped tables")
+                }
+                if let key { trail.append(key) }
+                guard open.count < LuaValue.maximumDepth, lua_checkstack(L, 3) != 0 else {
+                    throw problem("nests tables deeper than \(LuaValue.maximumDepth) levels (at \(path))")
+                }
+                open.insert(identity)
+                let table = try pullTable(at: lua_absindex(L, index))
+                open.remove(identity)
+                if key != nil { trail.removeLast() }
+                return .table(table)
+            default:
+                return .opaque(typeName: String(cString: lua_typename(L, lua_type(L, index))))
+            }
         }
-        return table
+
+        private mutating func pullTable(at index: Int32) throws(LuaError) -> LuaTable {
+            let L = state.L
+            var table = LuaTable()
+            let length = Int(lua_rawlen(L, index))
+            guard length <= LuaValue.maximumValues - values else {
+                throw problem("holds more than \(LuaValue.maximumValues) values")
+            }
+            table.sequence.reserveCapacity(length)
+            for position in 0..<length {
+                lua_rawgeti(L, index, lua_Integer(position + 1))
+                defer { gym_pop(L, 1) }
+                table.sequence.append(try pull(at: -1, key: .index(position + 1)))
+            }
+            lua_pushnil(L)
+            while lua_next(L, index) != 0 {
+                // key at -2, value at -1; keys are read without conversion so lua_next stays valid.
+                if lua_type(L, -2) == LUA_TSTRING, let key = state.string(at: -2) {
+                    do {
+                        table.fields[key] = try pull(at: -1, key: .field(key))
+                    } catch {
+                        gym_pop(L, 2)
+                        throw error
+                    }
+                }
+                gym_pop(L, 1)
+            }
+            return table
+        }
+
+        private func problem(_ message: String) -> LuaError {
+            LuaError(kind: .conversion, source: source, message: "a value " + message)
+        }
     }
 
     /// Pushes a copy of the value onto the stack. Runs no Lua code.

@@ -14,6 +14,7 @@ enum Sandbox {
             luaL_requiref(L, name, open, 1)
             gym_pop(L, 1)
         }
+        gym_install_pattern_functions(L)
         do {
             try state.load(source: prelude, chunkName: "=gym prelude")
             gym_pushcfunction(L, gym_float32_function())
@@ -52,13 +53,58 @@ enum Sandbox {
     math.randomseed = function() refuse("math.randomseed", "the host seeds each env's rng") end
     print = host_print
 
+    -- Finalizers run with hooks off, outside any call's budget and time limit, and even when the
+    -- state closes: a looping __gc would hang gym. A metatable only marks an object for
+    -- finalization if it has __gc when set, so checking here closes the door.
+    local raw_setmetatable, rawget = setmetatable, rawget
+    setmetatable = function(t, mt)
+      if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+        refuse("a __gc finalizer", "finalizers would run outside the instruction budget and time limit")
+      end
+      return raw_setmetatable(t, mt)
+    end
+
+    -- C loops that execute no VM instruction, so no budget sees them: repeating an empty
+    -- string, and moving elements over a range far larger than any table the heap cap allows.
+    local loop_limit = 1 << 24
+    local raw_rep = string.rep
+    string.rep = function(s, n, sep)
+      if type(s) == "string" and #s == 0 and (sep == nil or sep == "") and math.type(n) == "integer" then
+        return ""
+      end
+      return raw_rep(s, n, sep)
+    end
+    local function check_span(name, count)
+      if count > loop_limit then
+        error(name .. ": a range of " .. tostring(count) .. " elements is more than gym scripts may move (" .. loop_limit .. ")", 3)
+      end
+    end
+    local raw_move, raw_insert, raw_remove = table.move, table.insert, table.remove
+    table.move = function(a1, f, e, t, a2)
+      if math.type(f) == "integer" and math.type(e) == "integer" and e >= f then check_span("table.move", e - f + 1) end
+      return raw_move(a1, f, e, t, a2)
+    end
+    table.insert = function(t, ...)
+      if select("#", ...) >= 2 then check_span("table.insert", #t) end
+      return raw_insert(t, ...)
+    end
+    table.remove = function(t, ...)
+      check_span("table.remove", #t)
+      return raw_remove(t, ...)
+    end
+
     local raw_load = load
+    local function plain_error(f, err)
+      -- An error raised by a reader function went through the host's message handler.
+      if f == nil and type(err) == "table" and type(err.message) == "string" then return nil, err.message end
+      return f, err
+    end
     load = function(chunk, name, mode, ...)
       if mode ~= nil and mode ~= "t" then
         refuse("load with mode '" .. tostring(mode) .. "'", "binary chunks are disabled")
       end
-      if select("#", ...) > 0 then return raw_load(chunk, name, "t", ...) end
-      return raw_load(chunk, name, "t")
+      if select("#", ...) > 0 then return plain_error(raw_load(chunk, name, "t", ...)) end
+      return plain_error(raw_load(chunk, name, "t"))
     end
 
     local raw_collectgarbage = collectgarbage

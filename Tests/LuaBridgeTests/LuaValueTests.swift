@@ -32,7 +32,7 @@ import Testing
         try state.load(source: "local v = ... ; return v", chunkName: "identity.lua")
         original.push(to: state)
         try state.call(arguments: 1, results: 1, function: "identity")
-        #expect(LuaValue.pull(from: state, at: -1) == original)
+        #expect(try LuaValue.pull(from: state, at: -1) == original)
         state.clearStack()
     }
 
@@ -44,19 +44,39 @@ import Testing
             """, chunkName: "types.lua")
         LuaValue.table(LuaTable(sequence: [.integer(1), .integer(2)], fields: ["x": .number(2), "s": "a"])).push(to: state)
         try state.call(arguments: 1, results: 1, function: "types")
-        #expect(LuaValue.pull(from: state, at: -1) == .string("integer float string 2"))
+        #expect(try LuaValue.pull(from: state, at: -1) == .string("integer float string 2"))
         state.clearStack()
     }
 
-    @Test func cyclicTablesAreCutOffInsteadOfLooping() throws {
+    @Test func cyclicTablesAreRefusedWithThePath() throws {
         let state = LuaState()
-        let value = try evaluate("local t = {}; t.self = t; return t", in: state)
-        var depth = 0
-        var current: LuaValue? = value
-        while let next = current?["self"] {
-            depth += 1
-            current = next
-        }
-        #expect(depth == LuaValue.maximumDepth)
+        let error = errorOf("local t = {inner = {}}; t.inner.back = t; return t", in: state)
+        #expect(error?.kind == .conversion)
+        #expect(error?.message.contains("contains itself (at .inner.back)") == true)
+    }
+
+    /// Shared subtables without a cycle: 2^40 values in a few kilobytes.
+    @Test func sharedSubtablesAreBoundedByTheValueBudget() throws {
+        let state = LuaState()
+        let error = errorOf("""
+            local t = {1}
+            for _ = 1, 40 do t = {a = t, b = t} end
+            return t
+            """, in: state)
+        #expect(error?.kind == .conversion)
+        #expect(error?.message.contains("more than \(LuaValue.maximumValues) values") == true)
+    }
+
+    @Test func sharedSubtablesWithinTheBudgetCopyAsTrees() throws {
+        let state = LuaState()
+        let value = try evaluate("local leaf = {1, 2}; return {a = leaf, b = leaf}", in: state)
+        #expect(value["a"] == value["b"])
+        #expect(value["a"]?.tableValue?.sequence == [.integer(1), .integer(2)])
+    }
+
+    @Test func deepNestingIsRefused() throws {
+        let state = LuaState()
+        let error = errorOf("local t = {}; for _ = 1, 100 do t = {t} end; return t", in: state)
+        #expect(error?.message.contains("deeper than \(LuaValue.maximumDepth)") == true)
     }
 }

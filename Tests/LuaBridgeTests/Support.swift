@@ -5,7 +5,7 @@ func evaluate(_ source: String, in state: LuaState, chunkName: String = "test.lu
     try state.load(source: source, chunkName: chunkName)
     try state.call(arguments: 0, results: 1, function: "main chunk")
     defer { state.clearStack() }
-    return LuaValue.pull(from: state, at: -1)
+    return try LuaValue.pull(from: state, at: -1)
 }
 
 /// The error `source` raises, or nil when it runs.

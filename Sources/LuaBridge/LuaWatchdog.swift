@@ -1,0 +1,96 @@
+import CLua
+import Foundation
+import Synchronization
+
+/// The one thread that watches every live Lua state's current call and stops it when it runs
+/// past its wall-clock limit, or when gym is stopping (Ctrl-C, SIGTERM, SIGHUP).
+///
+/// It never touches a `lua_State`: it sets a flag in the state's limits that the count hook
+/// (every 1000 instructions) and the pattern matcher (every 1024 steps) poll. Code that checks
+/// neither (a C library loop the sandbox did not fence off) cannot be stopped safely from
+/// outside; if such a call is still running `grace` seconds after it was asked to stop, the
+/// watchdog ends the process with a message rather than let gym hang.
+public final class LuaWatchdog: Sendable {
+    public static let shared = LuaWatchdog()
+
+    /// Seconds a call may keep running after it was asked to stop.
+    public static let grace = 5.0
+    /// After a stop request, calls that have run this long are interrupted; shorter ones are
+    /// left to finish, so training can stop at an update boundary with an exact checkpoint.
+    public static let interruptAfter = 1.0
+    /// Exit status when a stuck call ends the process (documented in docs/environments.md).
+    public static let stuckExitCode: Int32 = 3
+
+    private struct Watched: @unchecked Sendable {
+        let limits: UnsafeMutablePointer<gym_limits>
+        let name: String
+        var serial: UInt64 = 0
+        var since: Double = 0
+    }
+
+    private let watched = Mutex<[UInt: Watched]>([:])
+    private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private static let tick = 0.05
+
+    private init() {}
+
+    func register(_ limits: UnsafeMutablePointer<gym_limits>, name: String) {
+        watched.withLock { $0[UInt(bitPattern: limits)] = Watched(limits: limits, name: name) }
+        if !started.exchange(true, ordering: .sequentiallyConsistent) {
+            let thread = Thread { [self] in run() }
+            thread.stackSize = 256 << 10
+            thread.start()
+        }
+    }
+
+    /// Called before the limits are freed; the watchdog holds the lock while it reads them.
+    func unregister(_ limits: UnsafeMutablePointer<gym_limits>) {
+        _ = watched.withLock { $0.removeValue(forKey: UInt(bitPattern: limits)) }
+    }
+
+    /// From now on, script calls that run longer than `interruptAfter` are stopped.
+    public func interruptRunningCalls() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    private func run() {
+        while true {
+            Thread.sleep(forTimeInterval: Self.tick)
+            let now = ProcessInfo.processInfo.systemUptime
+            let stopping = isStopping
+            watched.withLock { table in
+                for key in table.keys {
+                    guard var entry = table[key] else { continue }
+                    inspect(&entry, now: now, stopping: stopping)
+                    table[key] = entry
+                }
+            }
+        }
+    }
+
+    private func inspect(_ entry: inout Watched, now: Double, stopping: Bool) {
+        let serial = gym_running_call(entry.limits)
+        guard serial != 0 else { entry.serial = 0; return }
+        guard serial == entry.serial else { entry.serial = serial; entry.since = now; return }
+        let elapsed = now - entry.since
+        let limit = Double(entry.limits.pointee.time_limit_ms) / 1000
+        var deadline = Double.infinity
+        if limit > 0 {
+            deadline = limit
+            if elapsed >= limit { gym_request_stop(entry.limits, serial, Int32(GYM_STOP_TIME)) }
+        }
+        if stopping && Self.interruptAfter < deadline {
+            deadline = Self.interruptAfter
+            if elapsed >= Self.interruptAfter { gym_request_stop(entry.limits, serial, Int32(GYM_STOP_INTERRUPT)) }
+        }
+        if elapsed >= deadline + Self.grace {
+            let message = "gym: \(entry.name): a call into the script is stuck in a library function "
+                + "\(Int(elapsed)) s after it started and cannot be stopped safely; exiting\n"
+            message.withCString { _ = write(2, $0, strlen($0)) }
+            _exit(stopping ? 130 : Self.stuckExitCode)
+        }
+    }
+}
