@@ -53,7 +53,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "gym", dependencies: ["GymCLI"]),
-        .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
+        .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "CLua"]),
         .testTarget(
             name: "EnvironmentsTests",
             dependencies: ["Environments"],

@@ -72,6 +72,7 @@ static int gym_class_matches(int c, int class_letter) {
     case 'u': result = isupper(c); break;
     case 'w': result = isalnum(c); break;
     case 'x': result = isxdigit(c); break;
+    case 'z': result = (c == 0); break;  // the NUL class, deprecated but still accepted
     default: return class_letter == c;  // an escaped non-letter matches itself
     }
     if (isupper(class_letter)) result = !result;

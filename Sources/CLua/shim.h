@@ -206,12 +206,15 @@ static inline void gym_request_stop(gym_limits *limits, unsigned long long seria
 /// of host chunks (named "=...", like the sandbox prelude) are skipped: a refusal raised there
 /// is the caller's fault.
 static int gym_message_handler(lua_State *L) {
-    const char *message = lua_tostring(L, 1);
+    size_t length = 0;
+    const char *message = lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER
+        ? lua_tolstring(L, 1, &length) : NULL;
     if (message == NULL) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            message = lua_tostring(L, -1);
+            message = lua_tolstring(L, -1, &length);
         else
             message = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        if (length == 0) length = strlen(message);
     }
     lua_Debug ar;
     int level = 1, found = 0;
@@ -221,7 +224,7 @@ static int gym_message_handler(lua_State *L) {
         level++;
     }
     lua_createtable(L, 0, 5);
-    lua_pushstring(L, message);
+    lua_pushlstring(L, message, length);  // embedded NULs included
     lua_setfield(L, -2, "message");
     if (found) {
         lua_pushstring(L, ar.short_src);
