@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PolicyFile
 
 /// The `gym` command: environments as Lua scripts, checked, run and benchmarked.
@@ -24,6 +25,25 @@ public struct GymCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// The program: parses, runs, and exits with a documented status (docs/cli.md's table):
+    /// 0 success, 1 failure (including stdout output that could not be written), 2 bad input
+    /// for `eval`, 64 a bad flag, 130 stopped by a signal.
+    public static func mainEntry() -> Never {
+        // A closed pipe must not kill gym: writes fail with EPIPE instead, and Console copes.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: ReadableError.wrap(error))
+        }
+        if let code = Console.lostOutputError {
+            Console.errorLine("gym: output to stdout was lost: \(String(cString: strerror(code)))")
+            exit(withError: ExitCode.failure)
+        }
+        exit()
+    }
 }
 
 public enum GymVersion {

@@ -35,7 +35,7 @@ struct OutputBuffer {
 
     mutating func flush() {
         guard !pending.isEmpty else { return }
-        FileHandle.standardOutput.write(pending.data(using: .utf8)!)
+        Console.out(pending)
         pending = ""
     }
 }

@@ -15,7 +15,7 @@ func loadPolicy(_ path: String, for spec: EnvironmentSpec, script: String) throw
 func checked(_ policy: TrainedPolicy, path: String, for spec: EnvironmentSpec, script: String) throws -> TrainedPolicy {
     if let problem = policy.problem(with: spec) { throw CLIError("\(path): \(problem)") }
     if let stored = policy.sourceHash, let current = try? sourceHash(of: script), stored != current {
-        FileHandle.standardError.write(Data("warning: \(script) changed since \(path) was trained on it (source hash \(current), trained on \(stored))\n".utf8))
+        Console.error("warning: \(script) changed since \(path) was trained on it (source hash \(current), trained on \(stored))\n")
     }
     return policy
 }

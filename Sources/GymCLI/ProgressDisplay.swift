@@ -24,10 +24,10 @@ struct ProgressDisplay {
             // At most ten redraws a second: CartPole's settings finish an update every 3 ms.
             guard last || r.wallSeconds - lastPrinted >= 0.1 else { return }
             lastPrinted = r.wallSeconds
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (last ? "\n" : "")).utf8))
+            Console.error(("\r\u{1B}[K" + line + (last ? "\n" : "")))
         } else if last || r.wallSeconds - lastPrinted >= 1 {
             lastPrinted = r.wallSeconds
-            FileHandle.standardError.write(Data(("update \(r.update)/\(r.updates)  " + line + "\n").utf8))
+            Console.error(("update \(r.update)/\(r.updates)  " + line + "\n"))
         }
     }
 

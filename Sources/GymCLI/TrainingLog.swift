@@ -15,33 +15,63 @@ final class TrainingLog {
 
     let path: String
     let format: Format
-    private let handle: FileHandle
+    private let descriptor: Int32
 
-    init(path: String, format: Format) throws {
+    /// A new log, or with `resumingAfter` the existing one continued: its records up to that
+    /// update are kept (later ones belonged to the interrupted run past its checkpoint), so one
+    /// training stays one log across any number of resumes.
+    init(path: String, format: Format, resumingAfter update: Int? = nil) throws {
         self.path = path
         self.format = format
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw CLIError("cannot write the training log \(path)")
+        var kept: [Substring] = []
+        if let update, let existing = try? String(contentsOfFile: path, encoding: .utf8) {
+            kept = existing.split(separator: "\n").filter { Self.update(ofRecord: $0, format: format).map { $0 <= update } ?? false }
         }
-        self.handle = handle
-        if format == .csv { write(Self.columns.joined(separator: ",")) }
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CLIError("\(path): cannot write the training log: \(String(cString: strerror(errno)))")
+        }
+        if format == .csv { try write(Self.columns.joined(separator: ",")) }
+        for record in kept { try write(String(record)) }
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
-    func append(_ report: UpdateReport) {
+    /// The update number a log line records (nil for the CSV header or a broken line).
+    static func update(ofRecord line: Substring, format: Format) -> Int? {
+        switch format {
+        case .csv: return Int(line.prefix { $0 != "," })
+        case .jsonl:
+            guard line.hasPrefix("{\"update\":") else { return nil }
+            return Int(line.dropFirst(10).prefix { $0.isNumber })
+        }
+    }
+
+    func append(_ report: UpdateReport) throws {
         let values = Self.values(report)
         switch format {
         case .csv:
-            write(values.map { $0.csv }.joined(separator: ","))
+            try write(values.map { $0.csv }.joined(separator: ","))
         case .jsonl:
-            write("{" + zip(Self.columns, values).map { "\"\($0)\":\($1.json)" }.joined(separator: ",") + "}")
+            try write("{" + zip(Self.columns, values).map { "\"\($0)\":\($1.json)" }.joined(separator: ",") + "}")
         }
     }
 
-    private func write(_ line: String) {
-        handle.write(Data((line + "\n").utf8))
+    private func write(_ line: String) throws {
+        var text = line + "\n"
+        let failure: Int32? = text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return written < 0 ? errno : ENOSPC }
+                offset += written
+            }
+            return nil
+        }
+        if let failure {
+            throw CLIError("\(path): cannot write the training log: \(String(cString: strerror(failure)))")
+        }
     }
 
     enum Value {

@@ -25,19 +25,19 @@ final class HelperThread: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private var task: (() -> Void)?
-    private var thread: Thread?
 
     /// Spin iterations before sleeping: some tens of microseconds.
     private let spinLimit = 20_000
 
     init() {
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the helper strongly until its loop returns: its owner may let go of
+        // the helper right after `stop()`, while the thread is still reading these fields.
+        let thread = Thread { [self] in loop() }
         thread.stackSize = 1 << 20
-        self.thread = thread
         thread.start()
     }
 
-    /// Stops the thread; call once when done with it.
+    /// Stops the thread (which then releases the helper); call once when done with it.
     func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
         posted.add(1, ordering: .sequentiallyConsistent)

@@ -1,32 +1,163 @@
 import Foundation
+import Synchronization
 
 /// Whole-file writes that never leave a half-written target: write a temporary file beside it,
-/// fsync it, rename it over the target, fsync the folder.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String) throws {
+/// fsync it, rename it over the target, fsync the folder. A crash, a kill or a full disk at any
+/// moment leaves the old file or the new one, never a third.
+public enum AtomicFile {
+    /// The steps a write takes, for fault injection in tests.
+    public enum Operation: Sendable { case write, fsync, rename }
+
+    /// Test hook (SQLite's fault-injection style): the `countdown`th operation of kind
+    /// `operation` fails with `errno` as if the disk had. nil: no faults.
+    public struct Fault: Sendable {
+        public var operation: Operation
+        public var countdown: Int
+        public var errno: Int32
+        public init(operation: Operation, countdown: Int, errno: Int32 = ENOSPC) {
+            self.operation = operation
+            self.countdown = countdown
+            self.errno = errno
+        }
+    }
+    public static let injectedFault = Mutex<Fault?>(nil)
+
+    /// Writes are chunked so that a fault can strike between any two pieces.
+    static let chunkSize = 1 << 16
+
+    public static func write(_ bytes: [UInt8], to requested: String) throws {
+        let path = try target(of: requested)
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw PolicyFileError(path: path, message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var ok = true
+        try makeFolder(folder.path, for: requested)
+        removeStaleTemporaries(in: folder.path, for: url.lastPathComponent)
+        let temporary = folder.appendingPathComponent(temporaryName(for: url.lastPathComponent, pid: getpid())).path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PolicyFileError(path: requested, message: "cannot create \(temporary): \(reason(errno))") }
+        var failure: Int32?
         bytes.withUnsafeBytes { buffer in
             var written = 0
-            while written < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n <= 0 { ok = false; return }
+            while written < buffer.count && failure == nil {
+                let piece = min(chunkSize, buffer.count - written)
+                if let fault = take(.write) { failure = fault; break }
+                let n = Foundation.write(fd, buffer.baseAddress! + written, piece)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failure = n < 0 ? errno : ENOSPC; break }
                 written += n
             }
         }
-        if fsync(fd) != 0 { ok = false }
+        if failure == nil { failure = take(.fsync) ?? (fsync(fd) != 0 ? errno : nil) }
         close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        if failure == nil { failure = take(.rename) ?? (rename(temporary, path) != 0 ? errno : nil) }
+        if let failure {
             unlink(temporary)
-            throw PolicyFileError(path: path, message: "cannot write: \(reason)")
+            throw PolicyFileError(path: requested, message: "cannot write: \(reason(failure)) (the previous file, if any, is unchanged)")
         }
-        let folderDescriptor = open(folder.path, O_RDONLY)
+        let folderDescriptor = open(folder.path, O_RDONLY | O_CLOEXEC)
         if folderDescriptor >= 0 { fsync(folderDescriptor); close(folderDescriptor) }
+    }
+
+    /// Checks, before any work is done, that `path` can be written: its folder can be created
+    /// and written to, and the path is a regular file or nothing yet.
+    public static func checkWritable(_ requested: String) throws {
+        let path = try target(of: requested)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try makeFolder(folder, for: requested)
+        guard access(folder, W_OK) == 0 else {
+            throw PolicyFileError(path: requested, message: "cannot write to the folder \(folder): \(reason(errno))")
+        }
+    }
+
+    /// The file a write to `path` replaces. A symlink is followed deliberately: the link keeps
+    /// pointing at the new file (renaming over the link would replace the link itself). A
+    /// device, FIFO, socket or folder is refused: `--out /dev/null` must not replace the device.
+    public static func target(of path: String) throws -> String {
+        var resolved = path
+        var status = stat()
+        if lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            if realpath(path, &buffer) != nil {
+                resolved = String(cString: buffer)
+            } else if let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                // A dangling link: write where it points.
+                resolved = destination.hasPrefix("/") ? destination
+                    : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(destination).path
+            }
+        }
+        if stat(resolved, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            let kind = (status.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file (a device, FIFO or socket)"
+            throw PolicyFileError(path: path, message: "is \(kind); gym writes only regular files")
+        }
+        return resolved
+    }
+
+    private static func makeFolder(_ folder: String, for requested: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+            let text = underlying.map { reason(Int32($0)) } ?? "a part of the path is not a folder"
+            throw PolicyFileError(path: requested, message: "cannot create the folder \(folder): \(text)")
+        }
+    }
+
+    static func temporaryName(for name: String, pid: Int32) -> String { ".\(name).\(pid).tmp" }
+
+    /// Temporary files of writers that were killed (their process is gone) are removed.
+    private static func removeStaleTemporaries(in folder: String, for name: String) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        let prefix = ".\(name)."
+        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+            guard let pid = Int32(entry.dropFirst(prefix.count).dropLast(4)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + entry) }
+        }
+    }
+
+    private static func take(_ operation: Operation) -> Int32? {
+        injectedFault.withLock { fault -> Int32? in
+            guard var current = fault, current.operation == operation else { return nil }
+            current.countdown -= 1
+            if current.countdown > 0 { fault = current; return nil }
+            fault = nil
+            return current.errno
+        }
+    }
+
+    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+}
+
+/// Reads a whole file with its size checked on what was actually opened (a symlink to a huge
+/// or sparse file is caught before reading), refusing what is not a regular file (a FIFO
+/// would block forever, /dev/zero never ends).
+public enum BoundedFile {
+    public static func read(_ path: String, limit: Int, what: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw PolicyFileError(path: path, message: code == ENOENT ? "no such file" : "cannot open the \(what): \(AtomicFile.reason(code))")
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw PolicyFileError(path: path, message: "cannot read the \(what): \(AtomicFile.reason(errno))") }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw PolicyFileError(path: path, message: "is a folder, not a \(what)")
+        default: throw PolicyFileError(path: path, message: "is not a regular file (a device, FIFO or socket), so not a \(what)")
+        }
+        let size = Int(status.st_size)
+        guard size <= limit else {
+            throw PolicyFileError(path: path, message: "\(size) bytes is too large for a \(what) (limit \(limit))")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + offset, size - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw PolicyFileError(path: path, message: "cannot read the \(what): \(AtomicFile.reason(errno))") }
+            if n == 0 { break }
+            offset += n
+        }
+        guard offset == size else { throw PolicyFileError(path: path, message: "the \(what) changed size while it was read") }
+        return bytes
     }
 }

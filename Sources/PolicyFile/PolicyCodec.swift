@@ -79,19 +79,7 @@ public enum PolicyCodec {
     // MARK: Reading
 
     public static func read(from path: String) throws -> PolicyDocument {
-        let bytes: [UInt8]
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-            guard size <= Layout.maximumFileSize else {
-                throw PolicyFileError(path: path, message: "\(size) bytes is too large for a policy file (limit \(Layout.maximumFileSize))")
-            }
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch let error as PolicyFileError {
-            throw error
-        } catch {
-            throw PolicyFileError(path: path, message: "cannot read the file (\((error as NSError).localizedDescription))")
-        }
+        let bytes = try BoundedFile.read(path, limit: Layout.maximumFileSize, what: "policy file")
         do {
             return try decode(bytes)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import LuaBridge
 
 /// The results of `gym eval` as a table, JSON and JUnit XML.
 public struct EvaluationReport: Sendable {
@@ -93,8 +94,9 @@ public struct EvaluationReport: Sendable {
         return xml + "</testsuites>\n"
     }
 
+    /// XML-escaped, with control characters (which XML 1.0 forbids) shown as `\u{..}`.
     private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        LuaError.printable(text, limit: 10_000).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
             .replacingOccurrences(of: "'", with: "&apos;")
     }

@@ -27,6 +27,8 @@ public struct ScenarioResult: Sendable {
     /// Plain evaluations: the env's reward threshold, which the mean return must reach.
     public var rewardThreshold: Double?
     public var seconds: Double
+    /// Set when episodes were cut at `Options.maxEpisodeSteps`, below the env's own limit.
+    public var stepCap: Int? = nil
 
     public var passRate: Double { Double(episodes.filter(\.passed).count) / Double(max(episodes.count, 1)) }
     public var meanReturn: Double { episodes.map(\.totalReward).reduce(0, +) / Double(max(episodes.count, 1)) }
@@ -53,11 +55,17 @@ public struct EvaluationInputError: Error, CustomStringConvertible {
 }
 
 public enum ScenarioEvaluation {
+    /// A million steps: hundreds of times any shipped env's episode.
+    public static let defaultMaxEpisodeSteps = 1_000_000
+
     public struct Options: Sendable {
         public var episodes: Int?
         public var seed: UInt64?
         public var deterministic = true
         public var limits = LuaLimits()
+        /// Episodes stop here even if the env's `max_steps` is larger: an env that never ends
+        /// (`max_steps = math.maxinteger`) must not hang an evaluation.
+        public var maxEpisodeSteps = ScenarioEvaluation.defaultMaxEpisodeSteps
         public init(episodes: Int? = nil, seed: UInt64? = nil, limits: LuaLimits = LuaLimits()) {
             self.episodes = episodes
             self.seed = seed
@@ -79,7 +87,8 @@ public enum ScenarioEvaluation {
         let spec = env.spec
         let episodes = options.episodes ?? definition?.episodes ?? 10
         let seed = options.seed ?? definition?.seed ?? 0
-        let maxSteps = definition?.maxSteps ?? spec.maxSteps
+        let declaredSteps = definition?.maxSteps ?? spec.maxSteps
+        let maxSteps = min(declaredSteps, max(1, options.maxEpisodeSteps))
         let runner = PolicyRunner(policy: policy)
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
         var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
@@ -117,6 +126,7 @@ public enum ScenarioEvaluation {
                               scenarioPath: scenarioPath, description: definition?.description ?? "plain evaluation",
                               episodes: results, requiredPassRate: definition?.passRate,
                               rewardThreshold: definition == nil ? spec.rewardThreshold : nil,
-                              seconds: Date().timeIntervalSince(started))
+                              seconds: Date().timeIntervalSince(started),
+                              stepCap: maxSteps < declaredSteps ? maxSteps : nil)
     }
 }

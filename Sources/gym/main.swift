@@ -1,3 +1,3 @@
 import GymCLI
 
-GymCommand.main()
+GymCommand.mainEntry()

@@ -28,12 +28,12 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let files = scripts.isEmpty ? try scriptFiles(in: "envs") : scripts
-        print("env steps per second, one core, random actions, \(steps) steps each")
+        Console.line("env steps per second, one core, random actions, \(steps) steps each")
         for file in files {
             let env = try LuaEnvironment(path: file, limits: limitOptions.limits)
             let result = try EnvironmentBenchmark(env: env, steps: steps).run()
             let rate = Double(steps) / result.seconds
-            print("  \(env.spec.name.padding(toLength: 24, withPad: " ", startingAt: 0)) "
+            Console.line("  \(env.spec.name.padding(toLength: 24, withPad: " ", startingAt: 0)) "
                   + "\(String(format: "%10.0f", rate)) steps/s  "
                   + "(\(String(format: "%.1f", 1e9 / rate)) ns/step, \(result.episodes) episodes)")
         }

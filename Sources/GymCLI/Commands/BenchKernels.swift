@@ -25,8 +25,8 @@ struct BenchKernels: ParsableCommand {
 
     func run() throws {
         let blas = loadOpenBLAS()
-        print("matrix products, one core, GFLOP/s (2 flops per multiply-add)")
-        print("  shape (m x k) x (k x n)          use                          gym    OpenBLAS")
+        Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add)")
+        Console.line("  shape (m x k) x (k x n)          use                          gym    OpenBLAS")
         let shapes: [(Int, Int, Int, Bool, String)] = [
             (64, 64, 64, false, "hidden layer, minibatch 64"),
             (256, 64, 64, false, "hidden layer, minibatch 256"),
@@ -60,7 +60,7 @@ struct BenchKernels: ParsableCommand {
                 theirs = String(format: "%8.1f", flops / seconds / 1e9)
             }
             let shape = "(\(m) x \(k)) x (\(k) x \(n))\(transposed ? " Aᵀ" : "")"
-            print("  " + shape.padding(toLength: 33, withPad: " ", startingAt: 0)
+            Console.line("  " + shape.padding(toLength: 33, withPad: " ", startingAt: 0)
                   + use.padding(toLength: 29, withPad: " ", startingAt: 0)
                   + String(format: "%6.1f", flops / ours / 1e9) + "    " + theirs)
         }

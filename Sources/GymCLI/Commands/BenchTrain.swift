@@ -40,16 +40,16 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let files = scripts.isEmpty ? ["envs/pendulum.lua", "envs/cartpole.lua"] : scripts
         let limits = limitOptions.limits
-        print("PPO training benchmark: \(seeds) seeds each, deterministic evaluation over \(evalEpisodes) episodes")
+        Console.line("PPO training benchmark: \(seeds) seeds each, deterministic evaluation over \(evalEpisodes) episodes")
         for file in files {
             let probe = try LuaEnvironment(path: file, limits: limits)
             var base = PPOSettings()
             if let table = probe.spec.train { base = try base.applying(trainTable: table, source: file) }
             base = try training.apply(to: base)
             let threshold = probe.spec.rewardThreshold
-            print("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
+            Console.line("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
                   + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
-            print("  seed   wall      steps/s   rollout steps/s   update   eval return")
+            Console.line("  seed   wall      steps/s   rollout steps/s   update   eval return")
             var walls: [Double] = [], rates: [Double] = [], solved = 0
             for seed in 0..<seeds {
                 var settings = base
@@ -67,14 +67,14 @@ struct BenchTrain: ParsableCommand {
                 if ok { solved += 1 }
                 // Rollout: policy forward passes, sampling and env steps; update: GAE excluded, the epochs.
                 let rolloutRate = Double(policy.stepsTrained) / max(last?.rolloutSeconds ?? 0, 1e-9)
-                print(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %9.1f  %@", seed, policy.wallSeconds, rate,
+                Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %9.1f  %@", seed, policy.wallSeconds, rate,
                              rolloutRate, last?.updateSeconds ?? 0, result.meanReturn,
                              threshold == nil ? "" : (ok ? "solved" : "not solved")))
             }
             let median = { (values: [Double]) in values.sorted()[values.count / 2] }
             var line = String(format: "  median wall %.2f s, median %.0f steps/s", median(walls), median(rates))
             if let threshold { line += ", solved \(solved)/\(seeds) (threshold \(threshold))" }
-            print(line)
+            Console.line(line)
         }
     }
 }

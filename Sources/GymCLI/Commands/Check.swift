@@ -28,16 +28,16 @@ struct Check: ParsableCommand {
         var allPassed = true
         for script in scripts {
             let results = EnvironmentChecker(path: script, limits: limitOptions.limits).run()
-            print(script)
+            Console.line(script)
             for result in results {
-                print("  \(result.passed ? "PASS" : "FAIL")  \(result.name): \(result.detail)")
+                Console.line("  \(result.passed ? "PASS" : "FAIL")  \(result.name): \(result.detail)")
             }
             let failed = results.filter { !$0.passed }.count
             if failed == 0 {
-                print("  all \(results.count) checks passed")
+                Console.line("  all \(results.count) checks passed")
             } else {
                 allPassed = false
-                print("  \(failed) of \(results.count) checks failed")
+                Console.line("  \(failed) of \(results.count) checks failed")
             }
         }
         if !allPassed { throw ExitCode.failure }

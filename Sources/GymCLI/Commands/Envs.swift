@@ -28,15 +28,15 @@ struct Envs: ParsableCommand {
             do {
                 let env = try LuaEnvironment(path: file, limits: limitOptions.limits)
                 let spec = env.spec
-                print("\(file)")
-                print("  name:        \(spec.name)")
-                print("  observation: \(spec.observationSpace)")
-                print("  action:      \(spec.actionSpace)")
-                print("  max steps:   \(spec.maxSteps)")
+                Console.line("\(file)")
+                Console.line("  name:        \(spec.name)")
+                Console.line("  observation: \(spec.observationSpace)")
+                Console.line("  action:      \(spec.actionSpace)")
+                Console.line("  max steps:   \(spec.maxSteps)")
             } catch {
                 failures += 1
-                print("\(file)")
-                print("  error: \(error)")
+                Console.line("\(file)")
+                Console.line("  error: \(error)")
             }
         }
         if failures > 0 { throw ExitCode.failure }

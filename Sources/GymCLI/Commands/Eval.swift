@@ -59,17 +59,19 @@ struct Eval: ParsableCommand {
     func run() throws {
         let report: EvaluationReport
         do {
+            // Report paths are checked before the evaluation, not after it.
+            for path in [json, junit].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
             report = try evaluate()
         } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Console.error("Error: \(error)\n")
             throw ExitCode(2)
         }
-        print(report.table())
+        Console.line(report.table())
         do {
-            if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
-            if let junit { try report.junit().write(toFile: junit, atomically: true, encoding: .utf8) }
+            if let json { try AtomicFile.write([UInt8](try report.json()), to: json) }
+            if let junit { try AtomicFile.write(Array(report.junit().utf8), to: junit) }
         } catch {
-            FileHandle.standardError.write(Data("Error: cannot write the report: \(error.localizedDescription)\n".utf8))
+            Console.error("Error: cannot write the report: \(error)\n")
             throw ExitCode(2)
         }
         if !report.allPassed { throw ExitCode(1) }
@@ -112,6 +114,9 @@ struct Eval: ParsableCommand {
                 results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
                                                           scenarioPath: file, options: options))
             }
+        }
+        for result in results where result.stepCap != nil {
+            Console.errorLine("note: \(result.policyPath) on \(result.scenarioName): episodes stop at \(result.stepCap!) steps, below the env's max_steps")
         }
         guard !results.isEmpty else { throw EvaluationInputError("no scenario applies to the policies' envs") }
         return EvaluationReport(results: results)

@@ -53,7 +53,7 @@ struct Inspect: ParsableCommand {
                                         "episodes_completed": checkpoint.episodesCompleted]
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            Console.line(String(decoding: data, as: UTF8.self))
             return
         }
         var lines: [String] = []
@@ -75,7 +75,7 @@ struct Inspect: ParsableCommand {
         if let c = document.checkpoint {
             lines.append("checkpoint:   Adam step \(c.adamStep), KL coefficient \(c.klCoef), \(c.environments.count) env states, \(c.episodesCompleted) episodes completed")
         }
-        print(lines.joined(separator: "\n"))
+        Console.line(lines.joined(separator: "\n"))
     }
 
     private func describe(_ distribution: ActionDistributionKind) -> String {

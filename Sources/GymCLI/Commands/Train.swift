@@ -80,13 +80,21 @@ struct Train: ParsableCommand {
         } else if let table = probe.spec.train {
             settings = try settings.applying(trainTable: table, source: script)
         }
-        settings = try training.apply(to: settings)
+        let requested = try training.apply(to: settings)
+        if let resumeState { warnAboutChangedSettings(from: resumeState.policy.settings, to: requested) }
+        settings = requested
 
+        // Every output is checked before the first step: a typo in --out must not cost a run.
         let stem = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
         let outPath = out ?? "policies/\(stem).policy"
+        try AtomicFile.checkWritable(outPath)
         let runPath = try makeRunDirectory(stem: stem)
+        let checkpointPath = runPath + "/checkpoint.policy"
+        let partialPath = runPath + "/partial.policy"
+        try AtomicFile.checkWritable(checkpointPath)
         try writeSettings(settings, to: runPath + "/settings.json")
-        let log = try TrainingLog(path: runPath + "/progress." + logFormat, format: TrainingLog.Format(rawValue: logFormat)!)
+        let log = try TrainingLog(path: runPath + "/progress." + logFormat, format: TrainingLog.Format(rawValue: logFormat)!,
+                                  resumingAfter: resumeState?.policy.updates)
         // On resume, the checkpoint's scenarios unless others are given.
         let scenarios = scenario.isEmpty ? (resumeState?.policy.scenarios ?? []) : scenario
         let hash = try sourceHash(of: script)
@@ -108,18 +116,31 @@ struct Train: ParsableCommand {
         var display = ProgressDisplay(quiet: quiet)
         var lastReport: UpdateReport?
         var best = -Double.infinity
-        let checkpointPath = runPath + "/checkpoint.policy"
+        var warnedAboutCap = false
         func saveCheckpoint() throws {
             guard let policy = trainer.lastGoodPolicy else { return }
             try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
             // The best so far, by deterministic evaluation on a separately seeded env.
-            let score = try ScenarioEvaluation.run(
+            let evaluation = try ScenarioEvaluation.run(
                 policy: policy, policyPath: checkpointPath, envScript: script, scenarioPath: nil,
-                options: .init(episodes: evalEpisodes, seed: SeededGenerator.derive(settings.seed, stream: 77), limits: limits)
-            ).meanReturn
-            if score > best {
-                best = score
+                options: .init(episodes: evalEpisodes, seed: SeededGenerator.derive(settings.seed, stream: 77), limits: limits))
+            if let cap = evaluation.stepCap, !warnedAboutCap {
+                warnedAboutCap = true
+                Console.errorLine("note: evaluation episodes for best.policy stop at \(cap) steps (the env's max_steps is \(probe.spec.maxSteps))")
+            }
+            if evaluation.meanReturn > best {
+                best = evaluation.meanReturn
                 try PolicyCodec.write(identified(policy), to: runPath + "/best.policy")
+            }
+        }
+        /// The policy of an unfinished training goes to the run folder: `--out` (by default the
+        /// shipped policy) is replaced only by a training that finished.
+        func savePartial(_ policy: TrainedPolicy) -> String {
+            do {
+                try PolicyCodec.write(identified(policy), to: partialPath)
+                return "the policy as of \(policy.stepsTrained) steps was saved to \(partialPath); \(outPath) was left unchanged"
+            } catch {
+                return "the policy as of \(policy.stepsTrained) steps could not be saved either (\(error)); \(outPath) was left unchanged"
             }
         }
 
@@ -127,7 +148,7 @@ struct Train: ParsableCommand {
         do {
             policy = try trainer.train { report in
                 display.show(report)
-                log.append(report)
+                try log.append(report)
                 lastReport = report
                 if interrupt.isRaised { return false }
                 if checkpointEvery > 0 && report.update % checkpointEvery == 0 && report.update < report.updates {
@@ -136,23 +157,42 @@ struct Train: ParsableCommand {
                 return true
             }
         } catch {
-            if display.live && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+            if display.live && !quiet { Console.error("\n") }
             guard let good = trainer.lastGoodPolicy else { throw error }
-            try PolicyCodec.write(identified(good), to: outPath)
-            throw CLIError("\(error)\n(the policy as of \(good.stepsTrained) steps was saved to \(outPath))")
+            let saved = savePartial(good)
+            if interrupt.isRaised {
+                // A script call that would not finish was interrupted: no exact checkpoint.
+                Console.errorLine("stopped during a rollout: \(error)\n\(saved)")
+                throw ExitCode(130)
+            }
+            throw CLIError("\(error)\n(\(saved))")
         }
         try saveCheckpoint()
         if interrupt.isRaised {
-            if display.live && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
-            try PolicyCodec.write(identified(policy), to: outPath)
-            FileHandle.standardError.write(Data("""
-                interrupted after \(policy.stepsTrained) steps: checkpoint saved to \(checkpointPath), policy to \(outPath)
+            if display.live && !quiet { Console.error("\n") }
+            let saved = savePartial(policy)
+            Console.error("""
+                stopped after \(policy.stepsTrained) steps: checkpoint saved to \(checkpointPath); \(saved)
                 resume with: gym train \(script) --resume \(checkpointPath)\n
-                """.utf8))
+                """)
             throw ExitCode(130)
         }
         try PolicyCodec.write(identified(policy), to: outPath)
-        print(summary(policy: policy, report: lastReport, outPath: outPath, runPath: runPath, logPath: log.path))
+        Console.line(summary(policy: policy, report: lastReport, outPath: outPath, runPath: runPath, logPath: log.path))
+    }
+
+    /// `--resume` continues exactly only with the checkpoint's settings; more steps or another
+    /// thread count are fine, anything else is allowed but said.
+    private func warnAboutChangedSettings(from old: PPOSettings, to new: PPOSettings) {
+        var before = old, after = new
+        before.steps = 0; after.steps = 0
+        before.threads = 1; after.threads = 1
+        guard before != after,
+              let a = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(before)) as? [String: Any],
+              let b = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(after)) as? [String: Any] else { return }
+        let changed = a.keys.sorted().filter { "\(a[$0]!)" != "\(b[$0] ?? "nil")" }
+            .map { "\($0) \(a[$0]!) -> \(b[$0] ?? "nil")" }
+        Console.errorLine("warning: resuming with changed settings (\(changed.joined(separator: ", "))): the result will differ from an uninterrupted run")
     }
 
     private func makeRunDirectory(stem: String) throws -> String {
@@ -166,18 +206,14 @@ struct Train: ParsableCommand {
             let base = path
             while FileManager.default.fileExists(atPath: path) { path = "\(base)-\(n)"; n += 1 }
         }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError("cannot create the run folder \(path): \(error.localizedDescription)")
-        }
+        try AtomicFile.checkWritable(path + "/settings.json")
         return path
     }
 
     private func writeSettings(_ settings: PPOSettings, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(settings).write(to: URL(fileURLWithPath: path))
+        try AtomicFile.write([UInt8](try encoder.encode(settings)), to: path)
     }
 
     private func summary(policy: TrainedPolicy, report: UpdateReport?, outPath: String, runPath: String, logPath: String) -> String {

@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+
+/// The only way gym writes to stdout and stderr: plain POSIX writes that never trap. A failed
+/// write (a full disk, a closed pipe: SIGPIPE is ignored) is remembered, not fatal, so training
+/// goes on when `gym train ... | head -1` closes its pipe. A command whose stdout output was
+/// lost exits 1 at the end (`GymCommand.mainEntry`), so `gym run --jsonl > /dev/full` cannot
+/// look like a success.
+enum Console {
+    private static let stdoutLost = Atomic<Int32>(0)
+
+    static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
+    static func line(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
+    static func error(_ text: String) { write(text, to: STDERR_FILENO) }
+    static func errorLine(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
+
+    /// The errno of the first failed write to stdout, or nil.
+    static var lostOutputError: Int32? {
+        let code = stdoutLost.load(ordering: .relaxed)
+        return code == 0 ? nil : code
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 {
+                    if descriptor == STDOUT_FILENO {
+                        _ = stdoutLost.compareExchange(expected: 0, desired: written < 0 ? errno : ENOSPC, ordering: .relaxed)
+                    }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}
