@@ -108,7 +108,7 @@ final class ScenarioRuntime {
         }
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         definition = ScenarioDefinition(
-            path: path, name: LuaError.printable(try text("name") ?? stem, limit: 200), description: LuaError.printable(try text("description") ?? "", limit: 1000),
+            path: path, name: LuaError.printable(try text("name") ?? stem, limit: 200, singleLine: true), description: LuaError.printable(try text("description") ?? "", limit: 1000),
             env: try text("env"), episodes: try count("episodes", minimum: 1),
             seed: try count("seed", minimum: 0).map { UInt64($0) }, maxSteps: try count("max_steps", minimum: 1),
             passRate: passRate)

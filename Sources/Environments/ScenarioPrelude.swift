@@ -36,7 +36,12 @@ enum ScenarioPrelude {
     context.__index = context
     -- Marks the episode failed (the first message is kept); the episode ends after this step.
     function context:fail(message)
-      if self.failure == nil then self.failure = message == nil and "failed" or tostring(message) end
+      if self.failure == nil then
+        -- Kept per episode for the report: a long message is cut, not copied whole.
+        local text = message == nil and "failed" or tostring(message)
+        if #text > 500 then text = text:sub(1, 500) .. "... (cut)" end
+        self.failure = text
+      end
     end
     -- Records a named number; success(episode) sees episode.metrics[name] = {last, min, max, mean, count}.
     function context:record(name, value)

@@ -35,15 +35,29 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
         value >= 0 && value < Double(n) && value == value.rounded(.towardZero)
     }
 
+    /// The most actions a discrete space may have: a policy head has one output per action.
+    public static let maximumDiscreteCount = 1 << 20
+    /// The most numbers a box may have: observations and actions are vectors, not images.
+    public static let maximumBoxSize = 1 << 16
+
     /// Problems that make the space unusable, or an empty list. `finiteRequired` is true for
-    /// action boxes: a policy needs finite bounds to clip its actions to.
+    /// action boxes: a policy needs finite bounds to clip its actions to. Every command that
+    /// loads an env applies this one rule (SpecReader), so `check` and `train` agree.
     public func problems(finiteRequired: Bool) -> [String] {
         switch self {
         case .discrete(let n):
-            return n >= 1 ? [] : ["discrete n is \(n), must be at least 1"]
+            if n < 1 { return ["discrete n is \(n), must be at least 1"] }
+            if n > Self.maximumDiscreteCount {
+                return ["discrete n is \(n), more than the \(Self.maximumDiscreteCount) a policy head may have"]
+            }
+            return []
         case .box(let low, let high):
             var problems: [String] = []
             if low.isEmpty { problems.append("box has no dimensions") }
+            if low.count > Self.maximumBoxSize {
+                problems.append("box has \(low.count) dimensions, more than \(Self.maximumBoxSize)")
+                return problems
+            }
             if low.count != high.count {
                 problems.append("low has \(low.count) entries but high has \(high.count)")
             }

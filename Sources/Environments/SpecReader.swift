@@ -8,11 +8,16 @@ struct SpecReader {
     func spec(name: LuaValue, observationSpace: LuaValue, actionSpace: LuaValue,
               maxSteps: LuaValue, params: LuaValue, train: LuaValue,
               rewardThreshold: LuaValue = .nil) throws(EnvironmentError) -> EnvironmentSpec {
-        guard let nameText = name.stringValue, !nameText.isEmpty else {
+        guard let rawName = name.stringValue, !rawName.isEmpty else {
             throw problem("field 'name' must be a non-empty string (got \(name.typeName))")
         }
+        let nameText = LuaError.printable(rawName, limit: 200, singleLine: true)
         let observation = try space(observationSpace, field: "observation_space")
         let action = try space(actionSpace, field: "action_space")
+        for (value, field, finite) in [(observation, "observation_space", false), (action, "action_space", true)] {
+            let problems = value.problems(finiteRequired: finite)
+            guard problems.isEmpty else { throw problem("field '\(field)': " + problems.joined(separator: "; ")) }
+        }
         guard let steps = maxSteps.intValue, steps >= 1 else {
             throw problem("field 'max_steps' must be a positive integer (got \(describe(maxSteps)))")
         }
@@ -45,7 +50,7 @@ struct SpecReader {
         }
         switch value["kind"]?.stringValue {
         case "discrete":
-            guard let n = value["n"]?.intValue else { throw problem("\(field): discrete n must be an integer") }
+            guard let n = value["n"]?.intValue else { throw problem("field '\(field)': discrete n must be an integer") }
             return .discrete(n)
         case "box":
             let low = try numbers(value["low"], what: "\(field).low")

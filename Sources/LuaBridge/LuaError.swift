@@ -57,7 +57,8 @@ extension LuaError {
     /// `text` made safe to print and to embed in XML: control characters (escape sequences
     /// that could drive the terminal, NULs that XML forbids) are shown as `\u{1B}`, and text
     /// longer than `maximumMessageLength` is cut.
-    public static func printable(_ text: String, limit: Int = maximumMessageLength) -> String {
+    /// With `singleLine`, newlines and tabs are escaped too (for names).
+    public static func printable(_ text: String, limit: Int = maximumMessageLength, singleLine: Bool = false) -> String {
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
@@ -65,7 +66,7 @@ extension LuaError {
                 result += "… (cut at \(limit) characters)"
                 break
             }
-            let isControl = scalar.value < 0x20 && scalar != "\n" && scalar != "\t"
+            let isControl = scalar.value < 0x20 && (singleLine || (scalar != "\n" && scalar != "\t"))
             if isControl || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{FFFE}" || scalar == "\u{FFFF}" {
                 result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             } else {

@@ -117,6 +117,7 @@ enum Sandbox {
       return raw_collectgarbage(option, ...)
     end
 
+    local max_box = 1 << 16  -- Space.maximumBoxSize: checked before anything is allocated
     local function number_list(value, what, count)
       if type(value) == "number" and count then
         local list = {}
@@ -124,6 +125,7 @@ enum Sandbox {
         return list
       end
       if type(value) ~= "table" then error(what .. " must be a list of numbers", 3) end
+      if #value > max_box then error(what .. " has " .. #value .. " entries, more than " .. max_box, 3) end
       local list = {}
       for i = 1, #value do
         if type(value[i]) ~= "number" then error(what .. "[" .. i .. "] is not a number", 3) end
@@ -136,8 +138,8 @@ enum Sandbox {
     gym = {
       -- gym.box({lows}, {highs}) or gym.box(low, high, n) for n equal bounds.
       box = function(low, high, n)
-        if n ~= nil and (math.type(n) ~= "integer" or n < 1) then
-          error("gym.box: n must be a positive integer", 2)
+        if n ~= nil and (math.type(n) ~= "integer" or n < 1 or n > max_box) then
+          error("gym.box: n must be an integer from 1 to " .. max_box, 2)
         end
         low = number_list(low, "gym.box: low", n)
         high = number_list(high, "gym.box: high", n)

@@ -11,6 +11,9 @@ extension PPOSettings {
                 let known = Self.keys.sorted().joined(separator: ", ")
                 throw TrainingError.settings("\(source): train.\(key) is not a setting (known: \(known))")
             }
+            if case .number(let number) = value, !number.isFinite {
+                throw TrainingError.settings("\(source): train.\(key) must be a finite number (got \(number))")
+            }
             guard let json = Self.jsonValue(value) else {
                 throw TrainingError.settings("\(source): train.\(key) has a \(value.typeName) value, which no setting takes")
             }
@@ -28,7 +31,7 @@ extension PPOSettings {
         switch value {
         case .boolean(let b): return b
         case .integer(let i): return i
-        case .number(let d): return d
+        case .number(let d): return d.isFinite ? d : NSNull()
         case .string(let s): return s
         case .table(let t) where t.fields.isEmpty: return t.sequence.map { jsonValue($0) ?? NSNull() }
         default: return nil

@@ -151,25 +151,68 @@ public struct PPOSettings: Codable, Equatable, Sendable {
     /// Rollouts (and updates) needed to reach `steps`.
     public var updateCount: Int { (steps + rolloutSize - 1) / rolloutSize }
 
+    /// Upper limits, checked before anything is allocated. Each says why in `problem()`.
+    public enum Limits {
+        /// A million steps a second for eleven days: more is a typo.
+        public static let steps = 1 << 40
+        /// Each env is a Lua state with its own heap (up to --max-memory).
+        public static let envs = 4096
+        /// The rollout buffer holds every transition of a rollout in memory.
+        public static let rolloutTransitions = 1 << 24
+        public static let epochs = 100_000
+        public static let hiddenWidth = 1 << 14
+        public static let hiddenLayers = 64
+        public static let threads = 256
+        public static let lbfgsIterations = 100_000
+    }
+
     /// The first problem with these settings, if any, in the words of the key that has it.
     public func problem() -> String? {
         if steps < 1 { return "steps must be at least 1" }
+        if steps > Limits.steps { return "steps is \(steps), more than \(Limits.steps) (over ten days at a million steps a second)" }
         if envs < 1 { return "envs must be at least 1" }
+        if envs > Limits.envs { return "envs is \(envs), more than \(Limits.envs) (each env is a Lua state with its own heap)" }
         if nSteps < 1 { return "n_steps must be at least 1" }
+        if nSteps > Limits.rolloutTransitions / envs {
+            return "envs x n_steps is more than \(Limits.rolloutTransitions) transitions, which a rollout keeps in memory"
+        }
         if batchSize < 2 { return "batch_size must be at least 2" }
         if batchSize > rolloutSize { return "batch_size (\(batchSize)) exceeds a rollout (envs x n_steps = \(rolloutSize))" }
         if epochs < 1 { return "epochs must be at least 1" }
+        if epochs > Limits.epochs { return "epochs is \(epochs), more than \(Limits.epochs)" }
+        for (key, value) in finiteSettings where !value.isFinite {
+            return "\(key) must be a finite number (got \(value))"
+        }
         if !(learningRate > 0) { return "learning_rate must be positive" }
         if !(gamma > 0 && gamma <= 1) { return "gamma must be in (0, 1]" }
         if !(gaeLambda >= 0 && gaeLambda <= 1) { return "gae_lambda must be in [0, 1]" }
         if !(clipRange > 0) { return "clip_range must be positive" }
         if !(klCoef >= 0) { return "kl_coef must be at least 0" }
         if !(klTarget > 0) { return "kl_target must be positive" }
+        if !(targetKl >= 0) { return "target_kl must be at least 0 (0: off)" }
+        if !(vfCoef >= 0) { return "vf_coef must be at least 0" }
+        if !(maxGradNorm >= 0) { return "max_grad_norm must be at least 0 (0: off)" }
+        if !(clipRangeVf >= 0) { return "clip_range_vf must be at least 0 (0: off)" }
+        if !(normalizationClip > 0) { return "normalization_clip must be positive" }
+        if !(logStdInit >= -20 && logStdInit <= 5) { return "log_std_init must be in [-20, 5]" }
+        if hidden.count > Limits.hiddenLayers { return "hidden has \(hidden.count) layers, more than \(Limits.hiddenLayers)" }
         if hidden.contains(where: { $0 < 1 }) { return "hidden layer sizes must be positive" }
+        if let wide = hidden.first(where: { $0 > Limits.hiddenWidth }) {
+            return "a hidden layer of \(wide) units is wider than \(Limits.hiddenWidth)"
+        }
         if shared && hidden.isEmpty { return "a shared trunk needs at least one hidden layer" }
         if threads < 1 { return "threads must be at least 1" }
+        if threads > Limits.threads { return "threads is \(threads), more than \(Limits.threads)" }
         if !(valueTargetMix > 0 && valueTargetMix <= 1) { return "value_target_mix must be in (0, 1]" }
         if lbfgsIterations < 1 { return "lbfgs_iterations must be at least 1" }
+        if lbfgsIterations > Limits.lbfgsIterations { return "lbfgs_iterations is more than \(Limits.lbfgsIterations)" }
         return nil
+    }
+
+    private var finiteSettings: [(String, Double)] {
+        [("learning_rate", learningRate), ("gamma", gamma), ("gae_lambda", gaeLambda), ("clip_range", clipRange),
+         ("kl_coef", klCoef), ("kl_target", klTarget), ("target_kl", targetKl), ("ent_coef", entCoef),
+         ("vf_coef", vfCoef), ("max_grad_norm", maxGradNorm), ("clip_range_vf", clipRangeVf),
+         ("log_std_init", logStdInit), ("normalization_clip", normalizationClip), ("value_target_mix", valueTargetMix)]
     }
 }

@@ -52,6 +52,11 @@ public final class Trainer {
     /// The policy after the last update that finished with finite numbers.
     public private(set) var lastGoodPolicy: TrainedPolicy?
 
+    /// 64 million parameters: about 1 GiB with gradients and Adam's moments.
+    public static let maximumParameters = 1 << 26
+    /// 4 GiB of rollout buffer.
+    public static let maximumRolloutBytes = 1 << 32
+
     /// A new run, or with `resume` a run continued from a checkpoint of the same settings (the
     /// step count may differ).
     public init(settings: PPOSettings, resume: (policy: TrainedPolicy, checkpoint: TrainingCheckpoint)? = nil,
@@ -67,7 +72,17 @@ public final class Trainer {
             observationSize: spec.observationSpace.flatSize,
             distribution: ActionDistributionKind(actionSpace: spec.actionSpace),
             hidden: settings.hidden, activation: settings.activation, shared: settings.shared)
-        parameters = ParameterBuffer(count: architecture.parameterCount)
+        // Sizes are checked before anything large is allocated.
+        let parameterCount = architecture.parameterCount
+        guard parameterCount <= Self.maximumParameters else {
+            throw TrainingError.settings("the network has \(parameterCount) parameters, more than \(Self.maximumParameters) (with Adam's moments and gradients, 16 bytes each); use smaller --hidden layers")
+        }
+        let rowFloats = architecture.observationSize + 2 * architecture.distribution.outputSize + 8
+        let rolloutBytes = settings.rolloutSize * rowFloats * MemoryLayout<Float>.size
+        guard rolloutBytes <= Self.maximumRolloutBytes else {
+            throw TrainingError.settings("a rollout of \(settings.rolloutSize) transitions of this env needs \(rolloutBytes >> 20) MiB, more than \(Self.maximumRolloutBytes >> 20) MiB; use fewer --envs or --n-steps")
+        }
+        parameters = ParameterBuffer(count: parameterCount)
         architecture.initialize(parameters.values, logStdInit: settings.logStdInit,
                                 seed: SeededGenerator.derive(settings.seed, stream: 10))
         adam = Adam(count: architecture.parameterCount)

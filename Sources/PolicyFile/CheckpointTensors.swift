@@ -39,7 +39,7 @@ enum CheckpointTensors {
                        architecture: NetworkArchitecture, settings: PPOSettings) throws(FormatError) -> TrainingCheckpoint {
         let count = architecture.parameterCount
         let envs = settings.envs
-        guard (1...4096).contains(envs) else { throw FormatError("a checkpoint of \(envs) envs is out of bounds") }
+        guard (1...PPOSettings.Limits.envs).contains(envs) else { throw FormatError("a checkpoint of \(envs) envs is out of bounds") }
         let first = try PolicyCodec.floats("optimizer.adam.first_moment", shape: [count], in: tensors)
         let second = try PolicyCodec.floats("optimizer.adam.second_moment", shape: [count], in: tensors)
         guard first.allSatisfy({ $0.isFinite }), second.allSatisfy({ $0.isFinite && $0 >= 0 }), info.adamStep >= 0,
@@ -87,13 +87,22 @@ enum CheckpointTensors {
                                                      params: Array(scenarioParams![(paramCount * e)..<(paramCount * (e + 1))]))
                                 })
         }
+        let updateGenerator = try PolicyCodec.words("rng.update", shape: [4], in: tensors)
+        let samplerGenerators = try PolicyCodec.words("rng.samplers", shape: [envs, 4], in: tensors)
+        // xoshiro256** never leaves the all-zero state: a generator there would return zeros
+        // forever, and rejection sampling would never end (a resume that hangs).
+        for (name, words) in [("rng.update", updateGenerator), ("rng.samplers", samplerGenerators),
+                              ("env.generator", generators), ("env.scenario_generator", scenarioGenerators ?? [])] {
+            for row in stride(from: 0, to: words.count, by: 4) where words[row..<(row + 4)].allSatisfy({ $0 == 0 }) {
+                throw FormatError("tensor '\(name)' holds an all-zero generator state (row \(row / 4)), which no seed produces")
+            }
+        }
         return TrainingCheckpoint(
             adamStep: info.adamStep, adamFirstMoment: first, adamSecondMoment: second, klCoef: info.klCoef,
             episodesCompleted: info.episodesCompleted, recentReturns: recentReturns,
             recentLengths: recentLengths.map { Int($0) },
             returnStatistics: RunningMeanStd(mean: [returnStatistics[0]], variance: [returnStatistics[1]], count: info.returnCount),
-            updateGenerator: try PolicyCodec.words("rng.update", shape: [4], in: tensors),
-            samplerGenerators: try PolicyCodec.words("rng.samplers", shape: [envs, 4], in: tensors),
+            updateGenerator: updateGenerator, samplerGenerators: samplerGenerators,
             runningReturns: try PolicyCodec.doubles("env.running_return", shape: [envs], in: tensors),
             environments: environments)
     }

@@ -105,6 +105,10 @@ public enum PolicyCodec {
             throw FormatError("the action space's bounds must be finite")
         }
 
+        // Validated before allocating: a tiny file must not declare a network that is huge.
+        guard architecture.parameterCount * MemoryLayout<Float>.size <= bytes.count else {
+            throw FormatError("the header declares a network of \(architecture.parameterCount) parameters, more than the file's \(bytes.count) bytes hold")
+        }
         var parameters = [Float](repeating: 0, count: architecture.parameterCount)
         for (name, offset, count, shape) in parameterTensors(architecture) {
             let values = try floats(name, shape: shape, in: parsed.tensors)
@@ -165,8 +169,10 @@ public enum PolicyCodec {
     }
 
     private static func architecture(_ a: PolicyMetadata.Architecture) throws(FormatError) -> NetworkArchitecture {
-        guard (1...65_536).contains(a.observationSize), (1...65_536).contains(a.outputs), a.hidden.count <= 16,
-              a.hidden.allSatisfy({ (1...4096).contains($0) }) else {
+        // The same bounds training enforces, so every policy gym can train, gym can load.
+        guard (1...Space.maximumBoxSize).contains(a.observationSize), (1...Space.maximumDiscreteCount).contains(a.outputs),
+              a.hidden.count <= PPOSettings.Limits.hiddenLayers,
+              a.hidden.allSatisfy({ (1...PPOSettings.Limits.hiddenWidth).contains($0) }) else {
             throw FormatError("architecture out of bounds: observation_size \(a.observationSize), outputs \(a.outputs), hidden \(a.hidden)")
         }
         guard let activation = Activation(rawValue: a.activation) else { throw FormatError("unknown activation '\(a.activation)'") }
@@ -197,7 +203,8 @@ public enum PolicyCodec {
 
     private static func space(_ info: PolicyMetadata.SpaceInfo, prefix: String,
                               tensors: [String: NamedTensor]) throws(FormatError) -> Space {
-        guard (1...65_536).contains(info.size) else { throw FormatError("\(prefix) size \(info.size) is out of bounds") }
+        let bound = info.kind == "discrete" ? Space.maximumDiscreteCount : Space.maximumBoxSize
+        guard (1...bound).contains(info.size) else { throw FormatError("\(prefix) size \(info.size) is out of bounds") }
         switch info.kind {
         case "discrete":
             return .discrete(info.size)

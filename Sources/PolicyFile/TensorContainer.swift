@@ -172,6 +172,21 @@ enum TensorContainer {
         for (a, b) in zip(ranges, ranges.dropFirst()) where a.0.overlaps(b.0) {
             throw FormatError("tensors '\(a.1)' and '\(b.1)' overlap")
         }
+        // The tensors tile the data section: each starts at the first aligned offset after the
+        // previous one, and only zero padding lies between. No bytes hide in the file.
+        var expected = 0
+        for (range, name) in ranges {
+            guard range.lowerBound == expected else {
+                throw FormatError("tensor '\(name)' starts at byte \(range.lowerBound) of the data section; the layout puts it at \(expected)")
+            }
+            guard bytes[(dataStart + range.upperBound)..<(dataStart + min(Layout.aligned(range.upperBound), dataLength))].allSatisfy({ $0 == 0 }) else {
+                throw FormatError("nonzero padding after tensor '\(name)'")
+            }
+            expected = Layout.aligned(range.upperBound)
+        }
+        guard expected == dataLength else {
+            throw FormatError("\(dataLength - expected) bytes of the data section belong to no tensor")
+        }
         return Parsed(major: major, minor: minor, metadata: header.metadata, tensors: tensors)
     }
 

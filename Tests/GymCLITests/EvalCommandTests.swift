@@ -39,7 +39,7 @@ import Testing
         #expect(other.status == 2)
         #expect(other.stderr.contains("scenarios/cartpole/push.lua is a scenario for envs/cartpole.lua, but policies/pendulum.policy was trained on envs/pendulum.lua"), "\(other.stderr)")
         let missing = try gym("eval", "policies/nothing.policy")
-        #expect(missing.status == 2 && missing.stderr.contains("policies/nothing.policy: cannot read the file"))
+        #expect(missing.status == 2 && missing.stderr.contains("policies/nothing.policy: no such file"), "\(missing.stderr)")
         let broken = try temporaryFile("return { episodes = 1, on_step = function(env, ctx) error('boom') end }", name: "broken.lua")
         let failing = try gym("eval", "policies/pendulum.policy", "--scenario", broken)
         #expect(failing.status == 2 && failing.stderr.contains("broken.lua:1: in function 'on_step': boom"), "\(failing.stderr)")

@@ -88,7 +88,10 @@ import Testing
         process.waitUntilExit()
         let stderr = String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 130, "\(stderr)")
-        #expect(stderr.contains("interrupted after"), "\(stderr)")
+        #expect(stderr.contains("SIGINT: stopping after the current update"), "\(stderr)")
+        #expect(stderr.contains("stopped after"), "\(stderr)")
+        #expect(stderr.contains("\(folder)/cut/partial.policy"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/cut.policy"))
         #expect(stderr.contains("resume with: gym train envs/cartpole.lua --resume \(folder)/cut/checkpoint.policy"))
 
         let resumed = try gym(["train", "envs/cartpole.lua", "--resume", "\(folder)/cut/checkpoint.policy",

@@ -89,8 +89,11 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("flaky.lua"), "\(result.stderr)")
         #expect(result.stderr.contains("non-finite reward"))
-        #expect(result.stderr.contains("the policy as of 512 steps was saved"))
-        #expect(FileManager.default.fileExists(atPath: "\(folder)/flaky.policy"))
+        #expect(result.stderr.contains("the policy as of 512 steps was saved to \(folder)/run/partial.policy"), "\(result.stderr)")
+        // --out is written only by a training that finished.
+        #expect(result.stderr.contains("\(folder)/flaky.policy was left unchanged"))
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/flaky.policy"))
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/run/partial.policy"))
     }
 
     @Test func runRejectsAPolicyForAnotherEnvironment() throws {

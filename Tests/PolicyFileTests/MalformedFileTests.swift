@@ -81,8 +81,9 @@ import Testing
         #expect(withTensors { tensors in
             tensors += (0..<5000).map { ["name": "t\($0)", "dtype": "f32", "shape": [0], "offset": 0, "length": 0] }
         }?.contains("more than the limit") == true)
-        #expect(withTensors { $0.removeAll { $0["name"] as? String == "critic.1.weight" } }
-                == "tensor 'critic.1.weight' is missing")
+        // Dropping a tensor from the header leaves its bytes unaccounted for: caught by the tiling.
+        #expect(withTensors { $0.removeAll { $0["name"] as? String == "critic.1.weight" } }?
+                .contains("the layout puts it at") == true)
         #expect(withTensors { $0[0]["dtype"] = "f16" }?.contains("header is not valid") == true)
         // A header length field far beyond the file.
         var bytes = valid
@@ -118,7 +119,7 @@ import Testing
         try Data(valid.prefix(100)).write(to: URL(fileURLWithPath: path))
         #expect(throws: PolicyFileError.self) { try PolicyCodec.read(from: path) }
         do { _ = try PolicyCodec.read(from: path) } catch { #expect("\(error)".hasPrefix("\(path): truncated")) }
-        do { _ = try PolicyCodec.read(from: path + ".missing") } catch { #expect("\(error)".contains("cannot read the file")) }
+        do { _ = try PolicyCodec.read(from: path + ".missing") } catch { #expect("\(error)" == "\(path).missing: no such file") }
     }
 
     /// A seeded mutation fuzzer: random bit flips, byte changes, cuts, insertions and splices,
