@@ -90,7 +90,52 @@ public struct EnvironmentChecker {
         let otherSeed = compareTrajectories(env, seeds: (123, 456))
         record("different seeds give different trajectories", otherSeed.identical == false,
                otherSeed.identical == true ? "seeds 123 and 456 gave identical trajectories" : otherSeed.detail)
+        let restored = checkpointRoundTrip(env)
+        record("self.state holds all changing state (a checkpoint restores the episode exactly)", restored == nil,
+               restored ?? "\(comparedSteps) steps after a restore matched bit for bit")
         return results
+    }
+
+    /// What training's checkpoints need: capture the env mid-episode, run on, put the capture
+    /// back, run the same actions again, and get the same bits. An env that keeps changing
+    /// state outside `self.state` (or has none) fails here rather than at its first checkpoint.
+    private func checkpointRoundTrip(_ env: LuaEnvironment) -> String? {
+        let spec = env.spec
+        var rng = SeededGenerator(seed: 5)
+        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        let actions: [[Double]] = (0..<(comparedSteps + 5)).map { _ in
+            var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
+            action.withUnsafeMutableBufferPointer { spec.actionSpace.sample(into: $0, using: &rng) }
+            return action
+        }
+        func run(_ actions: ArraySlice<[Double]>) throws -> [UInt64] {
+            var values: [UInt64] = []
+            for action in actions {
+                let outcome = try observation.withUnsafeMutableBufferPointer { obs in
+                    try action.withUnsafeBufferPointer { try env.step(action: $0, observation: obs) }
+                }
+                values += observation.map(\.bitPattern) + [outcome.reward.bitPattern]
+                if outcome.terminated { break }
+            }
+            return values
+        }
+        do {
+            try observation.withUnsafeMutableBufferPointer { try env.reset(seed: 11, observation: $0) }
+            _ = try run(actions.prefix(5))
+            let saved = try env.captureState()
+            let savedObservation = observation
+            let first = try run(actions.dropFirst(5))
+            try env.restoreState(generator: saved.generator, state: saved.state, episode: saved.episode,
+                                 stepInEpisode: saved.stepInEpisode, scenario: saved.scenario)
+            observation = savedObservation
+            let second = try run(actions.dropFirst(5))
+            guard first == second else {
+                return "after restoring self.state the env went another way: it keeps changing state elsewhere (docs/environments.md, checkpoints)"
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     private struct RandomRun {

@@ -82,23 +82,16 @@ public final class LuaState {
     /// Runs a script file and leaves its single return value on the stack.
     /// Throws `LuaFileError` when the file cannot be read, `LuaError` when the script fails.
     public func run(file path: String) throws {
-        let source: String
-        do {
-            source = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw LuaFileError(path: path, reason: Self.readFailureReason(path: path))
+        let bytes = try BoundedFile.read(path, limit: Self.maximumScriptSize, what: "script")
+        guard let source = String(validating: bytes, as: UTF8.self) else {
+            throw LuaFileError(path: path, reason: "not UTF-8 text")
         }
         try load(source: source, chunkName: path)
         try call(arguments: 0, results: 1, function: "main chunk")
     }
 
-    static func readFailureReason(path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            return "no such file"
-        }
-        return isDirectory.boolValue ? "is a directory" : "not readable UTF-8 text"
-    }
+    /// 16 MiB: a script is a page or two; the bound keeps a wrong path from becoming a huge read.
+    public static let maximumScriptSize = 16 << 20
 
     /// Syntax errors read `name:line: message near 'x'`; split that into a located error.
     static func syntaxError(_ text: String, chunkName: String) -> LuaError {
@@ -212,5 +205,5 @@ public final class LuaState {
 public struct LuaFileError: Error, CustomStringConvertible {
     public var path: String
     public var reason: String
-    public var description: String { "\(path): cannot read file: \(reason)" }
+    public var description: String { "\(path): \(reason)" }
 }

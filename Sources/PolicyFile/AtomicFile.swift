@@ -126,38 +126,3 @@ public enum AtomicFile {
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
 
-/// Reads a whole file with its size checked on what was actually opened (a symlink to a huge
-/// or sparse file is caught before reading), refusing what is not a regular file (a FIFO
-/// would block forever, /dev/zero never ends).
-public enum BoundedFile {
-    public static func read(_ path: String, limit: Int, what: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw PolicyFileError(path: path, message: code == ENOENT ? "no such file" : "cannot open the \(what): \(AtomicFile.reason(code))")
-        }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw PolicyFileError(path: path, message: "cannot read the \(what): \(AtomicFile.reason(errno))") }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw PolicyFileError(path: path, message: "is a folder, not a \(what)")
-        default: throw PolicyFileError(path: path, message: "is not a regular file (a device, FIFO or socket), so not a \(what)")
-        }
-        let size = Int(status.st_size)
-        guard size <= limit else {
-            throw PolicyFileError(path: path, message: "\(size) bytes is too large for a \(what) (limit \(limit))")
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var offset = 0
-        while offset < size {
-            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + offset, size - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw PolicyFileError(path: path, message: "cannot read the \(what): \(AtomicFile.reason(errno))") }
-            if n == 0 { break }
-            offset += n
-        }
-        guard offset == size else { throw PolicyFileError(path: path, message: "the \(what) changed size while it was read") }
-        return bytes
-    }
-}

@@ -1,5 +1,6 @@
 import Environments
 import Foundation
+import LuaBridge
 import PPO
 
 /// A policy file that could not be read, with the path and one line of what was wrong.
@@ -79,7 +80,12 @@ public enum PolicyCodec {
     // MARK: Reading
 
     public static func read(from path: String) throws -> PolicyDocument {
-        let bytes = try BoundedFile.read(path, limit: Layout.maximumFileSize, what: "policy file")
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.read(path, limit: Layout.maximumFileSize, what: "policy file")
+        } catch {
+            throw PolicyFileError(path: path, message: error.reason)
+        }
         do {
             return try decode(bytes)
         } catch {

@@ -1,20 +1,20 @@
+import Environments
 import Foundation
+import LuaBridge
 
 /// Which env a scenario file names, resolved the way the contract says: relative to the project
 /// root (the working directory) or to the scenario file's folder.
 public enum ScenarioTarget {
-    /// The resolved env path of a scenario's `env = "..."`, read without running the scenario
-    /// in an env, or nil when it names none.
-    public static func env(ofScenario path: String) throws -> String? {
-        let source: String
-        do { source = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw EvaluationInputError("\(path): cannot read the scenario file")
+    /// The resolved env path of a scenario's `env = "..."`, read by running the scenario file
+    /// in the sandbox (never by matching its text), or nil when it names none.
+    public static func env(ofScenario path: String, limits: LuaLimits = LuaLimits()) throws -> String? {
+        let declared: String?
+        do {
+            declared = try ScenarioDefinition.declaredEnv(path: path, limits: limits)
+        } catch {
+            throw EvaluationInputError("\(error)")
         }
-        // The declarative field, as written at the top level of the returned table.
-        guard let match = source.range(of: #"(?m)^\s*env\s*=\s*"([^"]+)""#, options: .regularExpression) else { return nil }
-        let line = String(source[match])
-        guard let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close else { return nil }
-        let named = String(line[line.index(after: open)..<close])
+        guard let named = declared else { return nil }
         let beside = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(named).path
         if FileManager.default.fileExists(atPath: named) { return named }
         if FileManager.default.fileExists(atPath: beside) { return beside }

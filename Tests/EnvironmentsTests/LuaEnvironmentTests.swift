@@ -119,7 +119,7 @@ import Testing
             #expect("\(error)".hasPrefix("\(syntax):"), "\(error)")
         }
         do { _ = try LuaEnvironment(path: "/no/such/env.lua") } catch {
-            #expect("\(error)" == "/no/such/env.lua: cannot read file: no such file")
+            #expect("\(error)" == "/no/such/env.lua: no such file")
         }
         let noTable = try temporaryScript("return 42")
         do { _ = try LuaEnvironment(path: noTable) } catch {

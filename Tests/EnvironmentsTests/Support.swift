@@ -22,18 +22,20 @@ func countingEnv(step: String = "self.t = self.t + 1; return {self.t / 100}, 1.0
                  reset: String = "self.t = 0; return {0.0}",
                  observationSpace: String = "gym.box({0}, {1})",
                  extra: String = "") -> String {
-    """
+    // The counter lives in self.state (written self.t in the snippets), as checkpoints need.
+    func stateful(_ code: String) -> String { code.replacingOccurrences(of: "self.t", with: "self.state[1]") }
+    return """
     local env = {
       name = "Counter",
       observation_space = \(observationSpace),
       action_space = gym.discrete(2),
-      max_steps = 100,
+      max_steps = 100, state = {0},
     }
     function env:reset(rng)
-      \(reset)
+      \(stateful(reset))
     end
     function env:step(action)
-      \(step)
+      \(stateful(step))
     end
     \(extra)
     return env

@@ -15,14 +15,14 @@ import Testing
     @Test func checkPassesShippedEnvsWithExitCodeZero() throws {
         let result = try gym("check", "envs/pendulum.lua", "envs/cartpole.lua")
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout.components(separatedBy: "all 11 checks passed").count == 3)
+        #expect(result.stdout.components(separatedBy: "all 12 checks passed").count == 3)
         #expect(!result.stdout.contains("FAIL"))
     }
 
     @Test func checkFailsABrokenEnvWithExitCodeOne() throws {
         let broken = try temporaryFile("""
             local env = { name = "Broken", observation_space = gym.box({0}, {1}),
-                          action_space = gym.discrete(2), max_steps = 10 }
+                          action_space = gym.discrete(2), max_steps = 10, state = {} }
             function env:reset(rng) return {rng:uniform()} end
             function env:step(action) return {2.0}, 0.0, false end
             return env
@@ -30,7 +30,7 @@ import Testing
         let result = try gym("check", broken)
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL  observations stay inside the observation space: step 1: observation [2.0]"))
-        #expect(result.stdout.contains("1 of 10 checks failed"))
+        #expect(result.stdout.contains("1 of 11 checks failed"))
     }
 
     @Test func runJSONLinesDescribeEveryResetAndStep() throws {

@@ -75,11 +75,11 @@ import Testing
         let folder = try temporaryFolder()
         let env = try temporaryFile("""
             local env = { name = "Flaky", observation_space = gym.box({-1}, {1}),
-                          action_space = gym.discrete(2), max_steps = 50, t = 0 }
+                          action_space = gym.discrete(2), max_steps = 50, state = {0} }
             function env:reset(rng) return {0.0} end
             function env:step(action)
-              self.t = self.t + 1
-              if self.t == 700 then return {0.0}, 0/0, false end
+              self.state[1] = self.state[1] + 1
+              if self.state[1] == 700 then return {0.0}, 0/0, false end
               return {0.0}, 1.0, false
             end
             return env

@@ -104,7 +104,7 @@ struct Eval: ParsableCommand {
                                                           scenarioPath: nil, options: options))
             }
             for (file, explicit) in scenarioFiles {
-                if let target = try ScenarioTarget.env(ofScenario: file), !ScenarioTarget.same(target, script) {
+                if let target = try ScenarioTarget.env(ofScenario: file, limits: options.limits), !ScenarioTarget.same(target, script) {
                     // A folder may hold scenarios for several envs; a file named on purpose may not mismatch.
                     if explicit {
                         throw EvaluationInputError("\(file) is a scenario for \(target), but \(policyPath) was trained on \(script)")

@@ -68,6 +68,11 @@ struct Train: ParsableCommand {
     func run() throws {
         let limits = limitOptions.limits
         let probe = try LuaEnvironment(path: script, limits: limits)
+        // Checkpoints save env.state: an env whose state cannot be saved is refused now, not
+        // at its first checkpoint (or, with --checkpoint-every 0, after the whole run).
+        var scratch = [Double](repeating: 0, count: probe.spec.observationSpace.flatSize)
+        try scratch.withUnsafeMutableBufferPointer { try probe.reset(seed: 0, observation: $0) }
+        _ = try probe.captureState()
         var resumeState: (policy: TrainedPolicy, checkpoint: TrainingCheckpoint)?
         var settings = PPOSettings()
         if let resume {
@@ -167,7 +172,15 @@ struct Train: ParsableCommand {
             }
             throw CLIError("\(error)\n(\(saved))")
         }
-        try saveCheckpoint()
+        if !interrupt.isRaised {
+            // A finished training: the policy first, so a failing checkpoint cannot lose it.
+            try PolicyCodec.write(identified(policy), to: outPath)
+        }
+        do {
+            try saveCheckpoint()
+        } catch where !interrupt.isRaised {
+            throw CLIError("\(error)\n(the trained policy was saved to \(outPath))")
+        }
         if interrupt.isRaised {
             if display.live && !quiet { Console.error("\n") }
             let saved = savePartial(policy)
@@ -177,7 +190,6 @@ struct Train: ParsableCommand {
                 """)
             throw ExitCode(130)
         }
-        try PolicyCodec.write(identified(policy), to: outPath)
         Console.line(summary(policy: policy, report: lastReport, outPath: outPath, runPath: runPath, logPath: log.path))
     }
 
