@@ -8,6 +8,10 @@ import Synchronization
 /// look like a success.
 enum Console {
     private static let stdoutLost = Atomic<Int32>(0)
+    private static let stdoutMatters = Atomic<Bool>(true)
+
+    /// For commands whose product is a file (train): losing the summary on stdout is no failure.
+    static func stdoutIsNotTheProduct() { stdoutMatters.store(false, ordering: .relaxed) }
 
     static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
     static func line(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
@@ -16,6 +20,7 @@ enum Console {
 
     /// The errno of the first failed write to stdout, or nil.
     static var lostOutputError: Int32? {
+        guard stdoutMatters.load(ordering: .relaxed) else { return nil }
         let code = stdoutLost.load(ordering: .relaxed)
         return code == 0 ? nil : code
     }

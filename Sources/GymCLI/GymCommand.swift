@@ -32,9 +32,19 @@ public struct GymCommand: ParsableCommand {
     public static func mainEntry() -> Never {
         // A closed pipe must not kill gym: writes fail with EPIPE instead, and Console copes.
         signal(SIGPIPE, SIG_IGN)
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
             try command.run()
+        } catch let error as ValidationError {
+            // Found while running (a flag against the env file's settings): the message alone,
+            // without the root command's usage text.
+            Console.errorLine("Error: \(error.message)")
+            exit(withError: ExitCode.validationFailure)
         } catch {
             exit(withError: ReadableError.wrap(error))
         }

@@ -12,7 +12,7 @@ extension PPOSettings {
                 throw TrainingError.settings("\(source): train.\(key) is not a setting (known: \(known))")
             }
             if case .number(let number) = value, !number.isFinite {
-                throw TrainingError.settings("\(source): train.\(key) must be a finite number (got \(number))")
+                throw TrainingError.settings("\(source): train.\(key) must be a finite number (got \(number.isNaN ? "nan" : "\(number)"))")
             }
             guard let json = Self.jsonValue(value) else {
                 throw TrainingError.settings("\(source): train.\(key) has a \(value.typeName) value, which no setting takes")

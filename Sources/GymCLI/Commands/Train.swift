@@ -67,6 +67,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let limits = limitOptions.limits
+        Console.stdoutIsNotTheProduct()
         let probe = try LuaEnvironment(path: script, limits: limits)
         // Checkpoints save env.state: an env whose state cannot be saved is refused now, not
         // at its first checkpoint (or, with --checkpoint-every 0, after the whole run).
