@@ -216,12 +216,23 @@ static int gym_message_handler(lua_State *L) {
             message = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
         if (length == 0) length = strlen(message);
     }
-    lua_Debug ar;
-    int level = 1, found = 0;
+    // The innermost script frame; if that is a chunk the script built with load(), the
+    // innermost frame of a script *file* is the location, and the chunk's goes in the message.
+    lua_Debug ar, inner;
+    int level = 1, found = 0, nested = 0;
     while (lua_getstack(L, level, &ar)) {
         lua_getinfo(L, "Sln", &ar);
-        if (ar.currentline > 0 && ar.source[0] != '=') { found = 1; break; }
+        if (ar.currentline > 0 && ar.source[0] != '=') {
+            if (!found) { inner = ar; found = 1; }
+            if (ar.source[0] == '@') break;
+            nested = 1;
+        }
         level++;
+    }
+    if (found && ar.source[0] != '@') ar = inner;  // no file frame at all: the chunk it is
+    if (found && nested && ar.source[0] == '@') {
+        message = lua_pushfstring(L, "%s:%d: %s", inner.short_src, inner.currentline, message);
+        length = strlen(message);
     }
     lua_createtable(L, 0, 5);
     lua_pushlstring(L, message, length);  // embedded NULs included

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import PPO
+import Scenarios
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +64,9 @@ struct Run: ParsableCommand {
         let env = try LuaEnvironment(path: script, limits: limitOptions.limits)
         let definition = try scenario.map { try env.attachScenario(path: $0) }
         let spec = env.spec
-        let maxSteps = definition?.maxSteps ?? spec.maxSteps
+        // The same cap as evaluation: an env that never ends must not run forever.
+        let declaredSteps = definition?.maxSteps ?? spec.maxSteps
+        let maxSteps = min(declaredSteps, ScenarioEvaluation.defaultMaxEpisodeSteps)
         let scripted = try actions.map { try ActionScript(path: $0, space: spec.actionSpace) }
         let runner = try policy.map { PolicyRunner(policy: try loadPolicy($0, for: spec, script: script).policy) }
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
@@ -107,7 +110,10 @@ struct Run: ParsableCommand {
                 }
                 if let failure = outcome.failure { ending = "failed: \(failure)"; break }
                 if outcome.terminated { ending = "terminated"; break }
-                if truncated { break }
+                if truncated {
+                    if maxSteps < declaredSteps { ending = "stopped at gym's cap of \(maxSteps) steps (max_steps is \(declaredSteps))" }
+                    break
+                }
             }
             returns.append(episodeReturn)
             if !jsonl {

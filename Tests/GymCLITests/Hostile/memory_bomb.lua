@@ -1,0 +1,9 @@
+-- expect: check=1 run=1 train=1 message=memory limit exceeded
+local env = { name = "Hostile", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2), max_steps = 50, state = {0} }
+local hoard = {}
+function env:reset(rng) return {0} end
+function env:step(action)
+  for i = 1, 1e9 do hoard[#hoard + 1] = string.rep("m", 4096) .. i end
+  return {0}, 0, false
+end
+return env

@@ -1,0 +1,3 @@
+-- expect: eval=2 message=instruction budget exceeded
+return { env = "envs/pendulum.lua", episodes = 1,
+         on_step = function(env, ctx) local s = string.rep("a", 420); s:find(".-.-.-b") end }
