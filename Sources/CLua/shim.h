@@ -73,7 +73,7 @@ typedef struct gym_limits {
     int in_call;
     unsigned long long interrupt_serial; // the call the watchdog wants stopped (0: none)
     int interrupt_kind;                  // GYM_STOP_TIME or GYM_STOP_INTERRUPT
-    long long allocations_until_failure; // test hook: fail the Nth allocation in script code (0: off)
+    long long allocations_until_failure; // test hook: fail the Nth allocation in script code (0: off; -1: fail the retry)
 } gym_limits;
 
 #define GYM_HOOK_INTERVAL 1000
@@ -92,7 +92,14 @@ static void *gym_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
             return NULL;  // Lua turns this into a memory error inside the protected call
         }
         if (limits->allocations_until_failure > 0 && --limits->allocations_until_failure == 0) {
-            return NULL;  // injected failure (tests): Lua must recover exactly as from a real one
+            // Injected failure (tests). Lua answers a failed allocation with an emergency
+            // collection and one retry; the retry fails too, as it would at a real limit.
+            limits->allocations_until_failure = -1;
+            return NULL;
+        }
+        if (limits->allocations_until_failure < 0) {
+            limits->allocations_until_failure = 0;
+            return NULL;
         }
     }
     void *block = realloc(ptr, nsize);

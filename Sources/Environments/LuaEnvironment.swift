@@ -240,7 +240,13 @@ public final class LuaEnvironment: Environment {
     /// `on_step` and `on_observation` at each step (docs/scenarios.md).
     @discardableResult
     public func attachScenario(path scenarioPath: String) throws -> ScenarioDefinition {
-        let runtime = try ScenarioRuntime(path: scenarioPath, state: state, envReference: envReference, spec: spec)
+        let runtime: ScenarioRuntime
+        do {
+            runtime = try ScenarioRuntime(path: scenarioPath, state: state, envReference: envReference, spec: spec)
+        } catch {
+            state.clearStack()
+            throw EnvironmentError.wrap(error)
+        }
         if runtime.hasSetup && observeReference == nil {
             throw contractError(nil, "scenario \(scenarioPath) has a setup, but env:observe() is not defined")
         }

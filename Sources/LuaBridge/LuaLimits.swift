@@ -8,6 +8,9 @@ public struct LuaLimits: Sendable, Equatable {
     /// Wall-clock seconds one host call into the script may take; 0 means no limit. This is what
     /// stops work the budget does not count (a slow garbage collection, a huge table operation).
     public var secondsPerCall: Double
+    /// Test hook: the Nth allocation made by script code (loading included) fails, as if memory
+    /// ran out; 0, the default, never. See `LuaState.failAllocation(after:)`.
+    public var failingAllocation = 0
 
     public init(memoryBytes: Int = LuaLimits.defaultMemoryBytes,
                 instructionsPerCall: Int = LuaLimits.defaultInstructionsPerCall,

@@ -36,6 +36,7 @@ public final class LuaState {
         lua_settop(L, 0)
         gym_pushcfunction(L, gym_message_handler_function())
         Sandbox.install(in: self)
+        failAllocation(after: configured.failingAllocation)
         LuaWatchdog.shared.register(limits, name: scriptName)
     }
 
@@ -50,6 +51,12 @@ public final class LuaState {
     public func failAllocation(after n: Int) {
         limits.pointee.allocations_until_failure = Int64(max(0, n))
     }
+
+    /// Whether an injected failure is still to come (it has not struck yet).
+    public var allocationFailurePending: Bool { limits.pointee.allocations_until_failure > 0 }
+
+    /// Whether the injected failure has struck (and its retry too); clears the hook.
+    public func clearAllocationFailure() { limits.pointee.allocations_until_failure = 0 }
 
     /// Bytes currently allocated by this state.
     public var bytesInUse: Int { Int(limits.pointee.bytes_used) }
@@ -72,7 +79,8 @@ public final class LuaState {
         guard status == LUA_OK else {
             if status == LUA_ERRMEM {
                 gym_pop(L, 1)
-                throw LuaError(kind: .memoryLimit, source: chunkName, message: memoryMessage)
+                throw LuaError(kind: .memoryLimit, source: chunkName.hasPrefix("=") ? scriptName : chunkName,
+                               message: memoryMessage)
             }
             let message = popString() ?? "cannot load chunk"
             throw Self.syntaxError(message, chunkName: chunkName)

@@ -103,3 +103,15 @@ import Testing
         #expect(errorOf("while true do end", in: state)?.kind == .timeLimit)
     }
 }
+
+@Suite struct AllocationHookTests {
+    @Test func theNthAllocationFails() throws {
+        let state = LuaState()
+        state.failAllocation(after: 3)
+        #expect(state.allocationFailurePending)
+        let error = errorOf("local t = {}; for i = 1, 100 do t[i] = {} end; return #t", in: state)
+        #expect(error?.kind == .memoryLimit, "\(String(describing: error))")
+        #expect(!state.allocationFailurePending)
+        #expect(try evaluate("local t = {}; for i = 1, 100 do t[i] = {} end; return #t", in: state) == .integer(100))
+    }
+}
