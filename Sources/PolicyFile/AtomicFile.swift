@@ -8,13 +8,15 @@ public enum AtomicFile {
     /// The steps a write takes, for fault injection in tests.
     public enum Operation: Sendable { case write, fsync, rename }
 
-    /// Test hook (SQLite's fault-injection style): the `countdown`th operation of kind
-    /// `operation` fails with `errno` as if the disk had. nil: no faults.
+    /// Test hook (SQLite's fault-injection style): in writes to `path`, the `countdown`th
+    /// operation of kind `operation` fails with `errno` as if the disk had. nil: no faults.
     public struct Fault: Sendable {
+        public var path: String
         public var operation: Operation
         public var countdown: Int
         public var errno: Int32
-        public init(operation: Operation, countdown: Int, errno: Int32 = ENOSPC) {
+        public init(path: String, operation: Operation, countdown: Int, errno: Int32 = ENOSPC) {
+            self.path = path
             self.operation = operation
             self.countdown = countdown
             self.errno = errno
@@ -39,16 +41,16 @@ public enum AtomicFile {
             var written = 0
             while written < buffer.count && failure == nil {
                 let piece = min(chunkSize, buffer.count - written)
-                if let fault = take(.write) { failure = fault; break }
+                if let fault = take(.write, requested) { failure = fault; break }
                 let n = Foundation.write(fd, buffer.baseAddress! + written, piece)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { failure = n < 0 ? errno : ENOSPC; break }
                 written += n
             }
         }
-        if failure == nil { failure = take(.fsync) ?? (fsync(fd) != 0 ? errno : nil) }
+        if failure == nil { failure = take(.fsync, requested) ?? (fsync(fd) != 0 ? errno : nil) }
         close(fd)
-        if failure == nil { failure = take(.rename) ?? (rename(temporary, path) != 0 ? errno : nil) }
+        if failure == nil { failure = take(.rename, requested) ?? (rename(temporary, path) != 0 ? errno : nil) }
         if let failure {
             unlink(temporary)
             throw PolicyFileError(path: requested, message: "cannot write: \(reason(failure)) (the previous file, if any, is unchanged)")
@@ -113,9 +115,9 @@ public enum AtomicFile {
         }
     }
 
-    private static func take(_ operation: Operation) -> Int32? {
+    private static func take(_ operation: Operation, _ path: String) -> Int32? {
         injectedFault.withLock { fault -> Int32? in
-            guard var current = fault, current.operation == operation else { return nil }
+            guard var current = fault, current.operation == operation, current.path == path else { return nil }
             current.countdown -= 1
             if current.countdown > 0 { fault = current; return nil }
             fault = nil

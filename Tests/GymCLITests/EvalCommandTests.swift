@@ -3,12 +3,6 @@ import Testing
 
 /// `gym eval` on the shipped policies and scenarios, as a CI job would run it.
 @Suite struct EvalCommandTests {
-    func temporaryFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-eval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
-
     @Test func passingScenarioExitsZeroFailingOneWithReports() throws {
         let pass = try gym("eval", "policies/cartpole.policy", "--scenario", "scenarios/cartpole/heavy_pole.lua")
         #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")

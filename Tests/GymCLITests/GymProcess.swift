@@ -45,6 +45,13 @@ func gym(_ arguments: [String]) throws -> GymResult {
                      stderr: try String(contentsOf: errURL, encoding: .utf8))
 }
 
+/// A fresh empty folder under the temporary directory.
+func temporaryFolder() throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url.path
+}
+
 func temporaryFile(_ contents: String, name: String) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -3,12 +3,6 @@ import PolicyFile
 import Testing
 
 @Suite struct PolicyFileCommandTests {
-    func temporaryFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-pf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
-
     @Test func inspectDescribesAPolicyAsTextAndJSON() throws {
         let folder = try temporaryFolder()
         let train = try gym("train", "envs/cartpole.lua", "--steps", "512", "--seed", "4",

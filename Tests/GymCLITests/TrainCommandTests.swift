@@ -3,12 +3,6 @@ import PolicyFile
 import Testing
 
 @Suite struct TrainCommandTests {
-    func temporaryFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-train-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
-
     func policyParameters(_ path: String) throws -> [Float] {
         try PolicyCodec.read(from: path).policy.parameters
     }
@@ -105,4 +99,64 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("the policy takes 3 observation values, CartPole gives 4"))
     }
+}
+
+/// Full disks, closed pipes and lost output: every write failure is a message and a status,
+/// never a trap, and nothing good is replaced.
+@Suite struct OutputFailureTests {
+    @Test func aFullDiskForTheLogStopsTrainingCleanly() throws {
+        let folder = try temporaryFolder()
+        try FileManager.default.createDirectory(atPath: "\(folder)/run", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(folder)/run/progress.jsonl", withDestinationPath: "/dev/full")
+        let result = try gym("train", "envs/cartpole.lua", "--steps", "4096", "--out", "\(folder)/out.policy",
+                             "--run-dir", "\(folder)/run", "--quiet")
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("\(folder)/run/progress.jsonl: cannot write the training log: No space left on device"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/out.policy"))
+    }
+
+    @Test func lostStdoutIsAFailureForRunButTrainingGoesOn() throws {
+        for arguments in [["run", "envs/cartpole.lua", "--episodes", "2", "--jsonl"], ["inspect", "policies/cartpole.policy"]] {
+            let result = try gymWithStdout(to: "/dev/full", arguments)
+            #expect(result.status == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("output to stdout was lost: No space left on device"))
+        }
+        let folder = try temporaryFolder()
+        let train = try gymWithStdout(to: "/dev/full", ["train", "envs/cartpole.lua", "--steps", "2048",
+                                                         "--out", "\(folder)/p.policy", "--run-dir", "\(folder)/run"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/p.policy"))
+    }
+
+    @Test func outputPathsAreCheckedBeforeTraining() throws {
+        let folder = try temporaryFolder()
+        let file = "\(folder)/afile"
+        FileManager.default.createFile(atPath: file, contents: Data())
+        for (flag, path, message) in [("--out", "\(file)/x.policy", "cannot create the folder"),
+                                      ("--run-dir", "\(file)/run", "cannot create the folder"),
+                                      ("--out", "/dev/null", "is not a regular file")] {
+            var arguments = ["train", "envs/cartpole.lua", "--steps", "2048", "--quiet", flag, path]
+            if flag != "--out" { arguments += ["--out", "\(folder)/ok.policy"] }
+            if flag != "--run-dir" { arguments += ["--run-dir", "\(folder)/run"] }
+            let result = try gym(arguments)
+            #expect(result.status == 1, "\(flag) \(path): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(!result.stderr.contains("update "), "training started before the check: \(result.stderr)")
+        }
+    }
+}
+
+/// gym with its stdout sent to `path` (for /dev/full).
+func gymWithStdout(to path: String, _ arguments: [String]) throws -> GymResult {
+    let process = Process()
+    process.executableURL = gymExecutable
+    process.arguments = arguments
+    process.currentDirectoryURL = projectRoot
+    process.standardOutput = FileHandle(forWritingAtPath: path)
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return GymResult(status: process.terminationStatus, stdout: "", stderr: stderr)
 }
