@@ -66,6 +66,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // Signals are handled from the start: one during set-up stops before training begins.
+        let interrupt = InterruptFlag()
         let limits = limitOptions.limits
         Console.stdoutIsNotTheProduct()
         let probe = try LuaEnvironment(path: script, limits: limits)
@@ -118,7 +120,10 @@ struct Train: ParsableCommand {
             if !scenarios.isEmpty { try env.attachScenario(path: scenarios[index % scenarios.count]) }
             return env
         }
-        let interrupt = InterruptFlag()
+        if interrupt.isRaised {
+            Console.errorLine("stopped before training began; nothing was trained or saved")
+            throw ExitCode(130)
+        }
         var display = ProgressDisplay(quiet: quiet)
         var lastReport: UpdateReport?
         var best = -Double.infinity
@@ -173,16 +178,18 @@ struct Train: ParsableCommand {
             }
             throw CLIError("\(error)\n(\(saved))")
         }
-        if !interrupt.isRaised {
-            // A finished training: the policy first, so a failing checkpoint cannot lose it.
+        // Finished means every update ran; a signal that arrives after that changes nothing.
+        let finished = policy.updates >= settings.updateCount
+        if finished {
+            // The policy first, so a failing checkpoint cannot lose it.
             try PolicyCodec.write(identified(policy), to: outPath)
         }
         do {
             try saveCheckpoint()
-        } catch where !interrupt.isRaised {
+        } catch where finished {
             throw CLIError("\(error)\n(the trained policy was saved to \(outPath))")
         }
-        if interrupt.isRaised {
+        if !finished {
             if display.live && !quiet { Console.error("\n") }
             let saved = savePartial(policy)
             Console.error("""

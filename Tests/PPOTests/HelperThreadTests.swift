@@ -1,0 +1,48 @@
+import Environments
+import Testing
+@testable import PPO
+
+/// The helper thread outlives its owner by a little: it may still be leaving its loop when the
+/// owner lets go. It must own what it reads (an `unowned` capture once crashed here).
+@Suite struct HelperThreadTests {
+    @Test func helpersStoppedAndReleasedAtOnceNeverCrash() {
+        for round in 0..<1000 {
+            var total = 0, helped = 0
+            let helper = HelperThread()
+            helper.fork({ total += round }, { helped += 1 })
+            helper.stop()
+            #expect(helped == 1 && total == round)
+        }
+    }
+
+    /// The case: a training whose env returns NaN during the first rollout, so the
+    /// trainer (and its helper) is torn down at once.
+    @Test func trainingsThatFailInTheirFirstRolloutTearDownCleanly() throws {
+        var settings = PPOSettings()
+        settings.steps = 512
+        settings.envs = 2
+        settings.nSteps = 64
+        settings.threads = 2
+        for _ in 0..<200 {
+            #expect(throws: (any Error).self) {
+                _ = try Trainer(settings: settings) { _ in NaNAfter(steps: 30) }.train()
+            }
+        }
+    }
+}
+
+/// A one-dimensional env whose reward turns NaN after a number of steps.
+final class NaNAfter: Environment {
+    let spec = EnvironmentSpec(name: "NaNAfter", observationSpace: .box(low: [-1], high: [1]),
+                               actionSpace: .discrete(2), maxSteps: 1000)
+    let limit: Int
+    var steps = 0
+    init(steps: Int) { limit = steps }
+    func reset(seed: UInt64?, observation: UnsafeMutableBufferPointer<Double>) throws { observation[0] = 0 }
+    func step(action: UnsafeBufferPointer<Double>, observation: UnsafeMutableBufferPointer<Double>) throws -> StepOutcome {
+        steps += 1
+        observation[0] = 0
+        guard steps < limit else { throw EnvironmentError.nonFinite(script: "NaNAfter", function: "step", message: "NaN reward") }
+        return StepOutcome(reward: 1, terminated: false)
+    }
+}
