@@ -1,17 +1,19 @@
 import ArgumentParser
 import Environments
+import LuaBridge
 
 /// The actions of a `gym run --actions` file, parsed and checked against the action space.
 struct ActionScript {
     var actions: [[Double]]
 
     init(path: String, space: Space) throws {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try BoundedFile.read(path, limit: 1 << 28, what: "actions file")
         } catch {
-            throw ValidationError("\(path): cannot read the actions file")
+            throw CLIError(error.description)
         }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(path): not UTF-8 text") }
         actions = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)

@@ -1,5 +1,6 @@
 import Environments
 import Foundation
+import LuaBridge
 import PolicyFile
 import PPO
 
@@ -21,5 +22,5 @@ func checked(_ policy: TrainedPolicy, path: String, for spec: EnvironmentSpec, s
 }
 
 func sourceHash(of script: String) throws -> String {
-    SourceHash.of([UInt8](try Data(contentsOf: URL(fileURLWithPath: script))))
+    SourceHash.of(try BoundedFile.read(script, limit: LuaState.maximumScriptSize, what: "script"))
 }

@@ -1,4 +1,4 @@
--- expect: check=1 run=1 train=1 message=a __gc finalizer is not available
+-- expect: check=1 run=1 eval=2 train=1 message=a __gc finalizer is not available
 setmetatable({}, {__gc = function() while true do end end}); collectgarbage()
 local env = { name = "Hostile", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2), max_steps = 50, state = {0} }
 function env:reset(rng) return {0} end

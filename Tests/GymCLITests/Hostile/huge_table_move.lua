@@ -1,4 +1,4 @@
--- expect: check=1 run=1 train=1 message=more than gym scripts may move
+-- expect: check=1 run=1 eval=2 train=1 message=more than gym scripts may move
 local env = { name = "Hostile", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2), max_steps = 50, state = {0} }
 function env:reset(rng) table.move({}, 1, math.maxinteger - 1, 2); return {0} end
 function env:step(action) return {0}, 0, false end

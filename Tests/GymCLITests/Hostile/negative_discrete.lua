@@ -1,4 +1,4 @@
--- expect: check=1 run=1 train=1 message=discrete n is -3
+-- expect: check=1 run=1 eval=2 train=1 message=discrete n is -3
 local env = { name = "Hostile", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(-3), max_steps = 50, state = {0} }
 function env:reset(rng) return {0} end
 function env:step(action) return {0}, 0, false end

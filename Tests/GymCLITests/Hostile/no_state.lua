@@ -1,4 +1,4 @@
--- expect: check=1 train=1 message=env.state must be a flat list of numbers
+-- expect: check=1 train=1 eval=0 message=env.state must be a flat list of numbers
 local env = { name = "Hostile", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2), max_steps = 50, x = 0 }
 function env:reset(rng) self.x = 0; return {0} end
 function env:step(action) self.x = self.x + 0.01; return {self.x}, 0, false end
