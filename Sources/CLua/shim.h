@@ -74,6 +74,8 @@ typedef struct gym_limits {
     unsigned long long interrupt_serial; // the call the watchdog wants stopped (0: none)
     int interrupt_kind;                  // GYM_STOP_TIME or GYM_STOP_INTERRUPT
     long long allocations_until_failure; // test hook: fail the Nth allocation in script code (0: off; -1: fail the retry)
+    lua_State *state;             // for the watchdog, which arms the hook of a state that has none
+    int hook_armed;               // the watchdog armed the hook; the next call restores the normal one
 } gym_limits;
 
 #define GYM_HOOK_INTERVAL 1000
@@ -165,20 +167,31 @@ static inline void gym_charge_work(lua_State *L, long long count) {
     if (limits->instructions_left < 0) gym_stop_call(L, limits, GYM_STOP_BUDGET);
 }
 
+/// The hook a state runs with normally. With a hook set, the VM calls into the debug layer every
+/// instruction (about 10% of a pendulum step); with neither a budget nor a time limit there is
+/// no reason to pay that, and the watchdog arms one only to stop a call.
+static inline void gym_normal_hook(lua_State *L, gym_limits *limits) {
+    if (limits->instruction_budget > 0 || limits->time_limit_ms > 0)
+        lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
+    else
+        lua_sethook(L, NULL, 0, 0);
+}
+
 static inline lua_State *gym_newstate(gym_limits *limits) {
     lua_State *L = lua_newstate(gym_alloc, limits);
-    // With a hook set, the VM calls into the debug layer every instruction (about 10% of a
-    // pendulum step); with neither a budget nor a time limit there is no reason to pay that.
-    if (L && (limits->instruction_budget > 0 || limits->time_limit_ms > 0))
-        lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
+    if (L) {
+        limits->state = L;
+        gym_normal_hook(L, limits);
+    }
     return L;
 }
 
 /// Arms the limits before a host call into script code.
 static inline void gym_begin_script_call(lua_State *L, gym_limits *limits) {
-    if (limits->stopped_by != GYM_STOP_NONE) {
+    if (limits->stopped_by != GYM_STOP_NONE || __atomic_load_n(&limits->hook_armed, __ATOMIC_ACQUIRE)) {
         limits->stopped_by = GYM_STOP_NONE;
-        lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
+        __atomic_store_n(&limits->hook_armed, 0, __ATOMIC_RELEASE);
+        gym_normal_hook(L, limits);
     }
     limits->instructions_left = limits->instruction_budget;
     limits->memory_exceeded = 0;
@@ -202,6 +215,15 @@ static inline unsigned long long gym_running_call(gym_limits *limits) {
 static inline void gym_request_stop(gym_limits *limits, unsigned long long serial, int kind) {
     __atomic_store_n(&limits->interrupt_kind, kind, __ATOMIC_RELAXED);
     __atomic_store_n(&limits->interrupt_serial, serial, __ATOMIC_RELEASE);
+    if (limits->instruction_budget <= 0 && limits->time_limit_ms <= 0 &&
+        gym_running_call(limits) == serial &&
+        !__atomic_exchange_n(&limits->hook_armed, 1, __ATOMIC_ACQ_REL)) {
+        // A state with no hook (no budget, no time limit) that has run this call for a second:
+        // arm one. lua_sethook is written to be called asynchronously (lua.c calls it from a
+        // signal handler; see its comment in ldebug.c). The call is checked to be still running
+        // just before, which leaves the same narrow window lua.c accepts.
+        lua_sethook(limits->state, gym_budget_hook, LUA_MASKCOUNT, 1);
+    }
 }
 
 #include "patterns.h"

@@ -160,3 +160,49 @@ func gymWithStdout(to path: String, _ arguments: [String]) throws -> GymResult {
     process.waitUntilExit()
     return GymResult(status: process.terminationStatus, stdout: "", stderr: stderr)
 }
+
+@Suite struct SignalTests {
+    /// A script stuck in an endless loop with no budget and no time limit: SIGTERM still stops
+    /// training (the watchdog interrupts the call a second later), and what was trained is kept.
+    @Test func sigtermInterruptsAStuckScript() async throws {
+        let folder = try temporaryFolder()
+        let env = try temporaryFile("""
+            local env = { name = "Stuck", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2),
+                          max_steps = 50, state = {0} }
+            function env:reset(rng) return {0} end
+            function env:step(action)
+              self.state[1] = self.state[1] + 1
+              if self.state[1] >= 600 then while true do end end
+              return {0}, 1, false
+            end
+            return env
+            """, name: "stuck.lua")
+        let process = Process()
+        process.executableURL = gymExecutable
+        process.arguments = ["train", env, "--steps", "100000", "--envs", "1", "--n-steps", "128", "--checkpoint-every", "1",
+                             "--max-instructions", "0", "--max-seconds", "0", "--quiet",
+                             "--out", "\(folder)/out.policy", "--run-dir", "\(folder)/run"]
+        process.currentDirectoryURL = projectRoot
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        for _ in 0..<3000 {
+            let lines = (try? String(contentsOfFile: "\(folder)/run/progress.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+            if lines >= 4 { break }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)  // now inside the endless step
+        let sent = Date()
+        process.terminate()
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(Date().timeIntervalSince(sent) < 5 + 5, "took too long to stop")
+        #expect(stderr.contains("SIGTERM: stopping"), "\(stderr)")
+        #expect(stderr.contains("interrupted (gym is stopping)"), "\(stderr)")
+        #expect(stderr.contains("stuck.lua:6"), "\(stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/run/partial.policy"))
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/out.policy"))
+    }
+}
