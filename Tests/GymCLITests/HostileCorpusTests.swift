@@ -127,8 +127,9 @@ struct MeasuredResult {
     var stderr: String
 }
 
-/// Runs gym from the project root through posix_spawn and wait4, for the child's own peak
-/// resident memory (Process does not report it).
+/// Runs gym from the project root and samples its peak resident memory (VmHWM) while it runs.
+/// (wait4's ru_maxrss would not do: Linux carries the high-water mark across exec, so a child
+/// spawned from this test process starts with the test's own peak.)
 func measuredGym(_ arguments: [String]) throws -> MeasuredResult {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-measured-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -148,11 +149,21 @@ func measuredGym(_ arguments: [String]) throws -> MeasuredResult {
     let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
     guard spawned == 0 else { throw CocoaError(.fileReadUnknown) }
     var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    var peakKiB = 0
+    while true {
+        let waited = waitpid(pid, &status, WNOHANG)
+        if waited == pid { break }
+        if waited < 0 && errno != EINTR { break }
+        if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Int(line.split(separator: " ").dropFirst().first ?? "") {
+            peakKiB = max(peakKiB, kib)
+        }
+        usleep(5_000)
+    }
     let signaled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
     return MeasuredResult(status: signaled ? -1 : (status >> 8) & 0xFF, signal: signaled ? status & 0x7F : 0,
-                          maxRSSKiB: Int(usage.ru_maxrss),
+                          maxRSSKiB: peakKiB,
                           stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                           stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }

@@ -173,7 +173,7 @@ struct Train: ParsableCommand {
             let saved = savePartial(good)
             if interrupt.isRaised {
                 // A script call that would not finish was interrupted: no exact checkpoint.
-                Console.errorLine("stopped during a rollout: \(error)\n\(saved)")
+                Console.errorLine("\(interrupt.signalName): stopped during a rollout: \(error)\n\(saved)")
                 throw ExitCode(130)
             }
             throw CLIError("\(error)\n(\(saved))")
@@ -193,7 +193,7 @@ struct Train: ParsableCommand {
             if display.live && !quiet { Console.error("\n") }
             let saved = savePartial(policy)
             Console.error("""
-                stopped after \(policy.stepsTrained) steps: checkpoint saved to \(checkpointPath); \(saved)
+                \(interrupt.signalName): stopped after \(policy.stepsTrained) steps; checkpoint saved to \(checkpointPath); \(saved)
                 resume with: gym train \(script) --resume \(checkpointPath)\n
                 """)
             throw ExitCode(130)
