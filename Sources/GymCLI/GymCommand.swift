@@ -32,6 +32,13 @@ public struct GymCommand: ParsableCommand {
     public static func mainEntry() -> Never {
         // A closed pipe must not kill gym: writes fail with EPIPE instead, and Console copes.
         signal(SIGPIPE, SIG_IGN)
+        // A parent may start gym with these blocked (a test runner's thread, some job
+        // controllers); then neither the defaults nor training's handler would ever see them.
+        // Unblocked here, before any thread exists, so every thread inherits that.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, signal) }
+        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

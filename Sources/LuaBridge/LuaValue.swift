@@ -77,7 +77,7 @@ extension LuaValue {
     public static let maximumDepth = 32
     /// Values (table entries included) one copy may hold: tables that share subtables can
     /// describe exponentially many values in little memory.
-    public static let maximumValues = 1_000_000
+    public static let maximumValues = 100_000
 
     /// Copies the value at `index` without running any Lua code (raw access only). Throws a
     /// `.conversion` error for a table that contains itself, nests deeper than `maximumDepth`,
@@ -115,7 +115,7 @@ extension LuaValue {
             let L = state.L
             values += 1
             guard values <= LuaValue.maximumValues else {
-                throw problem("holds more than \(LuaValue.maximumValues) values (tables that share subtables count each time they appear)")
+                throw problem("the table holds more than \(LuaValue.maximumValues) values (a subtable counts each time it appears)")
             }
             switch lua_type(L, index) {
             case LUA_TNIL, LUA_TNONE: return .nil
@@ -128,11 +128,11 @@ extension LuaValue {
                 guard let identity = lua_topointer(L, index) else { return .table(LuaTable()) }
                 guard !open.contains(identity) else {
                     if let key { trail.append(key) }
-                    throw problem("is a table that contains itself (at \(path)); gym copies only tree-shaped tables")
+                    throw problem("the table contains itself (at \(path)); gym copies only tree-shaped tables")
                 }
                 if let key { trail.append(key) }
                 guard open.count < LuaValue.maximumDepth, lua_checkstack(L, 3) != 0 else {
-                    throw problem("nests tables deeper than \(LuaValue.maximumDepth) levels (at \(path))")
+                    throw problem("the table nests deeper than \(LuaValue.maximumDepth) levels (at \(path))")
                 }
                 open.insert(identity)
                 let table = try pullTable(at: lua_absindex(L, index))
@@ -149,7 +149,7 @@ extension LuaValue {
             var table = LuaTable()
             let length = Int(lua_rawlen(L, index))
             guard length <= LuaValue.maximumValues - values else {
-                throw problem("holds more than \(LuaValue.maximumValues) values")
+                throw problem("the table holds more than \(LuaValue.maximumValues) values")
             }
             table.sequence.reserveCapacity(length)
             for position in 0..<length {
@@ -174,7 +174,7 @@ extension LuaValue {
         }
 
         private func problem(_ message: String) -> LuaError {
-            LuaError(kind: .conversion, source: source, message: "a value " + message)
+            LuaError(kind: .conversion, source: source, message: message)
         }
     }
 

@@ -26,6 +26,7 @@ public final class LuaWatchdog: Sendable {
         let name: String
         var serial: UInt64 = 0
         var since: Double = 0
+        var stopRequestedAt: Double?
     }
 
     private let watched = Mutex<[UInt: Watched]>([:])
@@ -73,20 +74,24 @@ public final class LuaWatchdog: Sendable {
 
     private func inspect(_ entry: inout Watched, now: Double, stopping: Bool) {
         let serial = gym_running_call(entry.limits)
-        guard serial != 0 else { entry.serial = 0; return }
-        guard serial == entry.serial else { entry.serial = serial; entry.since = now; return }
+        guard serial != 0 else { entry.serial = 0; entry.stopRequestedAt = nil; return }
+        guard serial == entry.serial else {
+            entry.serial = serial
+            entry.since = now
+            entry.stopRequestedAt = nil
+            return
+        }
         let elapsed = now - entry.since
         let limit = Double(entry.limits.pointee.time_limit_ms) / 1000
-        var deadline = Double.infinity
-        if limit > 0 {
-            deadline = limit
-            if elapsed >= limit { gym_request_stop(entry.limits, serial, Int32(GYM_STOP_TIME)) }
-        }
-        if stopping && Self.interruptAfter < deadline {
-            deadline = Self.interruptAfter
-            if elapsed >= Self.interruptAfter { gym_request_stop(entry.limits, serial, Int32(GYM_STOP_INTERRUPT)) }
-        }
-        if elapsed >= deadline + Self.grace {
+        var kind: Int32?
+        if limit > 0 && elapsed >= limit { kind = Int32(GYM_STOP_TIME) }
+        if kind == nil && stopping && elapsed >= Self.interruptAfter { kind = Int32(GYM_STOP_INTERRUPT) }
+        guard let kind else { return }
+        gym_request_stop(entry.limits, serial, kind)
+        // The grace period counts from the first request, not from the start of the call.
+        let requestedAt = entry.stopRequestedAt ?? now
+        entry.stopRequestedAt = requestedAt
+        if now - requestedAt >= Self.grace {
             let message = "gym: \(entry.name): a call into the script is stuck in a library function "
                 + "\(Int(elapsed)) s after it started and cannot be stopped safely; exiting\n"
             message.withCString { _ = write(2, $0, strlen($0)) }

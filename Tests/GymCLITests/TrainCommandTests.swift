@@ -161,6 +161,9 @@ func gymWithStdout(to path: String, _ arguments: [String]) throws -> GymResult {
     return GymResult(status: process.terminationStatus, stdout: "", stderr: stderr)
 }
 
+/// LuaWatchdog.grace (the CLI tests do not link LuaBridge).
+let LuaWatchdogGrace = 5.0
+
 @Suite struct SignalTests {
     /// A script stuck in an endless loop with no budget and no time limit: SIGTERM still stops
     /// training (the watchdog interrupts the call a second later), and what was trained is kept.
@@ -192,13 +195,15 @@ func gymWithStdout(to path: String, _ arguments: [String]) throws -> GymResult {
             if lines >= 4 { break }
             try await Task.sleep(nanoseconds: 5_000_000)
         }
-        try await Task.sleep(nanoseconds: 300_000_000)  // now inside the endless step
+        // Inside the endless step for longer than the watchdog's grace period: the grace
+        // counts from the stop request, not from the start of the call.
+        try await Task.sleep(nanoseconds: UInt64((LuaWatchdogGrace + 1.5) * 1e9))
         let sent = Date()
         process.terminate()
         process.waitUntilExit()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 130, "\(stderr)")
-        #expect(Date().timeIntervalSince(sent) < 5 + 5, "took too long to stop")
+        #expect(Date().timeIntervalSince(sent) < LuaWatchdogGrace, "took too long to stop")
         #expect(stderr.contains("stopping after the current update"), "\(stderr)")
         #expect(stderr.contains("SIGTERM: stopped during a rollout"), "\(stderr)")
         #expect(stderr.contains("interrupted (gym is stopping)"), "\(stderr)")
