@@ -182,7 +182,7 @@ public final class LuaEnvironment: Environment {
         }
         let reward = gym_tonumber(L, base + 1, nil)
         guard reward.isFinite else {
-            throw nonFiniteError("step", "returned a non-finite reward (\(reward))")
+            throw nonFiniteError("step", "returned a non-finite reward (\(reward.isNaN ? "nan" : "\(reward)"))")
         }
         let terminatedType = lua_type(L, base + 2)
         guard terminatedType == LUA_TBOOLEAN || terminatedType == LUA_TNIL else {
@@ -292,7 +292,7 @@ public final class LuaEnvironment: Environment {
                 throw contractError(function, "observation[\(i + 1)] is not a number")
             }
             guard value.isFinite else {
-                throw nonFiniteError(function, "returned a non-finite observation[\(i + 1)] (\(value))")
+                throw nonFiniteError(function, "returned a non-finite observation[\(i + 1)] (\(value.isNaN ? "nan" : "\(value)"))")
             }
             observation[i] = value
         }

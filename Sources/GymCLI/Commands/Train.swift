@@ -121,7 +121,7 @@ struct Train: ParsableCommand {
             return env
         }
         if interrupt.isRaised {
-            Console.errorLine("stopped before training began; nothing was trained or saved")
+            Console.errorLine("stopped before training began: nothing was trained")
             throw ExitCode(130)
         }
         var display = ProgressDisplay(quiet: quiet)
