@@ -95,7 +95,8 @@ import Testing
             #expect(result.signal == 0, "killed by a signal: \(context)")
             #expect(result.status == expected, "\(context)")
             #expect(result.maxRSSKiB < Self.rssLimitKiB, "\(context)")
-            #expect(seconds < 60, "\(context)")
+            // A hang detector, not a speed test: the limits end every case in seconds.
+            #expect(seconds < 300, "\(context)")
             #expect(!result.stderr.utf8.contains(0x1B) && !result.stderr.utf8.contains(0), "raw control characters: \(context)")
             // `check` reports on stdout (its FAIL lines), the others on stderr.
             let report = command == "check" ? result.stdout : result.stderr

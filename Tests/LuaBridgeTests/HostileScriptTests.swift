@@ -24,11 +24,9 @@ import Testing
     /// library, stopped by the budget here because the matcher counts its steps.
     @Test func slowPatternIsStoppedByTheInstructionBudget() {
         let state = LuaState(limits: LuaLimits(instructionsPerCall: 1_000_000))
-        let started = Date()
         let error = errorOf("local s = string.rep('a', 420)\nreturn s:find('.-.-.-b')", in: state, chunkName: "slow.lua")
         #expect(error?.kind == .instructionBudget)
         #expect(error?.line == 2)
-        #expect(Date().timeIntervalSince(started) < 30)
     }
 
     @Test func slowPatternWithoutABudgetIsStoppedByTheTimeLimit() throws {
@@ -63,10 +61,8 @@ import Testing
     ])
     func hugeTableRangesAreRefused(code: String) {
         let state = LuaState()
-        let started = Date()
         let error = errorOf(code, in: state)
         #expect(error?.message.contains("more than gym scripts may move") == true, "\(String(describing: error))")
-        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func ordinaryTableFunctionsBehaveAsBefore() throws {
