@@ -1,4 +1,5 @@
 import Foundation
+import LuaBridge
 import Synchronization
 
 /// The only way gym writes to stdout and stderr: plain POSIX writes that never trap. A failed
@@ -27,19 +28,9 @@ enum Console {
 
     private static func write(_ text: String, to descriptor: Int32) {
         var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 {
-                    if descriptor == STDOUT_FILENO {
-                        _ = stdoutLost.compareExchange(expected: 0, desired: written < 0 ? errno : ENOSPC, ordering: .relaxed)
-                    }
-                    return
-                }
-                offset += written
-            }
+        let failure = text.withUTF8 { BoundedFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+        if let failure, descriptor == STDOUT_FILENO {
+            _ = stdoutLost.compareExchange(expected: 0, desired: failure, ordering: .relaxed)
         }
     }
 }

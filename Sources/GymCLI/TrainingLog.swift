@@ -1,4 +1,5 @@
 import Foundation
+import LuaBridge
 import PPO
 
 /// The per-update log file of a run: JSON lines (default) or CSV, one record per update.
@@ -59,16 +60,7 @@ final class TrainingLog {
 
     private func write(_ line: String) throws {
         var text = line + "\n"
-        let failure: Int32? = text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return written < 0 ? errno : ENOSPC }
-                offset += written
-            }
-            return nil
-        }
+        let failure = text.withUTF8 { BoundedFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
         if let failure {
             throw CLIError("\(path): cannot write the training log: \(String(cString: strerror(failure)))")
         }

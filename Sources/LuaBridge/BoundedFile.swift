@@ -35,5 +35,19 @@ public enum BoundedFile {
         return bytes
     }
 
+    /// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR. Returns the
+    /// errno of a failure (ENOSPC when the device took nothing), or nil. The one write loop of
+    /// gym: stdout/stderr, the training log and atomic files all go through it.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return written < 0 ? errno : ENOSPC }
+            offset += written
+        }
+        return nil
+    }
+
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

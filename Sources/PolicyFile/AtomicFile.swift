@@ -1,4 +1,5 @@
 import Foundation
+import LuaBridge
 import Synchronization
 
 /// Whole-file writes that never leave a half-written target: write a temporary file beside it,
@@ -42,10 +43,8 @@ public enum AtomicFile {
             while written < buffer.count && failure == nil {
                 let piece = min(chunkSize, buffer.count - written)
                 if let fault = take(.write, requested) { failure = fault; break }
-                let n = Foundation.write(fd, buffer.baseAddress! + written, piece)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { failure = n < 0 ? errno : ENOSPC; break }
-                written += n
+                failure = BoundedFile.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[written..<(written + piece)]))
+                written += piece
             }
         }
         if failure == nil { failure = take(.fsync, requested) ?? (fsync(fd) != 0 ? errno : nil) }
