@@ -107,8 +107,11 @@ final class ScenarioRuntime {
         case let other?: throw fail("field 'params' must be a table (got \(other.typeName))")
         }
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        // Names and descriptions reach terminals and XML reports: control characters escaped.
+        let name = LuaError.printable(try text("name") ?? stem, limit: 200, singleLine: true)
+        let description = LuaError.printable(try text("description") ?? "", limit: 1000)
         definition = ScenarioDefinition(
-            path: path, name: LuaError.printable(try text("name") ?? stem, limit: 200, singleLine: true), description: LuaError.printable(try text("description") ?? "", limit: 1000),
+            path: path, name: name, description: description,
             env: try text("env"), episodes: try count("episodes", minimum: 1),
             seed: try count("seed", minimum: 0).map { UInt64($0) }, maxSteps: try count("max_steps", minimum: 1),
             passRate: passRate)
