@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LuaBridge
 import PolicyFile
 
 /// The `gym` command: environments as Lua scripts, checked, run and benchmarked.
@@ -26,9 +27,9 @@ public struct GymCommand: ParsableCommand {
 
     public init() {}
 
-    /// The program: parses, runs, and exits with a documented status (docs/cli.md's table):
+    /// The program: parses, runs, and exits with a documented status (the README's list):
     /// 0 success, 1 failure (including stdout output that could not be written), 2 bad input
-    /// for `eval`, 64 a bad flag, 130 stopped by a signal.
+    /// for `eval`, 3 a script call stuck past its limit, 64 a bad flag, 130 stopped by a signal.
     public static func mainEntry() -> Never {
         // A closed pipe must not kill gym: writes fail with EPIPE instead, and Console copes.
         signal(SIGPIPE, SIG_IGN)
@@ -37,7 +38,7 @@ public struct GymCommand: ParsableCommand {
         // Unblocked here, before any thread exists, so every thread inherits that.
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, signal) }
+        for (signal, _) in InterruptFlag.signals { sigaddset(&stopSignals, signal) }
         sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         var command: ParsableCommand
         do {
@@ -56,7 +57,7 @@ public struct GymCommand: ParsableCommand {
             exit(withError: ReadableError.wrap(error))
         }
         if let code = Console.lostOutputError {
-            Console.errorLine("gym: output to stdout was lost: \(String(cString: strerror(code)))")
+            Console.errorLine("gym: output to stdout was lost: \(BoundedFile.reason(code))")
             exit(withError: ExitCode.failure)
         }
         exit()

@@ -1,4 +1,5 @@
 import Foundation
+import LuaBridge
 
 /// The last line of defence for messages: Foundation's file and coding errors print as
 /// `Error Domain=NSCocoaErrorDomain Code=... UserInfo={...}`; this turns them into one line
@@ -22,9 +23,9 @@ enum ReadableError {
             ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
         var reason = error.localizedFailureReason ?? error.localizedDescription
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            reason = String(cString: strerror(Int32(underlying.code)))
+            reason = BoundedFile.reason(Int32(underlying.code))
         } else if error.domain == NSPOSIXErrorDomain {
-            reason = String(cString: strerror(Int32(error.code)))
+            reason = BoundedFile.reason(Int32(error.code))
         }
         return path.map { "\($0): \(reason)" } ?? reason
     }

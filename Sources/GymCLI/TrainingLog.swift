@@ -30,7 +30,7 @@ final class TrainingLog {
         }
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw CLIError("\(path): cannot write the training log: \(String(cString: strerror(errno)))")
+            throw CLIError("\(path): cannot write the training log: \(BoundedFile.reason(errno))")
         }
         if format == .csv { try write(Self.columns.joined(separator: ",")) }
         for record in kept { try write(String(record)) }
@@ -62,7 +62,7 @@ final class TrainingLog {
         var text = line + "\n"
         let failure = text.withUTF8 { BoundedFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
         if let failure {
-            throw CLIError("\(path): cannot write the training log: \(String(cString: strerror(failure)))")
+            throw CLIError("\(path): cannot write the training log: \(BoundedFile.reason(failure))")
         }
     }
 

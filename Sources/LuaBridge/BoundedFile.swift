@@ -49,5 +49,6 @@ public enum BoundedFile {
         return nil
     }
 
-    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+    /// The system's words for an errno value ("No space left on device").
+    public static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

@@ -55,9 +55,6 @@ public final class LuaState {
     /// Whether an injected failure is still to come (it has not struck yet).
     public var allocationFailurePending: Bool { limits.pointee.allocations_until_failure > 0 }
 
-    /// Whether the injected failure has struck (and its retry too); clears the hook.
-    public func clearAllocationFailure() { limits.pointee.allocations_until_failure = 0 }
-
     /// Bytes currently allocated by this state.
     public var bytesInUse: Int { Int(limits.pointee.bytes_used) }
 

@@ -36,7 +36,7 @@ public enum AtomicFile {
         removeStaleTemporaries(in: folder.path, for: url.lastPathComponent)
         let temporary = folder.appendingPathComponent(temporaryName(for: url.lastPathComponent, pid: getpid())).path
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PolicyFileError(path: requested, message: "cannot create \(temporary): \(reason(errno))") }
+        guard fd >= 0 else { throw PolicyFileError(path: requested, message: "cannot create \(temporary): \(BoundedFile.reason(errno))") }
         var failure: Int32?
         bytes.withUnsafeBytes { buffer in
             var written = 0
@@ -52,7 +52,7 @@ public enum AtomicFile {
         if failure == nil { failure = take(.rename, requested) ?? (rename(temporary, path) != 0 ? errno : nil) }
         if let failure {
             unlink(temporary)
-            throw PolicyFileError(path: requested, message: "cannot write: \(reason(failure)) (the previous file, if any, is unchanged)")
+            throw PolicyFileError(path: requested, message: "cannot write: \(BoundedFile.reason(failure)) (the previous file, if any, is unchanged)")
         }
         let folderDescriptor = open(folder.path, O_RDONLY | O_CLOEXEC)
         if folderDescriptor >= 0 { fsync(folderDescriptor); close(folderDescriptor) }
@@ -65,7 +65,7 @@ public enum AtomicFile {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try makeFolder(folder, for: requested)
         guard access(folder, W_OK) == 0 else {
-            throw PolicyFileError(path: requested, message: "cannot write to the folder \(folder): \(reason(errno))")
+            throw PolicyFileError(path: requested, message: "cannot write to the folder \(folder): \(BoundedFile.reason(errno))")
         }
     }
 
@@ -97,7 +97,7 @@ public enum AtomicFile {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
-            let text = underlying.map { reason(Int32($0)) } ?? "a part of the path is not a folder"
+            let text = underlying.map { BoundedFile.reason(Int32($0)) } ?? "a part of the path is not a folder"
             throw PolicyFileError(path: requested, message: "cannot create the folder \(folder): \(text)")
         }
     }
@@ -123,7 +123,5 @@ public enum AtomicFile {
             return current.errno
         }
     }
-
-    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 }
 

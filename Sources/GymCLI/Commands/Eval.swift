@@ -115,8 +115,9 @@ struct Eval: ParsableCommand {
                                                           scenarioPath: file, options: options))
             }
         }
-        for result in results where result.stepCap != nil {
-            Console.errorLine("note: \(result.policyPath) on \(result.scenarioName): episodes stop at \(result.stepCap!) steps, below the env's max_steps")
+        for result in results {
+            guard let cap = result.stepCap else { continue }
+            Console.errorLine("note: \(result.policyPath) on \(result.scenarioName): episodes stop at \(cap) steps, below the env's max_steps")
         }
         guard !results.isEmpty else { throw EvaluationInputError("no scenario applies to the policies' envs") }
         return EvaluationReport(results: results)
