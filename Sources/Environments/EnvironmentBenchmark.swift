@@ -23,24 +23,20 @@ public struct EnvironmentBenchmark {
                 spec.actionSpace.sample(into: .init(rebasing: buffer[i * actionSize ..< (i + 1) * actionSize]), using: &rng)
             }
         }
-        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
-        var episodes = 1
+        let runner = EpisodeRunner(env: env, timeLimit: TimeLimit(declared: spec.maxSteps))
+        var episodes = 0
+        var taken = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        try observation.withUnsafeMutableBufferPointer { obs in
-            try actions.withUnsafeBufferPointer { allActions in
-                try env.reset(seed: seed, observation: obs)
-                var t = 0
-                for i in 0..<steps {
-                    let offset = (i % actionCount) * actionSize
-                    let action = UnsafeBufferPointer(rebasing: allActions[offset ..< offset + actionSize])
-                    let outcome = try env.step(action: action, observation: obs)
-                    t += 1
-                    if outcome.terminated || t >= spec.maxSteps {
-                        try env.reset(seed: nil, observation: obs)
-                        episodes += 1
-                        t = 0
-                    }
+        try actions.withUnsafeBufferPointer { allActions in
+            while taken < steps {
+                _ = try runner.run(seed: episodes == 0 ? seed : nil) { _, action, _ in
+                    guard taken < steps else { return false }
+                    let offset = (taken % actionCount) * actionSize
+                    _ = action.update(fromContentsOf: UnsafeBufferPointer(rebasing: allActions[offset ..< offset + actionSize]))
+                    taken += 1
+                    return true
                 }
+                episodes += 1
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -140,7 +140,7 @@ public struct EnvironmentChecker {
 
     private struct RandomRun {
         var steps = 0
-        var episodes = 1
+        var episodes = 0
         var typeFailure: String?
         var outOfBounds: String?
         var nonFinite: String?
@@ -150,28 +150,21 @@ public struct EnvironmentChecker {
         let spec = env.spec
         var run = RandomRun()
         var rng = SeededGenerator(seed: 7)
-        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
-        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
+        let runner = EpisodeRunner(env: env, timeLimit: TimeLimit(declared: spec.maxSteps))
         do {
-            try observation.withUnsafeMutableBufferPointer { obs in
-                try action.withUnsafeMutableBufferPointer { act in
-                    try env.reset(seed: 7, observation: obs)
-                    var t = 0
-                    while run.steps < randomSteps {
-                        spec.actionSpace.sample(into: act, using: &rng)
-                        let outcome = try env.step(action: UnsafeBufferPointer(act), observation: obs)
-                        run.steps += 1
-                        t += 1
-                        if run.outOfBounds == nil, !spec.observationSpace.contains(UnsafeBufferPointer(obs)) {
-                            run.outOfBounds = "step \(run.steps): observation \(format(Array(obs))) is outside \(spec.observationSpace)"
-                        }
-                        if outcome.terminated || t >= spec.maxSteps {
-                            try env.reset(seed: nil, observation: obs)
-                            run.episodes += 1
-                            t = 0
-                        }
+            while run.steps < randomSteps {
+                _ = try runner.run(seed: run.episodes == 0 ? 7 : nil, act: { _, action, _ in
+                    guard run.steps < randomSteps else { return false }
+                    spec.actionSpace.sample(into: action, using: &rng)
+                    return true
+                }, observe: { event in
+                    guard case .step(_, _, let observation, _, _) = event else { return }
+                    run.steps += 1
+                    if run.outOfBounds == nil, !spec.observationSpace.contains(observation) {
+                        run.outOfBounds = "step \(run.steps): observation \(format(Array(observation))) is outside \(spec.observationSpace)"
                     }
-                }
+                })
+                run.episodes += 1
             }
         } catch let error as EnvironmentError {
             if case .nonFinite = error { run.nonFinite = "\(error)" } else { run.typeFailure = "\(error)" }
@@ -200,21 +193,20 @@ public struct EnvironmentChecker {
         let spec = env.spec
         var rng = SeededGenerator(seed: 99)
         var values: [UInt64] = []
-        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
-        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
-        try observation.withUnsafeMutableBufferPointer { obs in
-            try action.withUnsafeMutableBufferPointer { act in
-                try env.reset(seed: seed, observation: obs)
-                values += obs.map(\.bitPattern)
-                for _ in 0..<comparedSteps {
-                    spec.actionSpace.sample(into: act, using: &rng)
-                    let outcome = try env.step(action: UnsafeBufferPointer(act), observation: obs)
-                    values += obs.map(\.bitPattern)
-                    values += [outcome.reward.bitPattern, outcome.terminated ? 1 : 0]
-                    if outcome.terminated { break }
-                }
+        let runner = EpisodeRunner(env: env, timeLimit: TimeLimit(declared: spec.maxSteps))
+        _ = try runner.run(seed: seed, act: { _, action, t in
+            guard t < comparedSteps else { return false }
+            spec.actionSpace.sample(into: action, using: &rng)
+            return true
+        }, observe: { event in
+            switch event {
+            case .reset(let observation):
+                values += observation.map(\.bitPattern)
+            case .step(_, _, let observation, let outcome, _):
+                values += observation.map(\.bitPattern)
+                values += [outcome.reward.bitPattern, outcome.terminated ? 1 : 0]
             }
-        }
+        })
         return values
     }
 

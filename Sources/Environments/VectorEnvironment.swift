@@ -30,6 +30,8 @@ public final class VectorEnvironment: @unchecked Sendable {
     public let count: Int
     public let spec: EnvironmentSpec
     public let observationSize: Int
+    /// Training's episodes run to the env's own `max_steps`, uncapped.
+    public let timeLimit: TimeLimit
     private let slots: [Slot]
     /// Current observations, `count x observationSize`: after an episode ends, the new episode's.
     public let observations: UnsafeMutablePointer<Double>
@@ -42,6 +44,7 @@ public final class VectorEnvironment: @unchecked Sendable {
         slots = try (0..<count).map { Slot(env: try makeEnvironment($0)) }
         spec = slots[0].env.spec
         observationSize = spec.observationSpace.flatSize
+        timeLimit = TimeLimit(declared: spec.maxSteps)
         observations = .allocate(capacity: count * observationSize)
         observations.initialize(repeating: 0, count: count * observationSize)
         finalObservations = .allocate(capacity: count * observationSize)
@@ -85,7 +88,7 @@ public final class VectorEnvironment: @unchecked Sendable {
         let outcome = try slot.env.step(action: action, observation: observation(index))
         slot.episodeReturn += outcome.reward
         slot.episodeLength += 1
-        let truncated = !outcome.terminated && slot.episodeLength >= spec.maxSteps
+        let truncated = timeLimit.truncates(length: slot.episodeLength, terminated: outcome.terminated)
         if outcome.terminated || truncated {
             _ = finalObservation(index).update(fromContentsOf: observation(index))
             slot.completed.append(CompletedEpisode(totalReward: slot.episodeReturn, length: slot.episodeLength))

@@ -4,19 +4,19 @@ import Foundation
 /// The JSON lines of `gym run --jsonl`. Numbers are printed in Swift's shortest round-trip form,
 /// so a reader recovers every double exactly.
 enum JSONLine {
-    static func reset(episode: Int, observation: [Double]) -> String {
+    static func reset(episode: Int, observation: some Collection<Double>) -> String {
         "{\"episode\":\(episode),\"t\":0,\"obs\":\(array(observation))}\n"
     }
 
-    static func step(episode: Int, t: Int, action: [Double], space: Space, observation: [Double],
+    static func step(episode: Int, t: Int, action: some Collection<Double>, space: Space, observation: some Collection<Double>,
                      reward: Double, terminated: Bool, truncated: Bool) -> String {
         let actionText: String
-        if case .discrete = space { actionText = String(Int(action[0])) } else { actionText = array(action) }
+        if case .discrete = space { actionText = String(Int(action.first!)) } else { actionText = array(action) }
         return "{\"episode\":\(episode),\"t\":\(t),\"action\":\(actionText),\"obs\":\(array(observation)),"
             + "\"reward\":\(number(reward)),\"terminated\":\(terminated),\"truncated\":\(truncated)}\n"
     }
 
-    static func array(_ values: [Double]) -> String {
+    static func array(_ values: some Collection<Double>) -> String {
         "[" + values.map(number).joined(separator: ",") + "]"
     }
 

@@ -55,17 +55,13 @@ public struct EvaluationInputError: Error, CustomStringConvertible {
 }
 
 public enum ScenarioEvaluation {
-    /// A million steps: hundreds of times any shipped env's episode.
-    public static let defaultMaxEpisodeSteps = 1_000_000
-
     public struct Options: Sendable {
         public var episodes: Int?
         public var seed: UInt64?
         public var deterministic = true
         public var limits = LuaLimits()
-        /// Episodes stop here even if the env's `max_steps` is larger: an env that never ends
-        /// (`max_steps = math.maxinteger`) must not hang an evaluation.
-        public var maxEpisodeSteps = ScenarioEvaluation.defaultMaxEpisodeSteps
+        /// Episodes stop here even if the env's `max_steps` is larger (`TimeLimit.hostCap`).
+        public var maxEpisodeSteps = TimeLimit.hostCap
         public init(episodes: Int? = nil, seed: UInt64? = nil, limits: LuaLimits = LuaLimits()) {
             self.episodes = episodes
             self.seed = seed
@@ -87,46 +83,31 @@ public enum ScenarioEvaluation {
         let spec = env.spec
         let episodes = options.episodes ?? definition?.episodes ?? 10
         let seed = options.seed ?? definition?.seed ?? 0
-        let declaredSteps = definition?.maxSteps ?? spec.maxSteps
-        let maxSteps = min(declaredSteps, max(1, options.maxEpisodeSteps))
-        let runner = PolicyRunner(policy: policy)
+        let timeLimit = TimeLimit(declared: definition?.maxSteps ?? spec.maxSteps, cap: options.maxEpisodeSteps)
+        let policyRunner = PolicyRunner(policy: policy)
+        let episodeRunner = EpisodeRunner(env: env, timeLimit: timeLimit)
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
-        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
-        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
         var results: [EpisodeResult] = []
         for episode in 0..<episodes {
-            try observation.withUnsafeMutableBufferPointer { try env.reset(seed: episode == 0 ? seed : nil, observation: $0) }
-            var total = 0.0, length = 0, terminated = false
-            var failure: String?
-            while length < maxSteps {
-                observation.withUnsafeBufferPointer { obs in
-                    action.withUnsafeMutableBufferPointer {
-                        runner.act(obs, into: $0, deterministic: options.deterministic, rng: &rng)
-                    }
-                }
-                let outcome = try observation.withUnsafeMutableBufferPointer { obs in
-                    try action.withUnsafeBufferPointer { try env.step(action: $0, observation: obs) }
-                }
-                total += outcome.reward
-                length += 1
-                if let message = outcome.failure { failure = message }
-                if outcome.terminated { terminated = outcome.failure == nil; break }
+            let ran = try episodeRunner.run(seed: episode == 0 ? seed : nil) { observation, action, _ in
+                policyRunner.act(observation, into: action, deterministic: options.deterministic, rng: &rng)
+                return true
             }
-            let truncated = !terminated && failure == nil && length >= maxSteps
             let passed: Bool
             if definition != nil {
-                passed = try env.scenarioVerdict(totalReward: total, length: length, terminated: terminated, truncated: truncated)
+                passed = try env.scenarioVerdict(totalReward: ran.totalReward, length: ran.length,
+                                                 terminated: ran.terminated, truncated: ran.truncated)
             } else {
-                passed = spec.rewardThreshold.map { total >= $0 } ?? true
+                passed = spec.rewardThreshold.map { ran.totalReward >= $0 } ?? true
             }
-            results.append(EpisodeResult(totalReward: total, length: length, terminated: terminated,
-                                         truncated: truncated, failure: failure, passed: passed))
+            results.append(EpisodeResult(totalReward: ran.totalReward, length: ran.length, terminated: ran.terminated,
+                                         truncated: ran.truncated, failure: ran.failure, passed: passed))
         }
         return ScenarioResult(policyPath: policyPath, envName: spec.name, scenarioName: definition?.name ?? "plain",
                               scenarioPath: scenarioPath, description: definition?.description ?? "plain evaluation",
                               episodes: results, requiredPassRate: definition?.passRate,
                               rewardThreshold: definition == nil ? spec.rewardThreshold : nil,
                               seconds: Date().timeIntervalSince(started),
-                              stepCap: maxSteps < declaredSteps ? maxSteps : nil)
+                              stepCap: timeLimit.isCapped ? timeLimit.steps : nil)
     }
 }

@@ -65,59 +65,41 @@ struct Run: ParsableCommand {
         let definition = try scenario.map { try env.attachScenario(path: $0) }
         let spec = env.spec
         // The same cap as evaluation: an env that never ends must not run forever.
-        let declaredSteps = definition?.maxSteps ?? spec.maxSteps
-        let maxSteps = min(declaredSteps, ScenarioEvaluation.defaultMaxEpisodeSteps)
+        let timeLimit = TimeLimit(declared: definition?.maxSteps ?? spec.maxSteps, cap: TimeLimit.hostCap)
         let scripted = try actions.map { try ActionScript(path: $0, space: spec.actionSpace) }
-        let runner = try policy.map { PolicyRunner(policy: try loadPolicy($0, for: spec, script: script).policy) }
+        let policyRunner = try policy.map { PolicyRunner(policy: try loadPolicy($0, for: spec, script: script).policy) }
+        let episodeRunner = EpisodeRunner(env: env, timeLimit: timeLimit)
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
         var output = OutputBuffer()
         defer { output.flush() }
 
-        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
-        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
         var returns: [Double] = []
         for episode in 1...episodes {
-            try observation.withUnsafeMutableBufferPointer { obs in
-                try env.reset(seed: episode == 1 ? seed : nil, observation: obs)
-            }
-            if jsonl { output.write(JSONLine.reset(episode: episode, observation: observation)) }
-            var episodeReturn = 0.0
-            var t = 0
-            var ending = "truncated (time limit)"
-            while true {
-                if let runner {
-                    observation.withUnsafeBufferPointer { obs in
-                        action.withUnsafeMutableBufferPointer {
-                            runner.act(obs, into: $0, deterministic: !stochastic, rng: &rng)
-                        }
-                    }
+            let ran = try episodeRunner.run(seed: episode == 1 ? seed : nil, act: { observation, action, t in
+                if let policyRunner {
+                    policyRunner.act(observation, into: action, deterministic: !stochastic, rng: &rng)
                 } else if let scripted {
-                    guard t < scripted.actions.count else { ending = "actions exhausted"; break }
-                    action = scripted.actions[t]
+                    guard t < scripted.actions.count else { return false }
+                    _ = action.update(fromContentsOf: scripted.actions[t])
                 } else {
-                    action.withUnsafeMutableBufferPointer { spec.actionSpace.sample(into: $0, using: &rng) }
+                    spec.actionSpace.sample(into: action, using: &rng)
                 }
-                let outcome = try observation.withUnsafeMutableBufferPointer { obs in
-                    try action.withUnsafeBufferPointer { try env.step(action: $0, observation: obs) }
-                }
-                t += 1
-                episodeReturn += outcome.reward
-                let truncated = !outcome.terminated && t >= maxSteps
-                if jsonl {
+                return true
+            }, observe: { event in
+                guard jsonl else { return }
+                switch event {
+                case .reset(let observation):
+                    output.write(JSONLine.reset(episode: episode, observation: observation))
+                case .step(let t, let action, let observation, let outcome, let truncated):
                     output.write(JSONLine.step(episode: episode, t: t, action: action, space: spec.actionSpace,
                                                observation: observation, reward: outcome.reward,
                                                terminated: outcome.terminated, truncated: truncated))
                 }
-                if let failure = outcome.failure { ending = "failed: \(failure)"; break }
-                if outcome.terminated { ending = "terminated"; break }
-                if truncated {
-                    if maxSteps < declaredSteps { ending = "stopped at gym's cap of \(maxSteps) steps (max_steps is \(declaredSteps))" }
-                    break
-                }
-            }
-            returns.append(episodeReturn)
+            })
+            returns.append(ran.totalReward)
             if !jsonl {
-                output.write("episode \(episode): return \(format(episodeReturn)) over \(t) steps, \(ending)\n")
+                output.write("episode \(episode): return \(format(ran.totalReward)) over \(ran.length) steps, "
+                             + "\(describe(ran.ending, timeLimit))\n")
             }
         }
         if !jsonl && episodes > 1 {
@@ -128,4 +110,15 @@ struct Run: ParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    private func describe(_ ending: EpisodeEnding, _ timeLimit: TimeLimit) -> String {
+        switch ending {
+        case .terminated: "terminated"
+        case .failed(let message): "failed: \(message)"
+        case .outOfActions: "actions exhausted"
+        case .truncated where timeLimit.isCapped:
+            "stopped at gym's cap of \(timeLimit.steps) steps (max_steps is \(timeLimit.declared))"
+        case .truncated: "truncated (time limit)"
+        }
+    }
 }
