@@ -1,40 +1,37 @@
-import Foundation
 import LuaBridge
 
 extension PPOSettings {
-    /// These settings with an env file's `train` table laid over them. Keys are the snake_case
-    /// names of `CodingKeys`; an unknown key or a value of the wrong type is an error naming it.
-    public func applying(trainTable table: LuaTable, source: String) throws -> PPOSettings {
-        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
-        for (key, value) in table.fields.sorted(by: { $0.key < $1.key }) {
-            guard Self.keys.contains(key) else {
+    /// These settings with an env file's `train` table laid over them. An unknown key or a value
+    /// of the wrong type is an error naming it; a former key works, and `deprecated` hears of it.
+    public func applying(trainTable table: LuaTable, source: String,
+                         deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {
+        var settings = self
+        for (key, lua) in table.fields.sorted(by: { $0.key < $1.key }) {
+            guard let setting = Self.declaration(key) else {
                 let known = Self.keys.sorted().joined(separator: ", ")
                 throw TrainingError.settings("\(source): train.\(key) is not a setting (known: \(known))")
             }
-            if case .number(let number) = value, !number.isFinite {
+            if key != setting.key {
+                deprecated("\(source): train.\(key) is now called \(setting.key); the old name still works for now")
+            }
+            if case .number(let number) = lua, !number.isFinite {
                 throw TrainingError.settings("\(source): train.\(key) must be a finite number (got \(number.isNaN ? "nan" : "\(number)"))")
             }
-            guard let json = Self.jsonValue(value) else {
-                throw TrainingError.settings("\(source): train.\(key) has a \(value.typeName) value, which no setting takes")
+            guard let value = setting.value(fromLua: lua) else {
+                throw TrainingError.settings("\(source): train.\(key) must be \(setting.expectation) (got \(Self.describe(lua)))")
             }
-            object[key] = json
+            setting.set(value, in: &settings)
         }
-        do {
-            return try JSONDecoder().decode(PPOSettings.self, from: JSONSerialization.data(withJSONObject: object))
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.dataCorrupted(let context) {
-            let key = context.codingPath.first?.stringValue ?? "?"
-            throw TrainingError.settings("\(source): train.\(key) has the wrong type or value (\(String(describing: object[key] ?? "nil")))")
-        }
+        return settings
     }
 
-    private static func jsonValue(_ value: LuaValue) -> Any? {
+    private static func describe(_ value: LuaValue) -> String {
         switch value {
-        case .boolean(let b): return b
-        case .integer(let i): return i
-        case .number(let d): return d.isFinite ? d : NSNull()
-        case .string(let s): return s
-        case .table(let t) where t.fields.isEmpty: return t.sequence.map { jsonValue($0) ?? NSNull() }
-        default: return nil
+        case .string(let s): "\"\(s.prefix(40))\""
+        case .integer(let n): "\(n)"
+        case .number(let x): "\(x)"
+        case .boolean(let b): "\(b)"
+        default: "a \(value.typeName)"
         }
     }
 }

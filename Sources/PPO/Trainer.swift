@@ -206,7 +206,7 @@ public final class Trainer {
             }
             let usedKLCoef = klCoef
             if settings.objective == .klAdaptive {
-                klCoef = Self.adaptedKLCoef(klCoef, kl: statistics.kl, target: settings.klTarget)
+                klCoef = Self.adaptedKLCoef(klCoef, kl: statistics.kl, target: settings.klAdaptiveTarget)
             }
 
             updateSeconds += Double(DispatchTime.now().uptimeNanoseconds - updateStarted) / 1e9

@@ -86,9 +86,9 @@ struct Train: ParsableCommand {
             resumeState = (document.policy, checkpoint)
             settings = document.policy.settings
         } else if let table = probe.spec.train {
-            settings = try settings.applying(trainTable: table, source: script)
+            settings = try settings.applying(trainTable: table, source: script) { Console.errorLine("note: \($0)") }
         }
-        let requested = try training.apply(to: settings)
+        let requested = try training.apply(to: settings) { Console.errorLine("note: \($0)") }
         if let resumeState { warnAboutChangedSettings(from: resumeState.policy.settings, to: requested) }
         settings = requested
 
@@ -207,11 +207,8 @@ struct Train: ParsableCommand {
         var before = old, after = new
         before.steps = 0; after.steps = 0
         before.threads = 1; after.threads = 1
-        guard before != after,
-              let a = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(before)) as? [String: Any],
-              let b = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(after)) as? [String: Any] else { return }
-        let changed = a.keys.sorted().filter { "\(a[$0]!)" != "\(b[$0] ?? "nil")" }
-            .map { "\($0) \(a[$0]!) -> \(b[$0] ?? "nil")" }
+        let changed = before.differences(from: after)
+        guard !changed.isEmpty else { return }
         Console.errorLine("warning: resuming with changed settings (\(changed.joined(separator: ", "))): the result will differ from an uninterrupted run")
     }
 
