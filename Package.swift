@@ -30,14 +30,15 @@ let package = Package(
         ),
         // Owns lua_State: sandbox, limits, protected calls, value conversion. Knows nothing of RL.
         .target(name: "LuaBridge", dependencies: ["CLua"]),
-        // Spaces, the Environment protocol, the Lua-scripted environment, the checker.
+        // Spaces, the Environment protocol, the Lua-scripted environment, the episode runner, the
+        // checker, and the half of scenarios that runs inside an env's Lua state.
         .target(name: "Environments", dependencies: ["LuaBridge", "CLua"]),
         // PPO: networks and their gradients, Adam, distributions, GAE, rollouts, the update, the
         // trainer. Knows environments only through the Environment protocol.
         .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"], swiftSettings: ppoSwiftSettings),
         // The versioned binary policy format: container, codec, checksum, atomic writes.
         .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
-        // Scenario evaluation of saved policies and its reports (table, JSON, JUnit).
+        // The half of scenarios that judges policies: evaluation and reports (table, JSON, JUnit).
         .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge"]),
         // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
         .target(name: "CKernels"),

@@ -1,3 +1,9 @@
+// Scenarios, in two modules. Here in Environments, the side that runs with the env, inside
+// its Lua state and on its step path: ScenarioDefinition (the file's fields), ScenarioRuntime
+// (params, setup, on_step, on_observation, ctx, success) and ScenarioPrelude (their Lua half).
+// In Scenarios, the side that judges policies: ScenarioEvaluation, EvaluationReport and
+// ScenarioTarget. The split keeps an env without a scenario free of any scenario cost.
+
 /// The Lua side of scenarios, loaded as host code into an env's state when a scenario attaches:
 /// the samplers a scenario's `params` may use, the `ctx` methods, and the per-episode param
 /// reset-and-draw. Errors raised here point at the scenario's line, not at this chunk.

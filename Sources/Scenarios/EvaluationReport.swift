@@ -1,6 +1,11 @@
 import Foundation
 import LuaBridge
 
+// Scenarios, in two modules. In Environments, the side that runs with the env, inside its Lua
+// state and on its step path: ScenarioDefinition, ScenarioRuntime and ScenarioPrelude. Here in
+// Scenarios, the side that judges policies: ScenarioEvaluation (episodes and verdicts),
+// EvaluationReport (table, JSON, JUnit) and ScenarioTarget (which env a scenario names).
+
 /// The results of `gym eval` as a table, JSON and JUnit XML.
 public struct EvaluationReport: Sendable {
     public var results: [ScenarioResult]

@@ -3,6 +3,11 @@ import Foundation
 import LuaBridge
 import PPO
 
+// Scenarios, in two modules. In Environments, the side that runs with the env, inside its Lua
+// state and on its step path: ScenarioDefinition, ScenarioRuntime and ScenarioPrelude. Here in
+// Scenarios, the side that judges policies: ScenarioEvaluation (episodes and verdicts),
+// EvaluationReport (table, JSON, JUnit) and ScenarioTarget (which env a scenario names).
+
 /// One evaluated episode.
 public struct EpisodeResult: Sendable {
     public var totalReward: Double
