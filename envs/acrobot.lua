@@ -1,8 +1,43 @@
--- Acrobot-v1 (Gymnasium classic control): swing the tip of a two-link chain above a line.
--- Same constants, "book" dynamics, RK4 integrator, wrapping, reward and start distribution as
--- Gymnasium (whose start state is float32: gym.float32 reproduces that).
--- State: {theta1, theta2, dtheta1, dtheta2}. Observation: {cos t1, sin t1, cos t2, sin t2, dt1, dt2}.
--- Actions: 0, 1, 2 = torque -1, 0, +1 on the joint between the links.
+--[[
+Acrobot: swing the tip of a two-link chain above a line (Gymnasium's Acrobot-v1).
+
+Two links hang in a chain from a fixed joint. Only the joint between the links is actuated.
+Starting hanging down, the policy must swing the free end above the height of one link over
+the fixed joint, as fast as it can.
+
+Action space: Discrete(3), torque on the joint between the links
+  | action | torque |
+  | 0      | -1     |
+  | 1      | 0      |
+  | 2      | +1     |
+
+Observation space: Box(6)
+  | # | observation                        | min   | max  |
+  | 1 | cos(theta1)                        | -1    | 1    |
+  | 2 | sin(theta1)                        | -1    | 1    |
+  | 3 | cos(theta2)                        | -1    | 1    |
+  | 4 | sin(theta2)                        | -1    | 1    |
+  | 5 | dtheta1, angular velocity of link 1 | -4 pi | 4 pi |
+  | 6 | dtheta2, angular velocity of link 2 | -9 pi | 9 pi |
+theta1 is the first link's angle from straight down, theta2 the second link's angle relative
+to the first. State (self.state): {theta1, theta2, dtheta1, dtheta2}.
+
+Reward: -1 for every step that does not reach the goal, 0 for the one that does.
+Start state: all four state values uniform in [-0.1, 0.1] (rounded to float32).
+Termination: -cos(theta1) - cos(theta1 + theta2) > 1 (the tip above the line).
+Truncation: after 500 steps (max_steps).
+Solved: mean return -100 (reward_threshold, as Gymnasium).
+Params (scenarios may change them): dt = 0.2, link_length_1 = 1.0, link_mass_1 = 1.0,
+  link_mass_2 = 1.0, link_com_pos_1 = 0.5, link_com_pos_2 = 0.5, link_moi = 1.0, g = 9.8.
+
+Parity with Gymnasium 1.4.0: same constants, "book" dynamics, RK4 integrator, angle wrapping,
+reward and start distribution (whose float32 rounding gym.float32 reproduces); trajectories
+match its recordings (Tests/EnvironmentsTests/Fixtures).
+Version history:
+  1 (gym 0.1): first version, as Gymnasium's Acrobot-v1.
+    Since then only reward_threshold and the recommended train settings were added;
+    the dynamics, spaces and reward are unchanged.
+]]
 local sin, cos, pi = math.sin, math.cos, math.pi
 local f32 = gym.float32
 

@@ -1,6 +1,37 @@
--- CartPole-v1 (Gymnasium classic control): push a cart left or right to balance a pole.
--- Same constants, Euler integrator, termination and reward as Gymnasium.
--- State: {x, x_dot, theta, theta_dot}; the observation is the state. Actions: 0 = left, 1 = right.
+--[[
+CartPole: balance a pole on a cart by pushing the cart left or right (Gymnasium's CartPole-v1).
+
+A pole is hinged to a cart that moves along a frictionless track. The pole starts nearly
+upright; the policy pushes the cart with a fixed force to one side or the other.
+
+Action space: Discrete(2)
+  | action | meaning                  |
+  | 0      | push the cart to the left  |
+  | 1      | push the cart to the right |
+
+Observation space: Box(4) (the observation is the state, self.state)
+  | # | observation             | min    | max   |
+  | 1 | cart position (m)       | -4.8   | 4.8   |
+  | 2 | cart velocity (m/s)     | -inf   | inf   |
+  | 3 | pole angle (rad)        | -0.419 | 0.419 |   (24 degrees)
+  | 4 | pole angular velocity   | -inf   | inf   |
+The episode terminates well inside these bounds (see Termination).
+
+Reward: +1 for every step, the terminating one included.
+Start state: all four values uniform in [-0.05, 0.05].
+Termination: the pole leans more than 12 degrees, or the cart leaves [-2.4, 2.4].
+Truncation: after 500 steps (max_steps).
+Solved: mean return 475 (reward_threshold, as Gymnasium).
+Params (scenarios may change them): gravity = 9.8, masscart = 1.0, masspole = 0.1,
+  length = 0.5 (half the pole), force_mag = 10.0, tau = 0.02 (seconds per step).
+
+Parity with Gymnasium 1.4.0: same constants, Euler integrator, termination and reward;
+trajectories match its recordings (Tests/EnvironmentsTests/Fixtures).
+Version history:
+  1 (gym 0.1): first version, as Gymnasium's CartPole-v1.
+    Since then only reward_threshold and the recommended train settings were added;
+    the dynamics, spaces and reward are unchanged.
+]]
 local sin, cos, pi = math.sin, math.cos, math.pi
 
 local theta_threshold = 12 * 2 * pi / 360

@@ -1,8 +1,35 @@
--- MountainCarContinuous-v0 (Gymnasium classic control): drive an underpowered car up a hill.
--- Same constants, dynamics, reward and start distribution as Gymnasium, which stores the state
--- in float32 after every step: gym.float32 reproduces that rounding. (Gymnasium's other float32
--- arithmetic depends on NumPy's promotion rules and the action's dtype; we compute in double.)
--- State: {position, velocity}; the observation is the state. Action: {force} in [-1, 1].
+--[[
+MountainCarContinuous: drive an underpowered car up a hill (Gymnasium's
+MountainCarContinuous-v0).
+
+A car sits in a valley between two hills. Its engine cannot climb the right hill directly:
+the policy must rock it back and forth to build momentum, while every unit of force costs.
+
+Action space: Box(1)
+  | # | action                 | min  | max |
+  | 1 | force on the car       | -1.0 | 1.0 |   (clipped to the box)
+
+Observation space: Box(2) (the observation is the state, self.state)
+  | # | observation | min   | max  |
+  | 1 | position    | -1.2  | 0.6  |
+  | 2 | velocity    | -0.07 | 0.07 |
+
+Reward: -0.1 force^2 on every step, plus 100 on reaching the goal.
+Start state: position uniform in [-0.6, -0.4], velocity 0.
+Termination: position >= 0.45 (goal_position) with velocity >= 0 (goal_velocity).
+Truncation: after 999 steps (max_steps).
+Solved: mean return 90 (reward_threshold, as Gymnasium).
+Params (scenarios may change them): power = 0.0015, goal_position = 0.45, goal_velocity = 0.0.
+
+Parity with Gymnasium 1.4.0: same constants, dynamics, reward and start distribution.
+Gymnasium stores the state in float32 after every step, and gym.float32 reproduces that
+rounding; its other float32 arithmetic depends on NumPy's promotion rules and the action's
+dtype, and we compute in double (docs/environments.md, parity).
+Version history:
+  1 (gym 0.1): first version, as Gymnasium's MountainCarContinuous-v0.
+    Since then only reward_threshold and the recommended train settings were added;
+    the dynamics, spaces and reward are unchanged.
+]]
 local cos, min, max = math.cos, math.min, math.max
 local f32 = gym.float32
 

@@ -1,6 +1,37 @@
--- Pendulum-v1 (Gymnasium classic control): swing a pendulum up and keep it upright.
--- Same constants, semi-implicit Euler step, reward and start distribution as Gymnasium.
--- State: {theta, theta_dot}; theta = 0 is upright. Observation: {cos theta, sin theta, theta_dot}.
+--[[
+Pendulum: swing a pendulum up and keep it upright (Gymnasium's Pendulum-v1).
+
+A rod hangs from a frictionless pivot, one end fixed, starting at a random angle. A motor
+applies torque at the pivot; it is too weak to lift the rod straight up, so the policy must
+swing it. theta = 0 is upright, positive counter-clockwise.
+
+Action space: Box(1), torque
+  | # | action       | min  | max |
+  | 1 | torque (N m) | -2.0 | 2.0 |   (clipped to the box)
+
+Observation space: Box(3)
+  | # | observation      | min  | max |
+  | 1 | cos(theta)       | -1.0 | 1.0 |
+  | 2 | sin(theta)       | -1.0 | 1.0 |
+  | 3 | theta_dot, rad/s | -8.0 | 8.0 |
+State (self.state): {theta, theta_dot}.
+
+Reward: -(angle_normalize(theta)^2 + 0.1 theta_dot^2 + 0.001 torque^2), from about -16.27
+  (upside down, fastest, full torque) to 0 (upright, still, no torque).
+Start state: theta uniform in [-pi, pi], theta_dot uniform in [-1, 1].
+Termination: never.
+Truncation: after 200 steps (max_steps).
+Solved: mean return -200 (reward_threshold; Gymnasium sets none, the RL Zoo's PPO reaches
+  about -160).
+Params (scenarios may change them): g = 10.0, m = 1.0, l = 1.0.
+
+Parity with Gymnasium 1.4.0: same constants, semi-implicit Euler step, reward and start
+distribution; trajectories match its recordings (Tests/EnvironmentsTests/Fixtures).
+Version history:
+  1 (gym 0.1): first version, as Gymnasium's Pendulum-v1.
+    Since then only reward_threshold and the recommended train settings were added;
+    the dynamics, spaces and reward are unchanged.
+]]
 local sin, cos, pi = math.sin, math.cos, math.pi
 
 local max_speed, max_torque, dt = 8.0, 2.0, 0.05

@@ -29,7 +29,7 @@ struct ActionScript {
             case .box(let low, _):
                 let values = fields.compactMap { Double($0) }
                 guard values.count == fields.count, values.count == low.count, values.allSatisfy(\.isFinite) else {
-                    throw ValidationError("\(place): expected \(low.count) finite number(s), found '\(line)'")
+                    throw ValidationError("\(place): expected \(low.count == 1 ? "1 finite number" : "\(low.count) finite numbers"), found '\(line)'")
                 }
                 actions.append(values)
             }

@@ -19,7 +19,7 @@ public struct GymCommand: ParsableCommand {
           gym eval policies/pendulum.policy --scenario scenarios/pendulum/
           gym inspect policies/pendulum.policy      what a policy file holds
           gym bench                                 raw env steps per second, one core
-          gym bench-train                           training time and learned return over seeds
+          gym bench-train                           training time and return, over seeds
         """,
         version: GymVersion.current,
         subcommands: [Envs.self, Check.self, Run.self, Train.self, Eval.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]

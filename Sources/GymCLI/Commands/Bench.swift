@@ -5,8 +5,9 @@ import Environments
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure raw environment steps per second on one core.",
+        usage: "gym bench [<scripts> ...] [<options>]",
         discussion: """
-        Steps each environment with random actions (sampled before timing) through the same
+        Steps each environment with random actions (sampled before timing) through the same \
         step path training uses, resetting at episode ends, on the calling thread only.
 
           gym bench

@@ -4,10 +4,11 @@ import Environments
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate environment scripts against the environment contract.",
+        usage: "gym check <scripts> ... [<options>]",
         discussion: """
-        Loads each script and reports one pass/fail line per check: required fields, valid
-        spaces, reset and step return values of the declared shape inside the declared bounds,
-        no NaN or infinity, seeding determinism, and a thousand random steps without error.
+        Loads each script and reports one pass/fail line per check: required fields, valid \
+        spaces, reset and step return values of the declared shape inside the declared bounds, \
+        no NaN or infinity, seeding determinism, and a thousand random steps without error. \
         Exit code 0 only if every check of every script passes.
 
           gym check envs/pendulum.lua

@@ -5,9 +5,10 @@ import Foundation
 struct Envs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the environment scripts in a folder.",
+        usage: "gym envs [<folder>] [<options>]",
         discussion: """
-        Loads every .lua file in the folder (default: envs/) and prints its name, spaces and
-        episode limit. A script that fails to load is listed with its error; the exit code is
+        Loads every .lua file in the folder (default: envs/) and prints its name, spaces and \
+        episode limit. A script that fails to load is listed with its error; the exit code is \
         then 1.
 
           gym envs

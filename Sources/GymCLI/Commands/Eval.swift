@@ -8,6 +8,7 @@ import Scenarios
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate saved policies, plainly or against scenarios, with a pass/fail exit code.",
+        usage: "gym eval <policies> ... [<options>]",
         discussion: """
         Without --scenario, each policy runs on the env it was trained on, and passes when its \
         mean return reaches the env's reward_threshold. With --scenario (a file or a folder, \
@@ -20,8 +21,10 @@ struct Eval: ParsableCommand {
 
           gym eval policies/pendulum.policy
           gym eval policies/pendulum.policy --scenario scenarios/pendulum/
-          gym eval policies/pendulum.policy --scenario scenarios/pendulum/kick.lua --episodes 50 --seed 1
-          gym eval policies/*.policy --scenario scenarios/ --json report.json --junit report.xml
+          gym eval policies/pendulum.policy --episodes 50 --seed 1 \\
+            --scenario scenarios/pendulum/kick.lua
+          gym eval policies/*.policy --scenario scenarios/ \\
+            --json report.json --junit report.xml
         """
     )
 

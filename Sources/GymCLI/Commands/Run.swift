@@ -6,12 +6,13 @@ import Scenarios
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run episodes of an environment with a trained policy, or random or scripted actions.",
+        usage: "gym run <script> [<options>]",
         discussion: """
-        --policy acts with a trained policy: the mean (continuous) or the most likely action
-        (discrete), or a sample with --stochastic. Otherwise actions are random (seeded), or
-        the actions of a file (--actions: one action per
-        line, an integer for a discrete space, space-separated numbers for a box; blank lines and
-        lines starting with # are skipped). The file is replayed from its first line in every
+        --policy acts with a trained policy: the mean (continuous) or the most likely action \
+        (discrete), or a sample with --stochastic. Otherwise actions are random (seeded), or \
+        the actions of a file (--actions: one action per \
+        line, an integer for a discrete space, space-separated numbers for a box; blank lines and \
+        lines starting with # are skipped). The file is replayed from its first line in every \
         episode; an episode that outlives the file ends there ("actions exhausted").
 
         --scenario runs a scenario file's setup(env, ctx) after each reset (to set env.state).
@@ -19,8 +20,9 @@ struct Run: ParsableCommand {
         --jsonl prints one JSON object per line: for each reset
           {"episode":1,"t":0,"obs":[...]}
         and for each step
-          {"episode":1,"t":1,"action":...,"obs":[...],"reward":...,"terminated":false,"truncated":false}
-        Without it, one summary line per episode.
+          {"episode":1,"t":1,"action":...,"obs":[...],"reward":...,
+           "terminated":false,"truncated":false}
+        (one line each). Without --jsonl, one summary line per episode.
 
           gym run envs/pendulum.lua --policy policies/pendulum.policy --episodes 5
           gym run envs/cartpole.lua --episodes 3 --seed 7 --jsonl

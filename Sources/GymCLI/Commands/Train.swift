@@ -22,10 +22,12 @@ struct Train: ParsableCommand {
         the resumed run ends bit-identical to one that was never interrupted.
 
           gym train envs/pendulum.lua
-          gym train envs/cartpole.lua --steps 100000 --seed 3 --envs 8 --out policies/cartpole.policy
-          gym train envs/pendulum.lua --objective kl-adaptive --kl-target 0.01
-          gym train envs/pendulum.lua --resume runs/pendulum-20261124-101500/checkpoint.policy --steps 200000
-          gym train envs/cartpole.lua --scenario scenarios/cartpole/off_center.lua --out policies/cartpole_robust.policy
+          gym train envs/cartpole.lua --steps 100000 --seed 3 --out cartpole.policy
+          gym train envs/pendulum.lua --objective kl-adaptive --kl-adaptive-target 0.02
+          gym train envs/pendulum.lua --steps 200000 \\
+            --resume runs/pendulum-20261124-101500/checkpoint.policy
+          gym train envs/cartpole.lua --out policies/cartpole_robust.policy \\
+            --scenario scenarios/cartpole/off_center.lua
         """
     )
 
