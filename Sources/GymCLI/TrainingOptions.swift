@@ -47,10 +47,8 @@ struct TrainingOptions: ParsableArguments {
     /// `base` with every given flag laid over it, checked. `deprecated` hears of former spellings.
     func apply(to base: PPOSettings, deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {
         var settings = base
-        var flagged: [Setting] = []
         for (property, value) in Mirror(reflecting: self).children.compactMap(Self.given) {
             guard let setting = PPOSettings.declaration(Self.key(ofProperty: property)) else { continue }
-            flagged.append(setting)
             switch value {
             case .text(let text): settings = try Self.set(setting, text, in: settings)
             case .boolean(let on): setting.set(.boolean(on), in: &settings)
@@ -64,13 +62,7 @@ struct TrainingOptions: ParsableArguments {
             deprecated("--no-advantage-normalization is now --no-normalize-advantage; the old name still works for now")
             settings.normalizeAdvantage = false
         }
-        if let problem = settings.problem() {
-            // A value given here is named by its flag; one from the env file, by its key.
-            if let setting = flagged.first(where: { problem.hasPrefix($0.key + " ") }) {
-                throw ValidationError(setting.flag + problem.dropFirst(setting.key.count))
-            }
-            throw ValidationError(problem)
-        }
+        if let problem = settings.problem() { throw ValidationError(problem) }
         return settings
     }
 
