@@ -63,6 +63,16 @@ import Testing
         }
     }
 
+    @Test func formerFlagSpellingsStillWorkWithANote() throws {
+        var notes: [String] = []
+        let settings = try TrainingOptions.parse(["--kl-target", "0.04", "--no-advantage-normalization"])
+            .apply(to: PPOSettings()) { notes.append($0) }
+        #expect(settings.klAdaptiveTarget == 0.04 && !settings.normalizeAdvantage)
+        #expect(notes == ["--kl-target is now --kl-adaptive-target; the old name still works for now",
+                          "--no-advantage-normalization is now --no-normalize-advantage; the old name still works for now"])
+        #expect(!TrainingOptions.helpMessage().contains("--kl-target "), "former spellings stay out of --help")
+    }
+
     @Test func jsonRoundTripsEveryValueAndReadsFormerKeys() throws {
         var settings = PPOSettings()
         for setting in PPOSettings.declarations { setting.set(another(setting.defaultValue, setting.kind), in: &settings) }
