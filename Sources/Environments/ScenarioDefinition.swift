@@ -1,11 +1,8 @@
 import CLua
 import LuaBridge
 
-// Scenarios, in two modules. Here in Environments, the side that runs with the env, inside
-// its Lua state and on its step path: ScenarioDefinition (the file's fields), ScenarioRuntime
-// (params, setup, on_step, on_observation, ctx, success) and ScenarioPrelude (their Lua half).
-// In Scenarios, the side that judges policies: ScenarioEvaluation, EvaluationReport and
-// ScenarioTarget. The split keeps an env without a scenario free of any scenario cost.
+// Scenarios' runtime half: it runs inside the env's Lua state, on its step path (the judging
+// half, evaluation and reports, is Sources/Scenarios; Package.swift maps both).
 
 /// A scenario's declarative fields (docs/scenarios.md).
 public struct ScenarioDefinition: Sendable {

@@ -18,6 +18,8 @@ enum Console {
     static func line(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
     static func error(_ text: String) { write(text, to: STDERR_FILENO) }
     static func errorLine(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
+    /// A line on stderr that informs without warning (`note: ...`).
+    static func note(_ text: String) { errorLine("note: " + text) }
 
     /// The errno of the first failed write to stdout, or nil.
     static var lostOutputError: Int32? {

@@ -86,9 +86,10 @@ struct TrainingOptions: ParsableArguments {
 
     private static func set(_ setting: Setting, _ text: String, in settings: PPOSettings) throws -> PPOSettings {
         var settings = settings
-        switch setting.parse(flagText: text) {
-        case .success(let value): setting.set(value, in: &settings)
-        case .failure(let error): throw ValidationError(error.description)
+        do {
+            setting.set(try setting.parse(flagText: text), in: &settings)
+        } catch {
+            throw ValidationError(error.description)
         }
         return settings
     }

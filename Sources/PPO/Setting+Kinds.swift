@@ -2,7 +2,7 @@
 /// to a field and saying which values are allowed.
 extension Setting {
     /// Where a real-valued setting may lie; each case words its own error.
-    enum Range {
+    enum Bounds {
         case any
         case positive
         /// 0 and up; `offAtZero`: 0 turns the feature off, and the message says so.
@@ -43,13 +43,13 @@ extension Setting {
     }
 
     static func real(_ key: String, formerKeys: [String] = [], _ path: WritableKeyPath<PPOSettings, Double>,
-                     _ range: Range, help: String) -> Setting {
+                     _ bounds: Bounds, help: String) -> Setting {
         Setting(key: key, formerKeys: formerKeys, kind: .real, help: help, read: { .real($0[keyPath: path]) },
                 write: { settings, value in
                     if case .real(let x) = value { settings[keyPath: path] = x }
                 }, rangeProblem: { value in
                     guard case .real(let x) = value else { return nil }
-                    return range.problem(x)
+                    return bounds.problem(x)
                 })
     }
 

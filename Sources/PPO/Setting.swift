@@ -89,26 +89,34 @@ public struct Setting {
     // MARK: Reading values
 
     /// A flag's text: `--steps 1e5` is refused, `--hidden none` is no hidden layer.
-    public func parse(flagText text: String) -> Result<SettingValue, SettingInputError> {
-        func refuse(_ what: String) -> Result<SettingValue, SettingInputError> {
-            .failure(SettingInputError("\(flag) takes \(what) (got '\(text)')"))
-        }
+    public func parse(flagText text: String) throws(SettingInputError) -> SettingValue {
+        func refused(_ what: String) -> SettingInputError { SettingInputError("\(flag) takes \(what) (got '\(text)')") }
         switch kind {
-        case .count: return Int(text).map { .success(.integer($0)) } ?? refuse("a whole number")
-        case .seed: return UInt64(text).map { .success(.unsigned($0)) } ?? refuse("a whole number from 0 to \(UInt64.max)")
-        case .real: return Double(text).map { .success(.real($0)) } ?? refuse("a number")
-        case .boolean: return Bool(text).map { .success(.boolean($0)) } ?? refuse("true or false")
+        case .count:
+            guard let n = Int(text) else { throw refused("a whole number") }
+            return .integer(n)
+        case .seed:
+            guard let n = UInt64(text) else { throw refused("a whole number from 0 to \(UInt64.max)") }
+            return .unsigned(n)
+        case .real:
+            guard let x = Double(text) else { throw refused("a number") }
+            return .real(x)
+        case .boolean:
+            guard let b = Bool(text) else { throw refused("true or false") }
+            return .boolean(b)
         case .choice(let words):
-            return words.contains(text) ? .success(.text(text)) : .failure(SettingInputError(
-                "\(flag) must be one of: \(words.joined(separator: ", "))"))
+            guard words.contains(text) else {
+                throw SettingInputError("\(flag) must be one of: \(words.joined(separator: ", "))")
+            }
+            return .text(text)
         case .sizes:
-            if text == "none" { return .success(.sizes([])) }
+            if text == "none" { return .sizes([]) }
             let sizes = text.split(separator: ",", omittingEmptySubsequences: false)
                 .map { Int($0.filter { !$0.isWhitespace }) }
             guard !sizes.isEmpty, !sizes.contains(nil) else {
-                return refuse("comma-separated sizes, e.g. 64,64 (or none, for a linear policy)")
+                throw refused("comma-separated sizes, e.g. 64,64 (or none, for a linear policy)")
             }
-            return .success(.sizes(sizes.map { $0! }))
+            return .sizes(sizes.map { $0! })
         }
     }
 

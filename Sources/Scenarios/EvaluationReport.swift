@@ -1,10 +1,8 @@
 import Foundation
 import LuaBridge
 
-// Scenarios, in two modules. In Environments, the side that runs with the env, inside its Lua
-// state and on its step path: ScenarioDefinition, ScenarioRuntime and ScenarioPrelude. Here in
-// Scenarios, the side that judges policies: ScenarioEvaluation (episodes and verdicts),
-// EvaluationReport (table, JSON, JUnit) and ScenarioTarget (which env a scenario names).
+// Scenarios' judging half: evaluation and reports (the runtime half, which runs inside the
+// env's Lua state, is Sources/Environments/Scenario*.swift; Package.swift maps both).
 
 /// The results of `gym eval` as a table, JSON and JUnit XML.
 public struct EvaluationReport: Sendable {

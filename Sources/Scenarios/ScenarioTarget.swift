@@ -2,10 +2,8 @@ import Environments
 import Foundation
 import LuaBridge
 
-// Scenarios, in two modules. In Environments, the side that runs with the env, inside its Lua
-// state and on its step path: ScenarioDefinition, ScenarioRuntime and ScenarioPrelude. Here in
-// Scenarios, the side that judges policies: ScenarioEvaluation (episodes and verdicts),
-// EvaluationReport (table, JSON, JUnit) and ScenarioTarget (which env a scenario names).
+// Scenarios' judging half: evaluation and reports (the runtime half, which runs inside the
+// env's Lua state, is Sources/Environments/Scenario*.swift; Package.swift maps both).
 
 /// Which env a scenario file names, resolved the way the contract says: relative to the project
 /// root (the working directory) or to the scenario file's folder.

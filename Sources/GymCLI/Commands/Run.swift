@@ -87,8 +87,7 @@ struct Run: ParsableCommand {
                     spec.actionSpace.sample(into: action, using: &rng)
                 }
                 return true
-            }, observe: { event in
-                guard jsonl else { return }
+            }, observe: jsonl ? { event in
                 switch event {
                 case .reset(let observation):
                     output.write(JSONLine.reset(episode: episode, observation: observation))
@@ -97,7 +96,7 @@ struct Run: ParsableCommand {
                                                observation: observation, reward: outcome.reward,
                                                terminated: outcome.terminated, truncated: truncated))
                 }
-            })
+            } : nil)
             returns.append(ran.totalReward)
             if !jsonl {
                 output.write("episode \(episode): return \(format(ran.totalReward)) over \(ran.length) steps, "

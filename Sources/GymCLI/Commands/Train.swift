@@ -88,9 +88,9 @@ struct Train: ParsableCommand {
             resumeState = (document.policy, checkpoint)
             settings = document.policy.settings
         } else if let table = probe.spec.train {
-            settings = try settings.applying(trainTable: table, source: script) { Console.errorLine("note: \($0)") }
+            settings = try settings.applying(trainTable: table, source: script, deprecated: Console.note)
         }
-        let requested = try training.apply(to: settings) { Console.errorLine("note: \($0)") }
+        let requested = try training.apply(to: settings, deprecated: Console.note)
         if let resumeState { warnAboutChangedSettings(from: resumeState.policy.settings, to: requested) }
         settings = requested
 
