@@ -40,6 +40,9 @@ let package = Package(
         .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
         // The half of scenarios that judges policies: evaluation and reports (table, JSON, JUnit).
         .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge"]),
+        // A run folder's files besides the policy: TensorBoard event files, SB3's monitor.csv,
+        // the per-update log read back, and the learning-curve SVG. Knows no training code.
+        .target(name: "RunLogs", dependencies: ["LuaBridge"]),
         // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
         .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
@@ -50,6 +53,7 @@ let package = Package(
                 "PPO",
                 "PolicyFile",
                 "Scenarios",
+                "RunLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +68,7 @@ let package = Package(
         .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
+        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs"]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
     ]
 )

@@ -1,0 +1,62 @@
+import Foundation
+import LuaBridge
+
+/// `monitor.csv` in Stable-Baselines3's Monitor format: a `#{"t_start": ..., "env_id": ...}`
+/// line, the header `r,l,t`, then one line per finished episode (return, length, seconds since
+/// t_start), so SB3's `load_results` and the RL Zoo's plotting scripts read gym runs as they are.
+public final class MonitorFile {
+    public let path: String
+    public let startTime: Double
+    private let descriptor: Int32
+
+    /// A new file, or with `keepingEpisodes` the existing one continued: its first that many
+    /// episodes are kept (later ones were written after the checkpoint a run resumes from),
+    /// with its original start time.
+    public init(path: String, envID: String, keepingEpisodes kept: Int? = nil, now: Double = Date().timeIntervalSince1970) throws {
+        self.path = path
+        var start = now
+        var keptLines: [Substring] = []
+        if let kept, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if text.hasSuffix("\n") { lines.removeLast() } else if !lines.isEmpty { lines.removeLast() }  // a line cut by a kill
+            if lines.count >= 2, lines[0].hasPrefix("#"), lines[1] == "r,l,t",
+               let header = try? JSONSerialization.jsonObject(with: Data(lines[0].dropFirst().utf8)) as? [String: Any],
+               let t = (header["t_start"] as? NSNumber)?.doubleValue {
+                start = t
+                keptLines = Array(lines[2...].prefix(kept))
+            }
+        }
+        startTime = start
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(errno))") }
+        let header = "#{\"t_start\": \(Self.number(start)), \"env_id\": \(Self.jsonString(envID))}\nr,l,t\n"
+        try write(header + keptLines.map { $0 + "\n" }.joined())
+    }
+
+    deinit { close(descriptor) }
+
+    public func append(_ episodes: [(reward: Double, length: Int)], now: Double = Date().timeIntervalSince1970) throws {
+        guard !episodes.isEmpty else { return }
+        let t = Self.number(max(0, now - startTime))
+        try write(episodes.map { "\(Self.number($0.reward)),\($0.length),\(t)\n" }.joined())
+    }
+
+    private func write(_ text: String) throws {
+        var text = text
+        let failure = text.withUTF8 { BoundedFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+        if let failure { throw RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(failure))") }
+    }
+
+    /// Six decimals, as SB3 rounds, without trailing zeros (Python prints `500.0`, `-171.25`).
+    static func number(_ x: Double) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        var text = String(format: "%.6f", x)
+        while text.hasSuffix("0") && !text.hasSuffix(".0") { text.removeLast() }
+        return text == "-0.0" ? "0.0" : text
+    }
+
+    static func jsonString(_ s: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+}

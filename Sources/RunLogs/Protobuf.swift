@@ -1,0 +1,72 @@
+/// The few pieces of the protocol-buffers wire format that TensorBoard's Event and Summary
+/// messages need: varints, 64- and 32-bit fixed fields, and length-delimited fields. Field
+/// numbers come from TensorFlow's event.proto, summary.proto and tensor.proto.
+struct ProtobufMessage {
+    private(set) var bytes: [UInt8] = []
+
+    private enum WireType: UInt64 { case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5 }
+
+    private mutating func key(_ field: UInt64, _ type: WireType) { varint(field << 3 | type.rawValue) }
+
+    private mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func int64(_ field: UInt64, _ value: Int64) {
+        key(field, .varint)
+        varint(UInt64(bitPattern: value))
+    }
+
+    mutating func double(_ field: UInt64, _ value: Double) {
+        key(field, .fixed64)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func float(_ field: UInt64, _ value: Float) {
+        key(field, .fixed32)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func data(_ field: UInt64, _ value: [UInt8]) {
+        key(field, .lengthDelimited)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func string(_ field: UInt64, _ value: String) { data(field, Array(value.utf8)) }
+
+    mutating func message(_ field: UInt64, _ value: ProtobufMessage) { data(field, value.bytes) }
+
+    /// The value of the first varint field `field` in an encoded message, or nil when there is
+    /// none or the bytes are not a well-formed message.
+    static func firstVarint(_ field: UInt64, in bytes: ArraySlice<UInt8>) -> UInt64? {
+        var i = bytes.startIndex
+        func readVarint() -> UInt64? {
+            var result: UInt64 = 0, shift: UInt64 = 0
+            while i < bytes.endIndex && shift < 64 {
+                let byte = bytes[i]; i += 1
+                result |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return result }
+                shift += 7
+            }
+            return nil
+        }
+        while i < bytes.endIndex {
+            guard let key = readVarint() else { return nil }
+            switch key & 7 {
+            case 0:
+                guard let value = readVarint() else { return nil }
+                if key >> 3 == field { return value }
+            case 1: i += 8
+            case 5: i += 4
+            case 2:
+                guard let length = readVarint(), length <= UInt64(bytes.endIndex - i) else { return nil }
+                i += Int(length)
+            default: return nil
+            }
+        }
+        return nil
+    }
+}
