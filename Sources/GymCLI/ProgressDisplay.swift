@@ -10,7 +10,7 @@ struct ProgressDisplay {
 
     init(quiet: Bool) { self.quiet = quiet }
 
-    mutating func show(_ r: UpdateReport) {
+    mutating func show(_ r: UpdateReport, evaluation: TrainingEvaluation? = nil) {
         guard !quiet else { return }
         let last = r.update == r.updates
         let remaining = Double(r.totalTimesteps - r.timesteps) / max(r.stepsPerSecond, 1)
@@ -20,6 +20,7 @@ struct ProgressDisplay {
         if let ret = r.episodeReturn {
             line += String(format: "  return %.1f (last %d episodes)", ret.mean, min(r.episodesCompleted, 100))
         }
+        if let evaluation { line += String(format: "  eval %.1f", evaluation.meanReturn) }
         if live {
             // At most ten redraws a second: CartPole's settings finish an update every 3 ms.
             guard last || r.wallSeconds - lastPrinted >= 0.1 else { return }

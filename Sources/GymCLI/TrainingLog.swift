@@ -2,6 +2,13 @@ import Foundation
 import LuaBridge
 import PPO
 
+/// The deterministic evaluation made after an update (every `--eval-every` updates).
+struct TrainingEvaluation {
+    var meanReturn: Double
+    var meanLength: Double
+    var episodes: Int
+}
+
 /// The per-update log file of a run: JSON lines (default) or CSV, one record per update.
 final class TrainingLog {
     enum Format: String, CaseIterable { case jsonl, csv }
@@ -12,6 +19,7 @@ final class TrainingLog {
         "episode_length_mean", "episode_length_min", "episode_length_max", "episodes",
         "policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "explained_variance",
         "kl", "kl_coef", "learning_rate", "clip_range", "grad_norm", "stopped_early",
+        "loss", "action_std", "eval_return_mean", "eval_length_mean",
     ]
 
     let path: String
@@ -48,8 +56,8 @@ final class TrainingLog {
         }
     }
 
-    func append(_ report: UpdateReport) throws {
-        let values = Self.values(report)
+    func append(_ report: UpdateReport, evaluation: TrainingEvaluation?) throws {
+        let values = Self.values(report, evaluation: evaluation)
         switch format {
         case .csv:
             try write(values.map { $0.csv }.joined(separator: ","))
@@ -85,7 +93,7 @@ final class TrainingLog {
         }
     }
 
-    static func values(_ r: UpdateReport) -> [Value] {
+    static func values(_ r: UpdateReport, evaluation: TrainingEvaluation?) -> [Value] {
         let s = r.statistics
         let ret = r.episodeReturn, len = r.episodeLength
         return [
@@ -97,6 +105,8 @@ final class TrainingLog {
             .double(s.policyLoss), .double(s.valueLoss), .double(s.entropy), .double(s.approxKL),
             .double(s.clipFraction), .double(r.explainedVariance), .double(s.kl), .double(r.klCoef),
             .double(r.learningRate), .double(r.clipRange), .double(s.gradientNorm), .bool(s.stoppedEarly),
+            .double(r.loss), r.actionStandardDeviation.map { .double($0) } ?? .missing,
+            evaluation.map { .double($0.meanReturn) } ?? .missing, evaluation.map { .double($0.meanLength) } ?? .missing,
         ]
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Environments
 
 /// One line of the training log: where training is, how episodes go, what the update did.
@@ -13,7 +14,15 @@ public struct UpdateReport: Sendable {
     public var episodeReturn: (mean: Double, min: Double, max: Double)?
     public var episodeLength: (mean: Double, min: Int, max: Int)?
     public var episodesCompleted: Int
+    /// The episodes that finished during this update's rollout, in the order they ended.
+    public var newEpisodes: [(reward: Double, length: Int)]
     public var statistics: UpdateStatistics
+    /// The loss the update minimized, as Stable-Baselines3 reports it: policy loss plus
+    /// vf_coef times value loss minus ent_coef times entropy (means over the minibatches).
+    public var loss: Double
+    /// A Gaussian policy's standard deviation after the update, averaged over action
+    /// dimensions; nil for discrete actions.
+    public var actionStandardDeviation: Double?
     public var explainedVariance: Double
     public var klCoef: Double
     public var learningRate: Double
@@ -213,9 +222,10 @@ public final class Trainer {
             timesteps += buffer.rows
             completedUpdates = update
             elapsed = elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            recordEpisodes(vector.takeCompletedEpisodes())
+            let finished = vector.takeCompletedEpisodes()
+            recordEpisodes(finished)
             lastGoodPolicy = snapshot(updates: update)
-            let goOn = try progress(report(update: update, updates: updates, statistics: statistics,
+            let goOn = try progress(report(update: update, updates: updates, finished: finished, statistics: statistics,
                                            explainedVariance: explainedVariance, klCoef: usedKLCoef,
                                            learningRate: learningRate, clipRange: clipRange))
             if !goOn { break }
@@ -256,7 +266,8 @@ public final class Trainer {
                       settings: settings, stepsTrained: timesteps, updates: updates, wallSeconds: elapsed)
     }
 
-    private func report(update: Int, updates: Int, statistics: UpdateStatistics, explainedVariance: Double,
+    private func report(update: Int, updates: Int, finished: [VectorEnvironment.CompletedEpisode],
+                        statistics: UpdateStatistics, explainedVariance: Double,
                         klCoef: Double, learningRate: Double, clipRange: Double) -> UpdateReport {
         var episodeReturn: (Double, Double, Double)?
         var episodeLength: (Double, Int, Int)?
@@ -265,11 +276,19 @@ public final class Trainer {
             episodeReturn = (returns.reduce(0, +) / Double(returns.count), returns.min()!, returns.max()!)
             episodeLength = (Double(lengths.reduce(0, +)) / Double(lengths.count), lengths.min()!, lengths.max()!)
         }
+        var standardDeviation: Double?
+        if case .gaussian(let d) = architecture.distribution {
+            let logStd = parameters.values + architecture.logStdOffset
+            standardDeviation = (0..<d).reduce(0.0) { $0 + exp(Double(logStd[$1])) } / Double(d)
+        }
+        let loss = statistics.policyLoss + settings.vfCoef * statistics.valueLoss - settings.entCoef * statistics.entropy
         return UpdateReport(update: update, updates: updates, timesteps: timesteps,
                             totalTimesteps: updates * settings.rolloutSize, wallSeconds: elapsed,
                             stepsPerSecond: Double(timesteps) / Swift.max(elapsed, 1e-9),
                             episodeReturn: episodeReturn, episodeLength: episodeLength,
-                            episodesCompleted: episodesCompleted, statistics: statistics,
+                            episodesCompleted: episodesCompleted,
+                            newEpisodes: finished.map { ($0.totalReward, $0.length) },
+                            statistics: statistics, loss: loss, actionStandardDeviation: standardDeviation,
                             explainedVariance: explainedVariance, klCoef: klCoef,
                             learningRate: learningRate, clipRange: clipRange,
                             rolloutSeconds: rolloutSeconds, updateSeconds: updateSeconds)

@@ -30,7 +30,7 @@ struct PlotScale {
     static func label(_ value: Double) -> String {
         let magnitude = abs(value)
         if magnitude >= 1e6 { return trimmed(value / 1e6) + "M" }
-        if magnitude >= 1e4 { return trimmed(value / 1e3) + "k" }
+        if magnitude >= 1e3 { return trimmed(value / 1e3) + "k" }
         if magnitude == 0 { return "0" }
         if magnitude < 1e-3 { return String(format: "%.0e", value) }
         return trimmed(value)

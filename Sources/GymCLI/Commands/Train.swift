@@ -37,16 +37,22 @@ struct Train: ParsableCommand {
     @Option(help: "Where to save the policy (default: policies/<env file name>.policy).")
     var out: String?
 
-    @Option(name: .customLong("run-dir"), help: "Folder for the log, settings and checkpoints (default: runs/<env>-<time>).")
+    @Option(name: .customLong("run-dir"), help: "Folder for the logs, curves, settings and checkpoints (default: runs/<env>-<time>, or the checkpoint's folder with --resume).")
     var runDirectory: String?
 
-    @Option(name: .customLong("log-format"), help: "Per-update log format: jsonl or csv.")
-    var logFormat: String = "jsonl"
+    @Option(name: .customLong("log-format"), help: "Per-update log format: jsonl or csv (default: jsonl, or the resumed run's).")
+    var logFormat: String?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint (and evaluate for best.policy) every N updates (0: only at the end and on Ctrl-C).")
+    @Flag(inversion: .prefixedNo, help: "Write a TensorBoard event file into the run folder.")
+    var tensorboard = true
+
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint (and curves.svg) every N updates (0: only at the end and on Ctrl-C).")
     var checkpointEvery: Int = 10
 
-    @Option(name: .customLong("eval-episodes"), help: "Deterministic episodes per evaluation for best.policy.")
+    @Option(name: .customLong("eval-every"), help: "Evaluate the policy deterministically every N updates and after the last (0: only after the last); logged, and the best is saved as best.policy.")
+    var evalEvery: Int = 10
+
+    @Option(name: .customLong("eval-episodes"), help: "Deterministic episodes per evaluation.")
     var evalEpisodes: Int = 5
 
     @Option(help: "Train under a scenario's params, setup and perturbations (repeatable: env i gets scenario i mod n).")
@@ -62,8 +68,9 @@ struct Train: ParsableCommand {
     @OptionGroup var limitOptions: LimitOptions
 
     func validate() throws {
-        guard TrainingLog.Format(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be jsonl or csv") }
+        if let logFormat, TrainingLog.Format(rawValue: logFormat) == nil { throw ValidationError("--log-format must be jsonl or csv") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more") }
+        guard evalEvery >= 0 else { throw ValidationError("--eval-every must be 0 or more") }
         guard evalEpisodes >= 1 else { throw ValidationError("--eval-episodes must be at least 1") }
     }
 
@@ -98,16 +105,18 @@ struct Train: ParsableCommand {
         let stem = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
         let outPath = out ?? "policies/\(stem).policy"
         try AtomicFile.checkWritable(outPath)
-        let runPath = try makeRunDirectory(stem: stem)
+        let runPath = try runFolder(stem: stem)
         let checkpointPath = runPath + "/checkpoint.policy"
         let partialPath = runPath + "/partial.policy"
         try AtomicFile.checkWritable(checkpointPath)
-        try writeSettings(settings, to: runPath + "/settings.json")
-        let log = try TrainingLog(path: runPath + "/progress." + logFormat, format: TrainingLog.Format(rawValue: logFormat)!,
-                                  resumingAfter: resumeState?.policy.updates)
+        let hash = try sourceHash(of: script)
+        let recorder = try RunRecorder(
+            folder: runPath, script: script, envName: probe.spec.name, sourceHash: hash, settings: settings,
+            logFormat: chosenLogFormat(runPath), tensorboard: tensorboard,
+            resuming: resumeState.map { .init(update: $0.policy.updates, timesteps: $0.policy.stepsTrained,
+                                              episodes: $0.checkpoint.episodesCompleted) })
         // On resume, the checkpoint's scenarios unless others are given.
         let scenarios = scenario.isEmpty ? (resumeState?.policy.scenarios ?? []) : scenario
-        let hash = try sourceHash(of: script)
         func identified(_ policy: TrainedPolicy) -> TrainedPolicy {
             var policy = policy
             policy.envScript = script
@@ -128,23 +137,24 @@ struct Train: ParsableCommand {
         }
         var display = ProgressDisplay(quiet: quiet)
         var lastReport: UpdateReport?
-        var best = -Double.infinity
+        var lastEvaluation: (TrainingEvaluation, update: Int)?
         var warnedAboutCap = false
         func saveCheckpoint() throws {
             guard let policy = trainer.lastGoodPolicy else { return }
             try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
-            // The best so far, by deterministic evaluation on a separately seeded env.
+            try recorder.writeCurves()
+        }
+        /// A deterministic evaluation on a separately seeded env (the same episodes each time).
+        func evaluate(_ policy: TrainedPolicy) throws -> TrainingEvaluation {
             let evaluation = try ScenarioEvaluation.run(
                 policy: policy, policyPath: checkpointPath, envScript: script, scenarioPath: nil,
                 options: .init(episodes: evalEpisodes, seed: SeededGenerator.derive(settings.seed, stream: 77), limits: limits))
             if let cap = evaluation.stepCap, !warnedAboutCap {
                 warnedAboutCap = true
-                Console.errorLine("note: evaluation episodes for best.policy stop at \(cap) steps (the env's max_steps is \(probe.spec.maxSteps))")
+                Console.note("evaluation episodes stop at \(cap) steps (the env's max_steps is \(probe.spec.maxSteps))")
             }
-            if evaluation.meanReturn > best {
-                best = evaluation.meanReturn
-                try PolicyCodec.write(identified(policy), to: runPath + "/best.policy")
-            }
+            return TrainingEvaluation(meanReturn: evaluation.meanReturn, meanLength: evaluation.meanLength,
+                                      episodes: evaluation.episodes.count)
         }
         /// The policy of an unfinished training goes to the run folder: `--out` (by default the
         /// shipped policy) is replaced only by a training that finished.
@@ -160,8 +170,16 @@ struct Train: ParsableCommand {
         let policy: TrainedPolicy
         do {
             policy = try trainer.train { report in
-                display.show(report)
-                try log.append(report)
+                var evaluation: TrainingEvaluation?
+                let due = report.update == report.updates || (evalEvery > 0 && report.update % evalEvery == 0)
+                if due, let current = trainer.lastGoodPolicy {
+                    evaluation = try evaluate(current)
+                    lastEvaluation = (evaluation!, report.update)
+                }
+                display.show(report, evaluation: evaluation)
+                if try recorder.record(report, evaluation: evaluation), let current = trainer.lastGoodPolicy {
+                    try PolicyCodec.write(identified(current), to: runPath + "/best.policy")
+                }
                 lastReport = report
                 if interrupt.isRaised { return false }
                 if checkpointEvery > 0 && report.update % checkpointEvery == 0 && report.update < report.updates {
@@ -196,11 +214,12 @@ struct Train: ParsableCommand {
             let saved = savePartial(policy)
             Console.error("""
                 \(interrupt.signalName): stopped after \(policy.stepsTrained) steps; checkpoint saved to \(checkpointPath); \(saved)
-                resume with: gym train \(script) --resume \(checkpointPath)\n
+                resume with: \(resumeCommand(checkpoint: checkpointPath))\n
                 """)
             throw ExitCode(130)
         }
-        Console.line(summary(policy: policy, report: lastReport, outPath: outPath, runPath: runPath, logPath: log.path))
+        Console.line(summary(policy: policy, report: lastReport, evaluation: lastEvaluation, best: recorder.bestEvaluation,
+                             outPath: outPath, runPath: runPath))
     }
 
     /// `--resume` continues exactly only with the checkpoint's settings; more steps or another
@@ -214,28 +233,44 @@ struct Train: ParsableCommand {
         Console.errorLine("warning: resuming with changed settings (\(changed.joined(separator: ", "))): the result will differ from an uninterrupted run")
     }
 
-    private func makeRunDirectory(stem: String) throws -> String {
-        var path = runDirectory ?? {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyyMMdd-HHmmss"
-            return "runs/\(stem)-\(formatter.string(from: Date()))"
-        }()
-        if runDirectory == nil {
-            var n = 2
-            let base = path
-            while FileManager.default.fileExists(atPath: path) { path = "\(base)-\(n)"; n += 1 }
+    /// `--run-dir`; else, when resuming, the checkpoint's own folder (one run, one folder, one
+    /// curve); else a new folder under runs/ that no other run has.
+    private func runFolder(stem: String) throws -> String {
+        if let folder = runDirectory ?? resume.map({ URL(fileURLWithPath: $0).deletingLastPathComponent().path }) {
+            try AtomicFile.checkWritable(folder + "/settings.json")
+            return folder
         }
-        try AtomicFile.checkWritable(path + "/settings.json")
-        return path
+        return try RunRecorder.makeUniqueFolder(stem: stem)
     }
 
-    private func writeSettings(_ settings: PPOSettings, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write([UInt8](try encoder.encode(settings)), to: path)
+    /// `--log-format`, else the format of the log a resumed run already has, else JSON lines.
+    private func chosenLogFormat(_ folder: String) -> TrainingLog.Format {
+        if let logFormat { return TrainingLog.Format(rawValue: logFormat)! }
+        if resume != nil, !FileManager.default.fileExists(atPath: folder + "/progress.jsonl"),
+           FileManager.default.fileExists(atPath: folder + "/progress.csv") { return .csv }
+        return .jsonl
     }
 
-    private func summary(policy: TrainedPolicy, report: UpdateReport?, outPath: String, runPath: String, logPath: String) -> String {
+    /// This command line again, with `--resume` pointing at the checkpoint just saved.
+    private func resumeCommand(checkpoint: String) -> String {
+        var words = ["gym"]
+        var arguments = CommandLine.arguments.dropFirst()[...]
+        while let argument = arguments.popFirst() {
+            if argument == "--resume" { _ = arguments.popFirst(); continue }
+            if argument.hasPrefix("--resume=") { continue }
+            words.append(argument)
+        }
+        words += ["--resume", checkpoint]
+        return words.map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    private func summary(policy: TrainedPolicy, report: UpdateReport?, evaluation: (TrainingEvaluation, update: Int)?,
+                         best: (meanReturn: Double, update: Int)?, outPath: String, runPath: String) -> String {
         let s = policy.settings
         var text = "Trained \(policy.envName) for \(policy.stepsTrained) steps in "
             + String(format: "%.1f s (%.0f steps/s)", policy.wallSeconds, Double(policy.stepsTrained) / max(policy.wallSeconds, 1e-9))
@@ -244,11 +279,16 @@ struct Train: ParsableCommand {
             text += String(format: " Mean return of the last %d episodes: %.1f (min %.1f, max %.1f).",
                            min(report.episodesCompleted, 100), ret.mean, ret.min, ret.max)
         }
+        if let (last, update) = evaluation {
+            text += String(format: " Deterministic evaluation (%d episodes): %.1f after update %d", last.episodes, last.meanReturn, update)
+            if let best { text += String(format: "; best %.1f after update %d (best.policy)", best.meanReturn, best.update) }
+            text += "."
+        }
         if let report {
             text += String(format: " Final update: explained variance %.2f, approx KL %.4f, clip fraction %.2f.",
                            report.explainedVariance, report.statistics.approxKL, report.statistics.clipFraction)
         }
-        text += " Policy saved to \(outPath); log in \(logPath); checkpoint and best policy in \(runPath)."
+        text += " Policy saved to \(outPath); logs, curves.svg, checkpoint and best policy in \(runPath)."
         return text
     }
 }

@@ -1,0 +1,139 @@
+import Foundation
+import LuaBridge
+import PolicyFile
+import PPO
+import RunLogs
+
+/// Everything a training writes into its run folder besides policies: `settings.json`,
+/// `run.json` (which env, which command), the per-update log, `monitor.csv`, the TensorBoard
+/// event file and `curves.svg`. A resumed run continues each file where its checkpoint stopped.
+final class RunRecorder {
+    /// Where an interrupted run's files are cut back to: its checkpoint's update, step and
+    /// episode count.
+    struct ResumePoint {
+        var update: Int
+        var timesteps: Int
+        var episodes: Int
+    }
+
+    let folder: String
+    let log: TrainingLog
+    private let monitor: MonitorFile
+    private let events: EventFile?
+    /// The best deterministic evaluation so far, including the part of the run before a resume.
+    private(set) var bestEvaluation: (meanReturn: Double, update: Int)?
+
+    init(folder: String, script: String, envName: String, sourceHash: String, settings: PPOSettings,
+         logFormat: TrainingLog.Format, tensorboard: Bool, resuming: ResumePoint?) throws {
+        self.folder = folder
+        let now = Date()
+        try Self.writeJSON(settings, to: folder + "/settings.json")
+        if resuming == nil || !FileManager.default.fileExists(atPath: folder + "/run.json") {
+            try Self.writeJSON(RunDescription(envScript: script, envName: envName, sourceHash: sourceHash,
+                                              started: ISO8601DateFormatter().string(from: now),
+                                              command: CommandLine.arguments.dropFirst().joined(separator: " ")),
+                               to: folder + "/run.json")
+        }
+        log = try TrainingLog(path: folder + "/progress." + logFormat.rawValue, format: logFormat, resumingAfter: resuming?.update)
+        if resuming != nil, let kept = try? ProgressRecords.read(path: log.path) {
+            bestEvaluation = kept.records.compactMap { record in
+                record["eval_return_mean"].flatMap { value in record["update"].map { (value, Int($0)) } }
+            }.max { $0.0 < $1.0 }
+        }
+        monitor = try MonitorFile(path: folder + "/monitor.csv", envID: envName, keepingEpisodes: resuming?.episodes,
+                                  now: now.timeIntervalSince1970)
+        if tensorboard {
+            let file = try EventFile(folder: folder, opening: resuming.map { .resuming(afterStep: $0.timesteps) } ?? .fresh, now: now)
+            try file.appendText(Self.settingsTable(settings), tag: "settings", step: resuming?.timesteps ?? 0,
+                                wallTime: now.timeIntervalSince1970)
+            events = file
+        } else {
+            events = nil
+            for name in EventFile.eventFiles(in: folder) where resuming == nil { unlink(folder + "/" + name) }
+        }
+    }
+
+    /// Records an update (and its evaluation, when one was made); true when that evaluation is
+    /// the best so far.
+    @discardableResult
+    func record(_ report: UpdateReport, evaluation: TrainingEvaluation?) throws -> Bool {
+        try log.append(report, evaluation: evaluation)
+        try monitor.append(report.newEpisodes)
+        try events?.appendScalars(Self.scalars(report, evaluation: evaluation), step: report.timesteps,
+                                  wallTime: Date().timeIntervalSince1970)
+        guard let evaluation, evaluation.meanReturn > (bestEvaluation?.meanReturn ?? -.infinity) else { return false }
+        bestEvaluation = (evaluation.meanReturn, report.update)
+        return true
+    }
+
+    /// `curves.svg`: this run's learning curves, drawn from its log.
+    func writeCurves() throws {
+        let run = try RunFolder(path: folder)
+        let svg = CurvePlot.svg(groups: CurveGroup.grouping([run]), title: "Training curves: \(run.name)")
+        try AtomicFile.write(Array(svg.utf8), to: folder + "/curves.svg")
+    }
+
+    var eventFilePath: String? { events?.path }
+
+    /// Stable-Baselines3's tag names where SB3 has the quantity, so its dashboards read gym runs
+    /// unchanged; gym's own quantities under the same prefixes.
+    static func scalars(_ r: UpdateReport, evaluation: TrainingEvaluation?) -> [(tag: String, value: Double)] {
+        let s = r.statistics
+        var scalars: [(String, Double)] = []
+        if let ret = r.episodeReturn { scalars.append(("rollout/ep_rew_mean", ret.mean)) }
+        if let len = r.episodeLength { scalars.append(("rollout/ep_len_mean", len.mean)) }
+        scalars += [
+            ("train/approx_kl", s.approxKL), ("train/clip_fraction", s.clipFraction), ("train/entropy_loss", -s.entropy),
+            ("train/explained_variance", r.explainedVariance), ("train/learning_rate", r.learningRate),
+            ("train/loss", r.loss), ("train/policy_gradient_loss", s.policyLoss), ("train/value_loss", s.valueLoss),
+            ("train/clip_range", r.clipRange), ("train/kl_coef", r.klCoef), ("train/grad_norm", s.gradientNorm),
+            ("time/fps", r.stepsPerSecond), ("time/iterations", Double(r.update)), ("time/time_elapsed", r.wallSeconds),
+        ]
+        if let std = r.actionStandardDeviation { scalars.append(("train/std", std)) }
+        if r.statistics.kl != 0 { scalars.append(("train/kl", s.kl)) }
+        if let evaluation {
+            scalars += [("eval/mean_reward", evaluation.meanReturn), ("eval/mean_ep_length", evaluation.meanLength)]
+        }
+        return scalars
+    }
+
+    /// The resolved settings as a Markdown table, for TensorBoard's Text tab.
+    static func settingsTable(_ settings: PPOSettings) -> String {
+        "| setting | value |\n|---|---|\n" + PPOSettings.declarations.map { "| \($0.key) | \($0.value(in: settings)) |" }.joined(separator: "\n")
+    }
+
+    /// A new run folder under `runs/`, named after the env and the time; `-2`, `-3`, ... when
+    /// another run (even one started in the same second) has the name. Creating the folder
+    /// is what claims it, so two runs can never share one.
+    static func makeUniqueFolder(stem: String, now: Date = Date()) throws -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let base = "runs/\(stem)-\(formatter.string(from: now))"
+        try AtomicFile.checkWritable(base)  // creates runs/ if need be, and names what is wrong
+        for n in 1...10_000 {
+            let path = n == 1 ? base : "\(base)-\(n)"
+            if mkdir(path, 0o755) == 0 { return path }
+            guard errno == EEXIST else { throw CLIError("\(path): cannot create the run folder: \(BoundedFile.reason(errno))") }
+        }
+        throw CLIError("\(base): cannot find a free run folder name")
+    }
+
+    private static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write([UInt8](try encoder.encode(value)) + [10], to: path)
+    }
+}
+
+/// `run.json`: which env a run trained and how it was started, for `gym plot` and people.
+struct RunDescription: Codable {
+    var envScript: String
+    var envName: String
+    var sourceHash: String
+    var started: String
+    var command: String
+
+    enum CodingKeys: String, CodingKey {
+        case envScript = "env_script", envName = "env_name", sourceHash = "source_hash", started, command
+    }
+}
