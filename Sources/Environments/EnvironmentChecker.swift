@@ -6,6 +6,12 @@ public struct CheckResult: Equatable, Sendable {
     public var passed: Bool
     /// What was found: the space, the error, the first differing step.
     public var detail: String
+
+    public init(name: String, passed: Bool, detail: String) {
+        self.name = name
+        self.passed = passed
+        self.detail = detail
+    }
 }
 
 /// Validates an environment script the way Gymnasium's env checker does, as a list of

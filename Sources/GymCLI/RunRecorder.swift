@@ -105,11 +105,15 @@ final class RunRecorder {
     /// A new run folder under `runs/`, named after the env and the time; `-2`, `-3`, ... when
     /// another run (even one started in the same second) has the name. Creating the folder
     /// is what claims it, so two runs can never share one.
-    static func makeUniqueFolder(stem: String, now: Date = Date()) throws -> String {
+    static func makeUniqueFolder(in parent: String = "runs", stem: String, now: Date = Date()) throws -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let base = "runs/\(stem)-\(formatter.string(from: now))"
-        try AtomicFile.checkWritable(base)  // creates runs/ if need be, and names what is wrong
+        let base = "\(parent)/\(stem)-\(formatter.string(from: now))"
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError("\(parent): cannot create the folder for runs (\(error.localizedDescription))")
+        }
         for n in 1...10_000 {
             let path = n == 1 ? base : "\(base)-\(n)"
             if mkdir(path, 0o755) == 0 { return path }

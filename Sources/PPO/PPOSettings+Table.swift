@@ -8,6 +8,9 @@ extension PPOSettings {
         var settings = self
         for (key, lua) in table.fields.sorted(by: { $0.key < $1.key }) {
             guard let setting = Self.declaration(key) else {
+                if let nearest = Self.nearestKey(to: key) {
+                    throw TrainingError.settings("\(source): train.\(key) is not a setting; did you mean \(nearest)?")
+                }
                 let known = Self.keys.sorted().joined(separator: ", ")
                 throw TrainingError.settings("\(source): train.\(key) is not a setting (known: \(known))")
             }
@@ -23,6 +26,28 @@ extension PPOSettings {
             setting.set(value, in: &settings)
         }
         return settings
+    }
+
+    /// The setting whose key is closest to a misspelt one (at most a third of its letters
+    /// wrong), for "did you mean".
+    public static func nearestKey(to key: String) -> String? {
+        let scored = keys.map { ($0, editDistance(key.lowercased(), $0)) }.min { $0.1 < $1.1 }
+        guard let (nearest, distance) = scored, distance <= max(2, nearest.count / 3) else { return nil }
+        return nearest
+    }
+
+    /// Levenshtein distance: insertions, deletions and substitutions.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 
     private static func describe(_ value: LuaValue) -> String {

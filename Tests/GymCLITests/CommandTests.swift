@@ -15,7 +15,7 @@ import Testing
     @Test func checkPassesShippedEnvsWithExitCodeZero() throws {
         let result = try gym("check", "envs/pendulum.lua", "envs/cartpole.lua")
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout.components(separatedBy: "all 12 checks passed").count == 3)
+        #expect(result.stdout.components(separatedBy: "all 13 checks passed").count == 3)
         #expect(!result.stdout.contains("FAIL"))
     }
 
@@ -30,7 +30,7 @@ import Testing
         let result = try gym("check", broken)
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL  observations stay inside the observation space: step 1: observation [2.0]"))
-        #expect(result.stdout.contains("1 of 11 checks failed"))
+        #expect(result.stdout.contains("1 of 12 checks failed"))
     }
 
     @Test func runJSONLinesDescribeEveryResetAndStep() throws {

@@ -94,13 +94,15 @@ import Testing
         #expect(stderr.contains("SIGINT: stopped after"), "\(stderr)")
         #expect(stderr.contains("\(folder)/cut/partial.policy"), "\(stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/cut.policy"))
-        #expect(stderr.contains("resume with: gym train envs/cartpole.lua --resume \(folder)/cut/checkpoint.policy"))
+        // The hint repeats every flag the run was started with, so it can be pasted as it is.
+        let hint = "gym train " + (common + ["--out", "\(folder)/cut.policy", "--run-dir", "\(folder)/cut", "--quiet"]).joined(separator: " ")
+            + " --resume \(folder)/cut/checkpoint.policy"
+        #expect(stderr.contains("resume with: \(hint)\n"), "\(stderr)")
 
-        let resumed = try gym(["train", "envs/cartpole.lua", "--resume", "\(folder)/cut/checkpoint.policy",
-                               "--out", "\(folder)/resumed.policy", "--run-dir", "\(folder)/resumed", "--checkpoint-every", "0"])
+        let resumed = try gym(hint.split(separator: " ").dropFirst().map(String.init))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let a = try PolicyCodec.read(from: "\(folder)/whole.policy").policy
-        let b = try PolicyCodec.read(from: "\(folder)/resumed.policy").policy
+        let b = try PolicyCodec.read(from: "\(folder)/cut.policy").policy
         #expect(a.stepsTrained == b.stepsTrained)
         #expect(a.parameters == b.parameters)
     }

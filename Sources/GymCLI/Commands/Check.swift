@@ -1,5 +1,6 @@
 import ArgumentParser
 import Environments
+import PPO
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +29,8 @@ struct Check: ParsableCommand {
     func run() throws {
         var allPassed = true
         for script in scripts {
-            let results = EnvironmentChecker(path: script, limits: limitOptions.limits).run()
+            var results = EnvironmentChecker(path: script, limits: limitOptions.limits).run()
+            if let train = trainTableCheck(script) { results.append(train) }
             Console.line(script)
             for result in results {
                 Console.line("  \(result.passed ? "PASS" : "FAIL")  \(result.name): \(result.detail)")
@@ -42,5 +44,20 @@ struct Check: ParsableCommand {
             }
         }
         if !allPassed { throw ExitCode.failure }
+    }
+
+    /// The env's recommended settings (`train = {...}`) read as `gym train` reads them: known
+    /// keys (a misspelt one gets the nearest key suggested), values of the right kind, in range.
+    private func trainTableCheck(_ script: String) -> CheckResult? {
+        guard let env = try? LuaEnvironment(path: script, limits: limitOptions.limits) else { return nil }
+        let name = "train table: known settings with valid values"
+        guard let table = env.spec.train else { return CheckResult(name: name, passed: true, detail: "none (gym's defaults apply)") }
+        do {
+            let settings = try PPOSettings().applying(trainTable: table, source: script)
+            if let problem = settings.problem() { return CheckResult(name: name, passed: false, detail: problem) }
+            return CheckResult(name: name, passed: true, detail: "\(table.fields.count) settings")
+        } catch {
+            return CheckResult(name: name, passed: false, detail: "\(error)")
+        }
     }
 }

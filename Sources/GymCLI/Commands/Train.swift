@@ -10,16 +10,20 @@ struct Train: ParsableCommand {
         abstract: "Train a policy on an environment with PPO.",
         discussion: """
         Settings come from the built-in defaults, then the env file's `train` table (its \
-        recommended settings), then any flags given here. A progress line shows on stderr; a \
-        per-update log (every metric, JSON lines or CSV) and the settings go to a run folder \
-        (runs/<env>-<time>/ unless --run-dir); the policy is saved to policies/<env>.policy \
-        unless --out. The same seed and settings give the same policy, bit for bit. All \
-        settings: docs/training.md.
+        recommended settings), then any flags given here. A progress line shows on stderr. The \
+        run folder (runs/<env>-<time>/ unless --run-dir) gets a per-update log (every metric, \
+        JSON lines or CSV), a TensorBoard event file (tensorboard --logdir runs), monitor.csv \
+        in Stable-Baselines3's format, settings.json, run.json and curves.svg. The policy is \
+        saved to policies/<env>.policy unless --out. The same seed and settings give the same \
+        policy, bit for bit. All settings: docs/training.md; watching runs: docs/watching.md.
 
-        The run folder also holds checkpoint.policy (every --checkpoint-every updates, and on \
-        Ctrl-C, which stops training after the current update) and best.policy (the best by \
-        deterministic evaluation at the checkpoints). --resume continues a checkpoint exactly: \
-        the resumed run ends bit-identical to one that was never interrupted.
+        Every --eval-every updates, and after the last, the policy is evaluated \
+        deterministically (--eval-episodes episodes on a separately seeded env): logged, shown \
+        in the summary, and the best is saved as best.policy. The run folder also holds \
+        checkpoint.policy (every --checkpoint-every updates, and on Ctrl-C, which stops \
+        training after the current update). --resume continues a checkpoint exactly, in the \
+        checkpoint's folder: the logs go on from the checkpoint's step, and the resumed run \
+        ends bit-identical to one that was never interrupted.
 
           gym train envs/pendulum.lua
           gym train envs/cartpole.lua --steps 100000 --seed 3 --out cartpole.policy
