@@ -27,7 +27,7 @@ public enum CurvePlot {
 
     public static func svg(groups: [CurveGroup], title: String = "Training curves") -> String {
         let maxStep = groups.flatMap { $0.runs.flatMap { $0.log.records.compactMap { $0["timesteps"] } } }.max() ?? 1
-        let xScale = PlotScale(covering: [0, maxStep])
+        let xScale = PlotScale(covering: [0, maxStep], tight: true)
         let legendRows = (groups.count + legendColumns - 1) / legendColumns
         let legendTop = 48.0
         let returnTop = legendTop + Double(legendRows) * 20 + 12

@@ -7,7 +7,9 @@ struct PlotScale {
     var high: Double
     var ticks: [Double]
 
-    init(covering values: [Double], includeZero: Bool = false, targetTicks: Int = 5) {
+    /// `tight`: the axis ends at the data (steps: no empty quarter after the last update);
+    /// otherwise it extends to the ticks around the data.
+    init(covering values: [Double], includeZero: Bool = false, targetTicks: Int = 5, tight: Bool = false) {
         var low = values.min() ?? 0, high = values.max() ?? 1
         if includeZero { low = min(low, 0); high = max(high, 0) }
         if !(high > low) {
@@ -16,10 +18,11 @@ struct PlotScale {
         }
         let raw = (high - low) / Double(targetTicks)
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        let first = floor(low / step) * step, last = ceil(high / step) * step
-        self.low = includeZero && low == 0 ? 0 : first
-        self.high = last
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let first = tight ? ceil(low / step - 1e-9) * step : floor(low / step) * step
+        let last = tight ? floor(high / step + 1e-9) * step : ceil(high / step) * step
+        self.low = tight ? low : first
+        self.high = tight ? high : last
         ticks = stride(from: first, through: last + step / 2, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
     }
 

@@ -69,6 +69,9 @@ func makeRun(in parent: String, name: String, seed: Int, learningRate: Double = 
         #expect(PlotScale.label(20_000) == "20k")
         #expect(PlotScale.label(1_500_000) == "1.5M")
         #expect(PlotScale.label(0.25) == "0.25")
+        let steps = PlotScale(covering: [0, 102_400], tight: true)
+        #expect(steps.ticks == [0, 25_000, 50_000, 75_000, 100_000])
+        #expect(steps.high == 102_400)
         let flat = PlotScale(covering: [3, 3])
         #expect(flat.low < 3 && flat.high > 3)
     }
