@@ -20,6 +20,8 @@ final class RunRecorder {
     let log: TrainingLog
     private let monitor: MonitorFile
     private let events: EventFile?
+    /// The log as records, kept in memory for `curves.svg` (the file is never read back).
+    private var curves: RunFolder
     /// The best deterministic evaluation so far, including the part of the run before a resume.
     private(set) var bestEvaluation: (meanReturn: Double, update: Int)?
 
@@ -40,6 +42,7 @@ final class RunRecorder {
                 record["eval_return_mean"].flatMap { value in record["update"].map { (value, Int($0)) } }
             }.max { $0.0 < $1.0 }
         }
+        curves = try RunFolder(path: folder)
         monitor = try MonitorFile(path: folder + "/monitor.csv", envID: envName, keepingEpisodes: resuming?.episodes,
                                   now: now.timeIntervalSince1970)
         if tensorboard {
@@ -58,6 +61,11 @@ final class RunRecorder {
     @discardableResult
     func record(_ report: UpdateReport, evaluation: TrainingEvaluation?) throws -> Bool {
         try log.append(report, evaluation: evaluation)
+        var record: [String: Double] = [:]
+        for (column, value) in zip(TrainingLog.columns, TrainingLog.values(report, evaluation: evaluation)) {
+            if let number = value.number { record[column] = number }
+        }
+        curves.log.records.append(record)
         try monitor.append(report.newEpisodes)
         try events?.appendScalars(Self.scalars(report, evaluation: evaluation), step: report.timesteps,
                                   wallTime: Date().timeIntervalSince1970)
@@ -68,8 +76,7 @@ final class RunRecorder {
 
     /// `curves.svg`: this run's learning curves, drawn from its log.
     func writeCurves() throws {
-        let run = try RunFolder(path: folder)
-        let svg = CurvePlot.svg(groups: CurveGroup.grouping([run]), title: "Training curves: \(run.name)")
+        let svg = CurvePlot.svg(groups: CurveGroup.grouping([curves]), title: "Training curves: \(curves.name)")
         try AtomicFile.write(Array(svg.utf8), to: folder + "/curves.svg")
     }
 

@@ -84,6 +84,14 @@ final class TrainingLog {
             case .missing: "null"
             }
         }
+        var number: Double? {
+            switch self {
+            case .int(let i): Double(i)
+            case .double(let d): d.isFinite ? d : nil
+            case .bool(let b): b ? 1 : 0
+            case .missing: nil
+            }
+        }
         var csv: String {
             switch self {
             case .missing: ""

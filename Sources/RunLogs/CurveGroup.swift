@@ -58,7 +58,7 @@ public struct CurveGroup {
         }
         guard let first = perRun.first else { return [] }
         let steps = first.keys.filter { step in perRun.allSatisfy { $0[step] != nil } }.sorted()
-        return steps.map { step in
+        let points = steps.map { step in
             let values = perRun.map { $0[step]! }
             let n = Double(values.count)
             let mean = values.reduce(0, +) / n
@@ -66,6 +66,22 @@ public struct CurveGroup {
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
             let standardError = (variance / n).squareRoot()
             return Point(step: step, mean: mean, low: mean - standardError, high: mean + standardError)
+        }
+        return Self.thinned(points, to: Self.maximumPoints)
+    }
+
+    /// More points than a plot's width can show only make the file large and slow to draw.
+    public static let maximumPoints = 1000
+
+    /// At most `limit` points: runs of consecutive points averaged into one.
+    static func thinned(_ points: [Point], to limit: Int) -> [Point] {
+        guard points.count > limit else { return points }
+        let size = (points.count + limit - 1) / limit
+        return stride(from: 0, to: points.count, by: size).map { start in
+            let bucket = points[start..<min(start + size, points.count)]
+            let n = Double(bucket.count)
+            return Point(step: bucket.map(\.step).reduce(0, +) / n, mean: bucket.map(\.mean).reduce(0, +) / n,
+                         low: bucket.map(\.low).reduce(0, +) / n, high: bucket.map(\.high).reduce(0, +) / n)
         }
     }
 }

@@ -59,6 +59,14 @@ func makeRun(in parent: String, name: String, seed: Int, learningRate: Double = 
         #expect(!svg.contains("http://") || svg.components(separatedBy: "http://").count == 2)  // only the namespace
     }
 
+    @Test func longCurvesAreThinnedByAveragingNeighbours() {
+        let points = (0..<2500).map { CurveGroup.Point(step: Double($0), mean: Double($0 % 2), low: 0, high: 1) }
+        let thinned = CurveGroup.thinned(points, to: 1000)
+        #expect(thinned.count == 834)  // buckets of 3
+        #expect(thinned[0] == CurveGroup.Point(step: 1, mean: 1.0 / 3, low: 0, high: 1))
+        #expect(CurveGroup.thinned(Array(points.prefix(10)), to: 1000).count == 10)
+    }
+
     @Test func labelsAreEscaped() {
         #expect(SVGText.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot; ")
     }
