@@ -50,7 +50,7 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Write a TensorBoard event file into the run folder.")
     var tensorboard = true
 
-    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint (and curves.svg) every N updates (0: only at the end and on Ctrl-C).")
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N updates, and redraw curves.svg if 5 s have passed (0: only at the end and on Ctrl-C).")
     var checkpointEvery: Int = 10
 
     @Option(name: .customLong("eval-every"), help: "Evaluate the policy deterministically every N updates and after the last (0: only after the last); logged, and the best is saved as best.policy.")
@@ -143,10 +143,17 @@ struct Train: ParsableCommand {
         var lastReport: UpdateReport?
         var lastEvaluation: (TrainingEvaluation, update: Int)?
         var warnedAboutCap = false
-        func saveCheckpoint() throws {
+        var curvesDrawn = -Double.infinity
+        /// The checkpoint, and curves.svg redrawn when the last drawing is 5 s old (or `always`,
+        /// at the end): drawing costs milliseconds, which short updates would feel.
+        func saveCheckpoint(always: Bool = false) throws {
             guard let policy = trainer.lastGoodPolicy else { return }
             try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
-            try recorder.writeCurves()
+            let now = Date().timeIntervalSince1970
+            if always || now - curvesDrawn >= 5 {
+                try recorder.writeCurves()
+                curvesDrawn = now
+            }
         }
         /// A deterministic evaluation on a separately seeded env (the same episodes each time).
         func evaluate(_ policy: TrainedPolicy) throws -> TrainingEvaluation {
@@ -209,7 +216,7 @@ struct Train: ParsableCommand {
             try PolicyCodec.write(identified(policy), to: outPath)
         }
         do {
-            try saveCheckpoint()
+            try saveCheckpoint(always: true)
         } catch where finished {
             throw CLIError("\(error)\n(the trained policy was saved to \(outPath))")
         }
