@@ -2,13 +2,6 @@ import Foundation
 import LuaBridge
 import PPO
 
-/// The deterministic evaluation made after an update (every `--eval-every` updates).
-struct TrainingEvaluation {
-    var meanReturn: Double
-    var meanLength: Double
-    var episodes: Int
-}
-
 /// The per-update log file of a run: JSON lines (default) or CSV, one record per update.
 final class TrainingLog {
     enum Format: String, CaseIterable { case jsonl, csv }

@@ -142,7 +142,8 @@ struct Train: ParsableCommand {
         var display = ProgressDisplay(quiet: quiet)
         var lastReport: UpdateReport?
         var lastEvaluation: (TrainingEvaluation, update: Int)?
-        var warnedAboutCap = false
+        var evaluator = TrainingEvaluator(script: script, episodes: evalEpisodes, trainingSeed: settings.seed,
+                                          limits: limits, declaredMaxSteps: probe.spec.maxSteps)
         var curvesDrawn = -Double.infinity
         /// The checkpoint, and curves.svg redrawn when the last drawing is 5 s old (or `always`,
         /// at the end): drawing costs milliseconds, which short updates would feel.
@@ -154,18 +155,6 @@ struct Train: ParsableCommand {
                 try recorder.writeCurves()
                 curvesDrawn = now
             }
-        }
-        /// A deterministic evaluation on a separately seeded env (the same episodes each time).
-        func evaluate(_ policy: TrainedPolicy) throws -> TrainingEvaluation {
-            let evaluation = try ScenarioEvaluation.run(
-                policy: policy, policyPath: checkpointPath, envScript: script, scenarioPath: nil,
-                options: .init(episodes: evalEpisodes, seed: SeededGenerator.derive(settings.seed, stream: 77), limits: limits))
-            if let cap = evaluation.stepCap, !warnedAboutCap {
-                warnedAboutCap = true
-                Console.note("evaluation episodes stop at \(cap) steps (the env's max_steps is \(probe.spec.maxSteps))")
-            }
-            return TrainingEvaluation(meanReturn: evaluation.meanReturn, meanLength: evaluation.meanLength,
-                                      episodes: evaluation.episodes.count)
         }
         /// The policy of an unfinished training goes to the run folder: `--out` (by default the
         /// shipped policy) is replaced only by a training that finished.
@@ -184,7 +173,7 @@ struct Train: ParsableCommand {
                 var evaluation: TrainingEvaluation?
                 let due = report.update == report.updates || (evalEvery > 0 && report.update % evalEvery == 0)
                 if due, let current = trainer.lastGoodPolicy {
-                    evaluation = try evaluate(current)
+                    evaluation = try evaluator.evaluate(current, named: "the policy after update \(report.update)")
                     lastEvaluation = (evaluation!, report.update)
                 }
                 display.show(report, evaluation: evaluation)
@@ -200,6 +189,7 @@ struct Train: ParsableCommand {
             }
         } catch {
             if display.live && !quiet { Console.error("\n") }
+            try? recorder.writeCurves()
             guard let good = trainer.lastGoodPolicy else { throw error }
             let saved = savePartial(good)
             if interrupt.isRaised {
