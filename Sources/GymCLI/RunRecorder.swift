@@ -37,12 +37,16 @@ final class RunRecorder {
                                to: folder + "/run.json")
         }
         log = try TrainingLog(path: folder + "/progress." + logFormat.rawValue, format: logFormat, resumingAfter: resuming?.update)
-        if resuming != nil, let kept = try? ProgressRecords.read(path: log.path) {
+        // A new log is never read back (it may be a device); a resumed one holds the records
+        // it kept from before the checkpoint, and with them the best evaluation so far.
+        var kept = ProgressRecords(path: log.path, records: [], warnings: [])
+        if resuming != nil, let read = try? ProgressRecords.read(path: log.path) {
+            kept = read
             bestEvaluation = kept.records.compactMap { record in
                 record["eval_return_mean"].flatMap { value in record["update"].map { (value, Int($0)) } }
             }.max { $0.0 < $1.0 }
         }
-        curves = try RunFolder(path: folder)
+        curves = RunFolder(path: folder, log: kept)
         monitor = try MonitorFile(path: folder + "/monitor.csv", envID: envName, keepingEpisodes: resuming?.episodes,
                                   now: now.timeIntervalSince1970)
         if tensorboard {

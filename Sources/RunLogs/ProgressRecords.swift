@@ -8,6 +8,12 @@ public struct ProgressRecords {
     public var records: [[String: Double]]
     public var warnings: [String]
 
+    public init(path: String, records: [[String: Double]], warnings: [String]) {
+        self.path = path
+        self.records = records
+        self.warnings = warnings
+    }
+
     public static func read(path: String) throws -> ProgressRecords {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RunLogError(path: path, FileManager.default.fileExists(atPath: path) ? "cannot read the training log" : "no such file")

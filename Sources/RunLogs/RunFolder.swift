@@ -24,8 +24,13 @@ public struct RunFolder {
         guard let logPath = ProgressRecords.path(inRunFolder: path) else {
             throw RunLogError(path: path, "not a run folder: it holds no progress.jsonl or progress.csv")
         }
+        try self.init(path: path, log: ProgressRecords.read(path: logPath))
+    }
+
+    /// A run folder whose log is already at hand (a training in progress keeps its own).
+    public init(path: String, log: ProgressRecords) {
         self.path = path
-        log = try ProgressRecords.read(path: logPath)
+        self.log = log
         settings = Self.flatJSON(at: path + "/settings.json")
         let run = Self.flatJSON(at: path + "/run.json")
         environment = run["env_script"].map { script in run["source_hash"].map { "\(script) \($0)" } ?? script }
