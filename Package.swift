@@ -43,6 +43,9 @@ let package = Package(
         // A run folder's files besides the policy: TensorBoard event files, SB3's monitor.csv,
         // the per-update log read back, and the learning-curve SVG. Knows no training code.
         .target(name: "RunLogs", dependencies: ["LuaBridge"]),
+        // Watching episodes: what envs draw (as SVG), recordings, the HTML player, the default
+        // trace view for envs that draw nothing.
+        .target(name: "Recording", dependencies: ["Environments"]),
         // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
         .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
@@ -54,6 +57,7 @@ let package = Package(
                 "PolicyFile",
                 "Scenarios",
                 "RunLogs",
+                "Recording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +73,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
         .testTarget(name: "RunLogsTests", dependencies: ["RunLogs"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments"], resources: [.copy("Golden")]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
     ]
 )

@@ -131,4 +131,25 @@ function env:step(action)
   return self:observe(), terminated and 0.0 or -1.0, terminated
 end
 
+-- The picture (Gymnasium's): two links hanging from the pivot, and the line the tip must rise
+-- above.
+function env:render(draw, last)
+  draw:viewport(-2.2, 2.2, -2.2, 2.2)
+  local l1, l2 = self.params.link_length_1, 1.0
+  local t1, t2 = self.state[1], self.state[2]
+  local x1, y1 = l1 * sin(t1), -l1 * cos(t1)
+  local x2, y2 = x1 + l2 * sin(t1 + t2), y1 - l2 * cos(t1 + t2)
+  draw:line(-2.2, 1, 2.2, 1, { stroke = "#000000", width = 1 })
+  local function link(ax, ay, bx, by)
+    local dx, dy = bx - ax, by - ay
+    local n = math.sqrt(dx * dx + dy * dy)
+    local nx, ny = -dy / n * 0.1, dx / n * 0.1
+    draw:polygon({ ax + nx, ay + ny, bx + nx, by + ny, bx - nx, by - ny, ax - nx, ay - ny }, { fill = "#00cccc" })
+    draw:circle(ax, ay, 0.1, { fill = "#cccc00" })
+  end
+  link(0, 0, x1, y1)
+  link(x1, y1, x2, y2)
+  draw:text(-2.1, 1.95, ("t = %d"):format(last.t), { fill = "#555555", size = 14 })
+end
+
 return env

@@ -94,4 +94,19 @@ function env:step(action)
   return self:observe(), 1.0, terminated
 end
 
+-- The picture (Gymnasium's): the track, the cart and the pole on its axle.
+function env:render(draw, last)
+  draw:viewport(-x_threshold, x_threshold, -0.8, 2.4)
+  local x, th = self.state[1], self.state[3]
+  local pole_length = 2 * self.params.length
+  draw:line(-x_threshold, 0, x_threshold, 0, { stroke = "#000000", width = 1 })
+  draw:rect(x - 0.2, -0.12, 0.4, 0.24, { fill = "#000000" })
+  local ax, ay = x, 0.06
+  local tx, ty = ax + pole_length * sin(th), ay + pole_length * cos(th)
+  local nx, ny = 0.04 * cos(th), -0.04 * sin(th)   -- half the pole's width, across it
+  draw:polygon({ ax + nx, ay + ny, tx + nx, ty + ny, tx - nx, ty - ny, ax - nx, ay - ny }, { fill = "#ca9865" })
+  draw:circle(ax, ay, 0.04, { fill = "#8184cb" })
+  draw:text(-2.3, 2.2, ("t = %d"):format(last.t), { fill = "#555555", size = 14 })
+end
+
 return env

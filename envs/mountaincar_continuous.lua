@@ -83,4 +83,33 @@ function env:step(action)
   return self:observe(), reward, terminated
 end
 
+-- The picture (Gymnasium's): the hill, the car on it, tilted with the slope, and the flag.
+local function height(x) return math.sin(3 * x) * 0.45 + 0.55 end
+function env:render(draw, last)
+  draw:viewport(min_position, max_position, 0, 1.2)
+  local hill = {}
+  for i = 0, 100 do
+    local x = min_position + (max_position - min_position) * i / 100
+    hill[2 * i + 1], hill[2 * i + 2] = x, height(x)
+  end
+  draw:polyline(hill, { stroke = "#000000", width = 2 })
+  local goal = self.params.goal_position
+  local gy = height(goal)
+  draw:line(goal, gy, goal, gy + 0.15, { stroke = "#000000", width = 2 })
+  draw:polygon({ goal, gy + 0.15, goal, gy + 0.12, goal + 0.075, gy + 0.135 }, { fill = "#cccc00" })
+  local pos = self.state[1]
+  local angle = math.atan(math.cos(3 * pos) * 0.45 * 3)
+  local c, s = math.cos(angle), math.sin(angle)
+  local function at(u, v)   -- car coordinates (along, up) to world
+    local bx, by = pos, height(pos)
+    return bx + u * c - v * s, by + u * s + v * c
+  end
+  local x1, y1 = at(-0.06, 0.03); local x2, y2 = at(0.06, 0.03)
+  local x3, y3 = at(0.06, 0.09); local x4, y4 = at(-0.06, 0.09)
+  draw:polygon({ x1, y1, x2, y2, x3, y3, x4, y4 }, { fill = "#000000" })
+  local wx, wy = at(0.04, 0.03); draw:circle(wx, wy, 0.018, { fill = "#808080" })
+  wx, wy = at(-0.04, 0.03); draw:circle(wx, wy, 0.018, { fill = "#808080" })
+  draw:text(-1.15, 1.12, ("t = %d"):format(last.t), { fill = "#555555", size = 14 })
+end
+
 return env

@@ -88,4 +88,36 @@ function env:step(action)
   return self:observe(), -costs, false
 end
 
+-- The picture (Gymnasium's): the rod from the pivot, and the last torque as an arc around it
+-- (counter-clockwise for positive torque), longer for more torque.
+function env:render(draw, last)
+  draw:viewport(-2.2, 2.2, -2.2, 2.2)
+  local th, l = self.state[1], self.params.l
+  local ex, ey = -l * sin(th), l * cos(th)
+  local nx, ny = 0.1 * cos(th), 0.1 * sin(th)   -- half the rod's width, across it
+  local rod = { fill = "#cc4d4d" }
+  draw:polygon({ nx, ny, ex + nx, ey + ny, ex - nx, ey - ny, -nx, -ny }, rod)
+  draw:circle(0, 0, 0.1, rod)
+  draw:circle(ex, ey, 0.1, rod)
+  draw:circle(0, 0, 0.05, { fill = "#000000" })
+  local u = last.action and last.action[1] or 0
+  if u ~= 0 then
+    local span = math.abs(u) / max_torque * 1.5 * pi
+    local dir = u > 0 and 1 or -1
+    local start = pi / 2 + (u > 0 and -0.5 * span or 0.5 * span)
+    local arc = {}
+    for i = 0, 24 do
+      local a = start + dir * span * i / 24
+      arc[2 * i + 1], arc[2 * i + 2] = 0.5 * cos(a), 0.5 * sin(a)
+    end
+    draw:polyline(arc, { stroke = "#333333", width = 3 })
+    local a = start + dir * span
+    local px, py = arc[49], arc[50]
+    local tx, ty = -dir * sin(a), dir * cos(a)   -- the arc's direction at its end
+    draw:polygon({ px + 0.15 * tx, py + 0.15 * ty, px + 0.08 * cos(a), py + 0.08 * sin(a),
+                   px - 0.08 * cos(a), py - 0.08 * sin(a) }, { fill = "#333333" })
+  end
+  draw:text(-2.1, 1.95, ("t = %d"):format(last.t), { fill = "#555555", size = 14 })
+end
+
 return env

@@ -15,6 +15,9 @@ public final class LuaEnvironment: Environment {
     private let resetReference: Int32
     private let stepReference: Int32
     private let observeReference: Int32?
+    private let renderReference: Int32?
+    /// The render prelude's canvas maker, loaded at the first `render()`.
+    private var canvasMakerReference: Int32?
     private let actionTableReference: Int32?
     private let rngReference: Int32
     private let rng: UnsafeMutablePointer<gym_rng>
@@ -26,6 +29,9 @@ public final class LuaEnvironment: Environment {
 
     /// Whether the script defines `observe()`, the observation of the current `self.state`.
     public var canObserve: Bool { observeReference != nil }
+
+    /// Whether the script defines `render(draw)`, a picture of the current state.
+    public var canRender: Bool { renderReference != nil }
 
     /// Episodes started since loading (the first is 1) and steps taken in the current one.
     public private(set) var episode = 0
@@ -76,6 +82,7 @@ public final class LuaEnvironment: Environment {
             resetReference = try method("reset", required: true)!
             stepReference = try method("step", required: true)!
             observeReference = try method("observe", required: false)
+            renderReference = try method("render", required: false)
         } catch {
             throw EnvironmentError.wrap(error)
         }
@@ -258,6 +265,56 @@ public final class LuaEnvironment: Environment {
     public func scenarioVerdict(totalReward: Double, length: Int, terminated: Bool, truncated: Bool) throws -> Bool {
         guard let scenario else { return true }
         return try scenario.verdict(totalReward: totalReward, length: length, terminated: terminated, truncated: truncated)
+    }
+
+    // MARK: Rendering
+
+    /// The picture of the current state, from the script's `render(draw, last)` (nil when it has
+    /// none). It runs under the same sandbox and limits as every other call. Whatever it does
+    /// to `self.state` or to a generator the env kept is undone, so recording never changes
+    /// the trajectory.
+    public func render(_ last: RenderContext) throws -> Frame? {
+        guard let renderReference else { return nil }
+        let L = state.L
+        let saved = try? captureState()
+        defer {
+            if let saved {
+                try? setStateTable(saved.state)
+                rng.pointee.s = (saved.generator[0], saved.generator[1], saved.generator[2], saved.generator[3])
+            }
+        }
+        do {
+            if canvasMakerReference == nil {
+                try state.load(source: RenderPrelude.source, chunkName: "=render runtime")
+                lua_pushinteger(L, lua_Integer(Frame.maximumShapes))
+                lua_pushinteger(L, lua_Integer(Frame.maximumCoordinates))
+                lua_pushinteger(L, lua_Integer(Frame.maximumTextLength))
+                try state.call(arguments: 3, results: 1, function: "render runtime")
+                canvasMakerReference = state.makeReference()
+            }
+            state.pushReference(canvasMakerReference!)
+            try state.call(arguments: 0, results: 1, function: "render runtime")
+        } catch {
+            state.clearStack()
+            throw EnvironmentError.script(error)
+        }
+        let canvas = LuaState.messageHandlerIndex + 1
+        state.pushReference(renderReference)
+        state.pushReference(envReference)
+        lua_pushvalue(L, canvas)
+        last.luaValue(actionSpace: spec.actionSpace).push(to: state)
+        try callScript(arguments: 3, results: 0, function: "render")
+        defer { state.clearStack() }
+        let drawn: LuaValue
+        do {
+            drawn = try LuaValue.pull(from: state, at: canvas)
+        } catch {
+            throw EnvironmentError.script(error.located(function: "render"))
+        }
+        guard let frame = FrameReader.frame(from: drawn) else {
+            throw contractError("render", "the draw object was changed by the script; draw only through its methods")
+        }
+        return frame
     }
 
     // MARK: Helpers

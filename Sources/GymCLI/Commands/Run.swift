@@ -1,6 +1,9 @@
 import ArgumentParser
 import Environments
+import Foundation
+import PolicyFile
 import PPO
+import Recording
 import Scenarios
 
 struct Run: ParsableCommand {
@@ -24,9 +27,19 @@ struct Run: ParsableCommand {
            "terminated":false,"truncated":false}
         (one line each). Without --jsonl, one summary line per episode.
 
+        --record FILE records the episodes; the extension picks the format. .html: one \
+        self-contained page that plays them (play/pause, scrubber, the step's observation, \
+        action and reward). .svg: a still of one step (--frame N, default the last; in the \
+        last episode). The picture is the env's render(draw, last) (docs/environments.md); an \
+        env without one is shown as its observation, action and reward traces. Recording never \
+        changes the episodes. A bad recording (an error in render, an unknown extension, an \
+        unwritable path) exits 2 and writes nothing.
+
           gym run envs/pendulum.lua --policy policies/pendulum.policy --episodes 5
           gym run envs/cartpole.lua --episodes 3 --seed 7 --jsonl
           gym run envs/pendulum.lua --actions actions.txt --scenario s.lua --jsonl
+          gym run envs/pendulum.lua --policy policies/pendulum.policy --record pendulum.html
+          gym run envs/cartpole.lua --policy policies/cartpole.policy --record still.svg --frame 100
         """
     )
 
@@ -54,16 +67,67 @@ struct Run: ParsableCommand {
     @Flag(help: "Print one JSON object per reset and per step.")
     var jsonl = false
 
+    @Option(help: "Record the episodes to FILE: .html (a player) or .svg (a still of one step).")
+    var record: String?
+
+    @Option(help: "With --record FILE.svg: the step to draw (default: the last step of the last episode).")
+    var frame: Int?
+
     @OptionGroup var limitOptions: LimitOptions
 
     func validate() throws {
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1") }
         guard policy == nil || actions == nil else { throw ValidationError("--policy and --actions exclude each other") }
         guard policy != nil || !stochastic else { throw ValidationError("--stochastic needs --policy") }
+        if let frame { guard frame >= 0 else { throw ValidationError("--frame must be 0 or more") } }
+        guard frame == nil || record?.hasSuffix(".svg") == true else { throw ValidationError("--frame needs --record FILE.svg") }
     }
 
+    /// A recording's output format, from its file's extension.
+    enum RecordFormat: String, CaseIterable { case html, svg }
+
     func run() throws {
+        guard let record else { return try runEpisodes(recorder: nil) }
+        // Bad recording input is exit 2, checked before any episode runs.
+        let format: RecordFormat
+        do {
+            let ext = URL(fileURLWithPath: record).pathExtension.lowercased()
+            guard let known = RecordFormat(rawValue: ext) else {
+                throw RecordingError("\(record): cannot tell the format from the extension \(ext.isEmpty ? "(none)" : "." + ext); use .html or .svg")
+            }
+            format = known
+            try AtomicFile.checkWritable(record)
+        } catch {
+            Console.errorLine("Error: \(error)")
+            throw ExitCode(2)
+        }
         let env = try LuaEnvironment(path: script, limits: limitOptions.limits)
+        let recorder = EpisodeRecorder(env: env, script: script, actor: policy ?? (actions.map { "actions from \($0)" } ?? "random actions"))
+        do {
+            try runEpisodes(env: env, recorder: recorder)
+            let recording = recorder.recording
+            let text: String
+            switch format {
+            case .html:
+                text = HTMLPlayer.page(recording)
+            case .svg:
+                let episode = recording.episodes[recording.episodes.count - 1]
+                let index = frame ?? episode.steps.count - 1
+                guard index < episode.steps.count else {
+                    throw RecordingError("--frame \(index): the last episode has steps 0 to \(episode.steps.count - 1)")
+                }
+                let picture = episode.steps[index].frame ?? TraceView.frame(episode, upTo: index)
+                text = FrameSVG.document(picture, title: "\(recording.envName), step \(episode.steps[index].t)")
+            }
+            try AtomicFile.write(Array(text.utf8), to: record)
+        } catch let error as RecordingError {
+            Console.errorLine("Error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func runEpisodes(env given: LuaEnvironment? = nil, recorder: EpisodeRecorder?) throws {
+        let env = try given ?? LuaEnvironment(path: script, limits: limitOptions.limits)
         let definition = try scenario.map { try env.attachScenario(path: $0) }
         let spec = env.spec
         // The same cap as evaluation: an env that never ends must not run forever.
@@ -77,6 +141,7 @@ struct Run: ParsableCommand {
 
         var returns: [Double] = []
         for episode in 1...episodes {
+            let recordStep = recorder?.observer(episode: episode)
             let ran = try episodeRunner.run(seed: episode == 1 ? seed : nil, act: { observation, action, t in
                 if let policyRunner {
                     policyRunner.act(observation, into: action, deterministic: !stochastic, rng: &rng)
@@ -87,7 +152,9 @@ struct Run: ParsableCommand {
                     spec.actionSpace.sample(into: action, using: &rng)
                 }
                 return true
-            }, observe: jsonl ? { event in
+            }, observe: jsonl || recordStep != nil ? { event in
+                try recordStep?(event)
+                guard jsonl else { return }
                 switch event {
                 case .reset(let observation):
                     output.write(JSONLine.reset(episode: episode, observation: observation))
@@ -98,6 +165,7 @@ struct Run: ParsableCommand {
                 }
             } : nil)
             returns.append(ran.totalReward)
+            recorder?.finish(totalReward: ran.totalReward, ending: describe(ran.ending, timeLimit))
             if !jsonl {
                 output.write("episode \(episode): return \(format(ran.totalReward)) over \(ran.length) steps, "
                              + "\(describe(ran.ending, timeLimit))\n")
