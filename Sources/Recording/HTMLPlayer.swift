@@ -171,6 +171,12 @@ public enum HTMLPlayer {
             else if (event.key === "ArrowRight") { stop(); step += 1; show(); }
             else if (event.key === "ArrowLeft") { stop(); step -= 1; show(); }
           });
+          // A link may open a step: page.html#episode=2&step=120 (the first player on the page).
+          var wanted = /episode=(\d+)/.exec(location.hash), at = /step=(\d+)/.exec(location.hash);
+          if (root === document.querySelector(".gym-player")) {
+            if (wanted) { episode = Math.max(0, Math.min(data.episodes.length - 1, Number(wanted[1]) - 1)); episodeMenu.value = episode; }
+            if (at) step = Number(at[1]);
+          }
           show();
           return { show: show, select: function (e, s) { episode = e; step = s; episodeMenu.value = e; show(); } };
         }
