@@ -39,7 +39,7 @@ let package = Package(
         // The versioned binary policy format: container, codec, checksum, atomic writes.
         .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
         // The half of scenarios that judges policies: evaluation and reports (table, JSON, JUnit).
-        .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge"]),
+        .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge", "Recording"]),
         // A run folder's files besides the policy: TensorBoard event files, SB3's monitor.csv,
         // the per-update log read back, and the learning-curve SVG. Knows no training code.
         .target(name: "RunLogs", dependencies: ["LuaBridge"]),

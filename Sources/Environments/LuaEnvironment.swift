@@ -16,7 +16,8 @@ public final class LuaEnvironment: Environment {
     private let stepReference: Int32
     private let observeReference: Int32?
     private let renderReference: Int32?
-    /// The render prelude's canvas maker, loaded at the first `render()`.
+    /// The render prelude's frame function (canvas, render, state put back), loaded at the
+    /// first `render()`.
     private var canvasMakerReference: Int32?
     private let actionTableReference: Int32?
     private let rngReference: Int32
@@ -261,6 +262,11 @@ public final class LuaEnvironment: Environment {
         return runtime.definition
     }
 
+    /// The latest value of each name the attached scenario's `ctx:record` saw this episode.
+    public func scenarioMetrics() throws -> [String: Double] {
+        try scenario?.latestMetrics() ?? [:]
+    }
+
     /// The attached scenario's verdict on the episode that just ended.
     public func scenarioVerdict(totalReward: Double, length: Int, terminated: Bool, truncated: Bool) throws -> Bool {
         guard let scenario else { return true }
@@ -276,13 +282,8 @@ public final class LuaEnvironment: Environment {
     public func render(_ last: RenderContext) throws -> Frame? {
         guard let renderReference else { return nil }
         let L = state.L
-        let saved = try? captureState()
-        defer {
-            if let saved {
-                try? setStateTable(saved.state)
-                rng.pointee.s = (saved.generator[0], saved.generator[1], saved.generator[2], saved.generator[3])
-            }
-        }
+        let generator = rng.pointee.s
+        defer { rng.pointee.s = generator }
         do {
             if canvasMakerReference == nil {
                 try state.load(source: RenderPrelude.source, chunkName: "=render runtime")
@@ -292,26 +293,17 @@ public final class LuaEnvironment: Environment {
                 try state.call(arguments: 3, results: 1, function: "render runtime")
                 canvasMakerReference = state.makeReference()
             }
-            state.pushReference(canvasMakerReference!)
-            try state.call(arguments: 0, results: 1, function: "render runtime")
         } catch {
             state.clearStack()
             throw EnvironmentError.script(error)
         }
-        let canvas = LuaState.messageHandlerIndex + 1
+        state.pushReference(canvasMakerReference!)
         state.pushReference(renderReference)
         state.pushReference(envReference)
-        lua_pushvalue(L, canvas)
         last.luaValue(actionSpace: spec.actionSpace).push(to: state)
-        try callScript(arguments: 3, results: 0, function: "render")
+        try callScript(arguments: 3, results: 1, function: "render")
         defer { state.clearStack() }
-        let drawn: LuaValue
-        do {
-            drawn = try LuaValue.pull(from: state, at: canvas)
-        } catch {
-            throw EnvironmentError.script(error.located(function: "render"))
-        }
-        guard let frame = FrameReader.frame(from: drawn) else {
+        guard let frame = FrameReader.frame(state: state, at: LuaState.messageHandlerIndex + 1) else {
             throw contractError("render", "the draw object was changed by the script; draw only through its methods")
         }
         return frame

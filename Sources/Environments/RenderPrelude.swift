@@ -16,12 +16,17 @@ enum RenderPrelude {
       return value
     end
 
+    local checked_colours = {}   -- "#AbCdEf" -> "#abcdef", for colours already checked
     local function colour(value, what)
       if value == nil then return nil end
+      local known = checked_colours[value]
+      if known then return known end
       if type(value) ~= "string" or not value:match("^#%x%x%x%x%x%x$") then
         error(("draw: %s must be a colour \"#rrggbb\" (got %s)"):format(what, tostring(value)), 4)
       end
-      return value:lower()
+      known = value:lower()
+      checked_colours[value] = known
+      return known
     end
 
     local anchors = { start = true, middle = true, ["end"] = true }
@@ -112,9 +117,24 @@ enum RenderPrelude {
       add(self, { "text", finite(x, "x"), finite(y, "y"), text:sub(1, maximum_text), style(s) }, 2)
     end
 
-    -- A fresh canvas for each frame.
-    return function()
-      return setmetatable({ count = 0, numbers = 0, shapes = {} }, Draw)
+    -- One frame: a fresh canvas, the env's render, and env.state's values put back (a render
+    -- must not change the episode; the host puts back the env's generator). On an error the
+    -- recording stops, so nothing needs putting back.
+    return function(render, env, last)
+      local canvas = setmetatable({ count = 0, numbers = 0, shapes = {} }, Draw)
+      local state = env.state
+      local backup
+      if type(state) == "table" then
+        backup = {}
+        for k, v in next, state do backup[k] = v end
+      end
+      render(env, canvas, last)
+      if backup then
+        for k in next, state do state[k] = nil end
+        for k, v in next, backup do state[k] = v end
+      end
+      rawset(env, "state", state)
+      return canvas
     end
     """#
 }

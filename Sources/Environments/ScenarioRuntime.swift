@@ -352,6 +352,12 @@ final class ScenarioRuntime {
         return lua_toboolean(L, base) != 0
     }
 
+    /// The latest value of each `ctx:record` name in this episode (for replays in reports).
+    func latestMetrics() throws -> [String: Double] {
+        guard case .table(let metrics) = try contextField("metrics") else { return [:] }
+        return metrics.fields.compactMapValues { $0["last"]?.doubleValue }
+    }
+
     private func contextField(_ key: String) throws -> LuaValue {
         state.pushReference(context)
         lua_pushstring(state.L, key)

@@ -45,6 +45,8 @@ public struct RecordedStep: Sendable {
     public var terminated = false
     public var truncated = false
     public var frame: Frame?
+    /// The scenario's `ctx:record` values as of this step (latest per name).
+    public var metrics: [String: Double] = [:]
 }
 
 /// A recording that cannot be made or written: bad input, exit code 2.
@@ -92,6 +94,7 @@ public final class EpisodeRecorder {
             }
             do {
                 step.frame = try env.render(context)
+                step.metrics = try env.scenarioMetrics()
             } catch {
                 throw RecordingError("\(error)")
             }

@@ -77,8 +77,11 @@ public enum ScenarioEvaluation {
     /// Runs `policy` on `envScript`, under `scenarioPath` if given. Same inputs, same result,
     /// bit for bit: the first reset is seeded, later ones continue the env's stream, and
     /// sampled actions come from their own seeded stream.
+    /// `watch` may return an observer for an episode (by index from 0), to record it; with
+    /// `stopAfter`, episodes after that index are not run (a replay of earlier episodes).
     public static func run(policy: TrainedPolicy, policyPath: String, envScript: String, scenarioPath: String?,
-                           options: Options) throws -> ScenarioResult {
+                           options: Options, stopAfter: Int? = nil,
+                           watch: ((LuaEnvironment, Int) -> ((EpisodeEvent) throws -> Void)?)? = nil) throws -> ScenarioResult {
         let started = Date()
         let env = try LuaEnvironment(path: envScript, limits: options.limits)
         if let problem = policy.problem(with: env.spec) {
@@ -93,11 +96,11 @@ public enum ScenarioEvaluation {
         let episodeRunner = EpisodeRunner(env: env, timeLimit: timeLimit)
         var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
         var results: [EpisodeResult] = []
-        for episode in 0..<episodes {
-            let ran = try episodeRunner.run(seed: episode == 0 ? seed : nil) { observation, action, _ in
+        for episode in 0..<min(episodes, (stopAfter ?? .max - 1) + 1) {
+            let ran = try episodeRunner.run(seed: episode == 0 ? seed : nil, act: { observation, action, _ in
                 policyRunner.act(observation, into: action, deterministic: options.deterministic, rng: &rng)
                 return true
-            }
+            }, observe: watch?(env, episode))
             let passed: Bool
             if definition != nil {
                 passed = try env.scenarioVerdict(totalReward: ran.totalReward, length: ran.length,

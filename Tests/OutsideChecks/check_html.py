@@ -52,7 +52,8 @@ def main():
         run = subprocess.run(prefix + [chromium] + FLAGS + [f"--user-data-dir={scratch}/profile", "--enable-logging=stderr", "--v=0",
                              f"--log-net-log={netlog}", "--dump-dom", "file://" + page],
                              capture_output=True, text=True, timeout=180)
-        console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+        # Messages of the page itself (Chromium's own chrome:// pages log too).
+        console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line and "source: file://" in line]
         check("no console messages (errors, refused loads, logs)", not console, "; ".join(console[:3]))
         urls = set(re.findall(r'"url":"([^"]+)"', open(netlog).read())) if os.path.exists(netlog) else set()
         remote = sorted(u for u in urls if re.match(r"(https?|wss?)://", u)

@@ -1,6 +1,6 @@
 import Environments
 import Foundation
-import Recording
+@testable import Recording
 import Testing
 
 let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -145,5 +145,22 @@ func describe(_ frame: Frame) -> String {
         #expect(svg.contains("<line x1=\"100\" y1=\"400\" x2=\"500\" y2=\"0\""))
         #expect(svg.contains("<circle cx=\"300\" cy=\"200\" r=\"100\" fill=\"#00ff00\""))
         #expect(svg.contains(">a &lt; b</text>"))
+    }
+}
+
+@Suite struct RecordingJSONTests {
+    @Test func numbersAreShortAndExact() {
+        #expect(RecordingJSON.c(1.23456) == "1.2346")
+        #expect(RecordingJSON.c(-0.00006) == "-0.0001")
+        #expect(RecordingJSON.c(-0.00004999) == "0")
+        #expect(RecordingJSON.c(2) == "2")
+        #expect(RecordingJSON.c(-3.05) == "-3.05")
+        #expect(RecordingJSON.c(.nan) == "0")
+        #expect(RecordingJSON.value(0.80432112345) == "0.804321")
+        #expect(RecordingJSON.value(-128.4371234) == "-128.437")
+        #expect(RecordingJSON.value(500) == "500")
+        #expect(RecordingJSON.value(1e-12) == "1e-12")
+        #expect(RecordingJSON.value(.infinity) == "null")
+        #expect(RecordingJSON.string("</script>\u{1}") == "\"\\u003c/script\\u003e\\u0001\"")
     }
 }

@@ -3,6 +3,7 @@ import Environments
 import Foundation
 import PolicyFile
 import PPO
+import Recording
 import Scenarios
 
 struct Eval: ParsableCommand {
@@ -24,7 +25,12 @@ struct Eval: ParsableCommand {
           gym eval policies/pendulum.policy --episodes 50 --seed 1 \\
             --scenario scenarios/pendulum/kick.lua
           gym eval policies/*.policy --scenario scenarios/ \\
-            --json report.json --junit report.xml
+            --json report.json --junit report.xml --html report.html
+
+        --html writes one self-contained page (no network): the verdict, the summary table, \
+        and per scenario every episode's return, the failure messages, the ctx:record metrics \
+        over time and replays (the env's pictures, docs/environments.md) of the first failing \
+        and of one passing episode, re-run from the same seed.
         """
     )
 
@@ -52,6 +58,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write the report as JUnit XML to this file.")
     var junit: String?
 
+    @Option(help: "Also write the report as a self-contained HTML page with replays to this file.")
+    var html: String?
+
     @OptionGroup var limitOptions: LimitOptions
 
     func validate() throws {
@@ -61,10 +70,11 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let report: EvaluationReport
+        let jobs: [Job]
         do {
             // Report paths are checked before the evaluation, not after it.
-            for path in [json, junit].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
-            report = try evaluate()
+            for path in [json, junit, html].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
+            (report, jobs) = try evaluate()
         } catch {
             Console.error("Error: \(error)\n")
             throw ExitCode(2)
@@ -73,6 +83,10 @@ struct Eval: ParsableCommand {
         do {
             if let json { try AtomicFile.write([UInt8](try report.json()), to: json) }
             if let junit { try AtomicFile.write(Array(report.junit().utf8), to: junit) }
+            if let html {
+                let page = EvaluationHTML.page(report, replays: try replays(report, jobs), gymVersion: GymVersion.current)
+                try AtomicFile.write(Array(page.utf8), to: html)
+            }
         } catch {
             Console.error("Error: cannot write the report: \(error)\n")
             throw ExitCode(2)
@@ -80,7 +94,48 @@ struct Eval: ParsableCommand {
         if !report.allPassed { throw ExitCode(1) }
     }
 
-    private func evaluate() throws -> EvaluationReport {
+    /// What produced each result, to replay its episodes for the HTML report.
+    struct Job {
+        var policy: TrainedPolicy
+        var script: String
+        var scenarioPath: String?
+        var options: ScenarioEvaluation.Options
+    }
+
+    /// Per result, the first failing and the first passing episode, run again from the same
+    /// seed (the episodes before them are run unrecorded, so each replays exactly) and recorded.
+    private func replays(_ report: EvaluationReport, _ jobs: [Job]) throws -> [Int: Recording] {
+        var out: [Int: Recording] = [:]
+        for (i, (result, job)) in zip(report.results, jobs).enumerated() {
+            let failing = result.episodes.firstIndex { !$0.passed }
+            let passing = result.episodes.firstIndex { $0.passed }
+            let targets = [failing, passing].compactMap { $0 }
+            guard let last = targets.max() else { continue }
+            var recorder: EpisodeRecorder?
+            _ = try ScenarioEvaluation.run(policy: job.policy, policyPath: result.policyPath, envScript: job.script,
+                                           scenarioPath: job.scenarioPath, options: job.options, stopAfter: last) { env, episode in
+                guard targets.contains(episode) else { return nil }
+                if recorder == nil { recorder = EpisodeRecorder(env: env, script: job.script, actor: result.policyPath) }
+                let observe = recorder!.observer(episode: episode + 1)
+                return observe
+            }
+            guard var recording = recorder?.recording else { continue }
+            for k in recording.episodes.indices {
+                let index = recording.episodes[k].number - 1
+                let episode = result.episodes[index]
+                recording.episodes[k].totalReward = episode.totalReward
+                recording.episodes[k].ending = episode.failure.map { "failed: \($0)" }
+                    ?? (episode.terminated ? "terminated" : episode.truncated ? "truncated (time limit)" : "ended")
+                recording.episodes[k].label = index == failing ? "first failing, episode \(index + 1)" : "passing, episode \(index + 1)"
+            }
+            // The failing replay first: it is what a reader came for.
+            recording.episodes.sort { ($0.label?.hasPrefix("first failing") == true ? 0 : 1) < ($1.label?.hasPrefix("first failing") == true ? 0 : 1) }
+            out[i] = recording
+        }
+        return out
+    }
+
+    private func evaluate() throws -> (EvaluationReport, [Job]) {
         var options = ScenarioEvaluation.Options()
         options.episodes = episodes
         options.seed = seed
@@ -91,6 +146,7 @@ struct Eval: ParsableCommand {
             return try expand(argument).map { (file: $0, explicit: explicit) }
         }
         var results: [ScenarioResult] = []
+        var jobs: [Job] = []
         for policyPath in policies {
             let recorded = try PolicyCodec.read(from: policyPath).policy
             guard let script = env ?? recorded.envScript else {
@@ -105,6 +161,7 @@ struct Eval: ParsableCommand {
             if scenarioFiles.isEmpty {
                 results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
                                                           scenarioPath: nil, options: options))
+                jobs.append(Job(policy: policy, script: script, scenarioPath: nil, options: options))
             }
             for (file, explicit) in scenarioFiles {
                 if let target = try ScenarioTarget.env(ofScenario: file, limits: options.limits), !ScenarioTarget.same(target, script) {
@@ -116,6 +173,7 @@ struct Eval: ParsableCommand {
                 }
                 results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
                                                           scenarioPath: file, options: options))
+                jobs.append(Job(policy: policy, script: script, scenarioPath: file, options: options))
             }
         }
         for result in results {
@@ -123,7 +181,7 @@ struct Eval: ParsableCommand {
             Console.errorLine("note: \(result.policyPath) on \(result.scenarioName): episodes stop at \(cap) steps, below the env's max_steps")
         }
         guard !results.isEmpty else { throw EvaluationInputError("no scenario applies to the policies' envs") }
-        return EvaluationReport(results: results)
+        return (EvaluationReport(results: results), jobs)
     }
 
     private func isFolder(_ path: String) -> Bool {
