@@ -27,8 +27,10 @@ public enum EvaluationHTML {
                 + "<td>\(String(format: "%.0f", r.meanLength))</td><td class=\"\(r.passed ? "pass" : "fail")\">\(r.passed ? "PASS" : "FAIL")</td></tr>\n"
         }
         body += "</tbody></table>\n"
-        for (i, r) in results.enumerated() {
-            body += section(r, number: i + 1, replay: replays[i])
+        // Failures first and open; passes after, folded.
+        let order = results.indices.filter { !results[$0].passed } + results.indices.filter { results[$0].passed }
+        for i in order {
+            body += section(results[i], number: i + 1, replay: replays[i])
         }
         return """
             <!DOCTYPE html>
@@ -46,6 +48,14 @@ public enum EvaluationHTML {
             document.querySelectorAll(".gym-player").forEach(function (element) {
               gymPlayer(element, JSON.parse(document.getElementById(element.dataset.recording).textContent));
             });
+            // A link from the summary opens its (folded) section.
+            function openLinked() {
+              var target = location.hash && document.getElementById(location.hash.slice(1));
+              var details = target && target.querySelector("details");
+              if (details) details.open = true;
+            }
+            window.addEventListener("hashchange", openLinked);
+            openLinked();
             </script>
             </body>
             </html>
@@ -61,7 +71,8 @@ public enum EvaluationHTML {
         table.summary th, table.summary td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; }
         table.summary th { background: #f4f4f4; } td.pass, td.fail { font-weight: bold; }
         section { border-top: 1px solid #ddd; padding-top: 8px; margin-top: 24px; }
-        h2 { font-size: 18px; margin: 8px 0 4px; } h3 { font-size: 14px; margin: 14px 0 6px; color: #444; }
+        h2 { font-size: 18px; margin: 8px 0 4px; display: inline; } summary { cursor: pointer; margin-bottom: 6px; }
+        table.summary td { white-space: nowrap; } h3 { font-size: 14px; margin: 14px 0 6px; color: #444; }
         .badge { font-size: 12px; padding: 2px 8px; border-radius: 3px; vertical-align: middle; }
         .badge.pass { background: #e3f4e6; color: #1e6b2f; } .badge.fail { background: #fbe4e4; color: #a4161a; }
         .failures li { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; color: #a4161a; }
@@ -69,8 +80,8 @@ public enum EvaluationHTML {
         """
 
     private static func section(_ r: ScenarioResult, number: Int, replay: Recording?) -> String {
-        var out = "<section id=\"s\(number)\">\n<h2>\(e(r.scenarioName)) · \(e(URL(fileURLWithPath: r.policyPath).lastPathComponent))"
-            + " <span class=\"badge \(r.passed ? "pass" : "fail")\">\(r.passed ? "PASS" : "FAIL")</span></h2>\n"
+        var out = "<section id=\"s\(number)\"><details\(r.passed ? "" : " open")>\n<summary><h2>\(e(r.scenarioName)) · \(e(URL(fileURLWithPath: r.policyPath).lastPathComponent))"
+            + " <span class=\"badge \(r.passed ? "pass" : "fail")\">\(r.passed ? "PASS" : "FAIL")</span></h2></summary>\n"
         out += "<p class=\"meta\">\(e(r.description))\(r.scenarioPath.map { " · " + e($0) } ?? "") · \(r.episodes.filter(\.passed).count) of \(r.episodes.count) episodes passed, \(e(required(r))) required</p>\n"
         out += "<h3>Returns, one dot per episode</h3>\n<div class=\"charts\">\(returnStrip(r))</div>\n"
         if !r.failureMessages.isEmpty {
@@ -84,7 +95,7 @@ public enum EvaluationHTML {
             out += "<div class=\"gym-player\" data-recording=\"replay-\(number)\"></div>\n"
             out += "<script type=\"application/json\" id=\"replay-\(number)\">\(RecordingJSON.encode(replay))</script>\n"
         }
-        return out + "</section>\n"
+        return out + "</details></section>\n"
     }
 
     /// Every episode's return as a dot on one axis (green passed, red failed), with the reward

@@ -82,3 +82,36 @@ import FoundationXML
         #expect(noisy.stderr.contains("render"), "\(noisy.stderr)")
     }
 }
+
+/// `gym eval --html`: the page a team attaches to a CI run.
+@Suite struct EvalReportTests {
+    @Test func theHTMLReportHasTheVerdictTheTableAndReplaysOfFailingAndPassingEpisodes() throws {
+        let folder = try temporaryFolder()
+        let result = try gym(["eval", "policies/cartpole.policy", "--scenario", "scenarios/cartpole/", "--html", "\(folder)/report.html",
+                              "--json", "\(folder)/report.json"])
+        #expect(result.status == 1, "off_center and stays_centered fail: \(result.stderr)")
+        let page = try String(contentsOfFile: "\(folder)/report.html", encoding: .utf8)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/report.json"))) as! [String: Any]
+        let failed = (json["results"] as! [[String: Any]]).filter { ($0["verdict"] as! String) == "fail" }.count
+        #expect(failed == 2)
+        #expect(page.contains("FAIL: \(failed) of 5 failed"))
+        #expect(page.contains("first failing, episode"))
+        #expect(page.contains("passing, episode"))
+        #expect(page.contains("cart at x="), "a ctx:fail message is listed")
+        #expect(!page.contains("src=\"http"))
+        if OutsideChecks.enabled {
+            let check = try OutsideChecks.run("check_html.py", ["\(folder)/report.html", "--expect", "gym evaluation report",
+                                                                "--expect", "first failing", "--expect", "step 0 / "])
+            #expect(check.status == 0, "\(check.output)")
+        }
+    }
+
+    @Test func anUnwritableReportIsExitTwoBeforeAnyEvaluation() throws {
+        let folder = try temporaryFolder()
+        try "x".write(toFile: "\(folder)/file", atomically: true, encoding: .utf8)
+        let result = try gym(["eval", "policies/cartpole.policy", "--html", "\(folder)/file/report.html"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(folder)/file"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}

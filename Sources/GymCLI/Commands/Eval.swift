@@ -123,6 +123,11 @@ struct Eval: ParsableCommand {
             for k in recording.episodes.indices {
                 let index = recording.episodes[k].number - 1
                 let episode = result.episodes[index]
+                // The replay is the evaluated episode, or the report would show something else.
+                let replayed = recording.episodes[k].steps.compactMap(\.reward).reduce(0, +)
+                guard replayed == episode.totalReward, recording.episodes[k].steps.count == episode.length + 1 else {
+                    throw EvaluationInputError("\(result.policyPath) on \(result.scenarioName): the replay of episode \(index + 1) differs from its evaluation (return \(replayed) against \(episode.totalReward)); is the env deterministic given its seed?")
+                }
                 recording.episodes[k].totalReward = episode.totalReward
                 recording.episodes[k].ending = episode.failure.map { "failed: \($0)" }
                     ?? (episode.terminated ? "terminated" : episode.truncated ? "truncated (time limit)" : "ended")
