@@ -67,12 +67,12 @@ public enum EvaluationHTML {
         .verdict { display: inline-block; font-weight: bold; padding: 6px 14px; border-radius: 4px; margin: 4px 0 16px; }
         .verdict.pass, td.pass { color: #1e6b2f; } .verdict.fail, td.fail { color: #a4161a; }
         .verdict.pass { background: #e3f4e6; } .verdict.fail { background: #fbe4e4; }
-        table.summary { border-collapse: collapse; font-size: 13px; margin-bottom: 24px; }
-        table.summary th, table.summary td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; }
+        table.summary { border-collapse: collapse; font-size: 12px; margin-bottom: 24px; }
+        table.summary th, table.summary td { padding: 3px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; }
         table.summary th { background: #f4f4f4; } td.pass, td.fail { font-weight: bold; }
         section { border-top: 1px solid #ddd; padding-top: 8px; margin-top: 24px; }
         h2 { font-size: 18px; margin: 8px 0 4px; display: inline; } summary { cursor: pointer; margin-bottom: 6px; }
-        table.summary td { white-space: nowrap; } h3 { font-size: 14px; margin: 14px 0 6px; color: #444; }
+        table.summary td:nth-child(n+4) { white-space: nowrap; } h3 { font-size: 14px; margin: 14px 0 6px; color: #444; }
         .badge { font-size: 12px; padding: 2px 8px; border-radius: 3px; vertical-align: middle; }
         .badge.pass { background: #e3f4e6; color: #1e6b2f; } .badge.fail { background: #fbe4e4; color: #a4161a; }
         .failures li { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; color: #a4161a; }

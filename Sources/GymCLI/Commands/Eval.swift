@@ -197,9 +197,10 @@ struct Eval: ParsableCommand {
     private func expand(_ path: String) throws -> [String] {
         guard FileManager.default.fileExists(atPath: path) else { throw EvaluationInputError("\(path): no such scenario file or folder") }
         guard isFolder(path) else { return [path] }
-        let base = URL(fileURLWithPath: path)
         let files = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
             .filter { $0.hasSuffix(".lua") }.sorted()
-        return files.map { base.appendingPathComponent($0).path }
+        // Paths as the user gave them (relative stays relative): reports show them.
+        let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
+        return files.map { folder + "/" + $0 }
     }
 }
