@@ -1,5 +1,3 @@
-import LuaBridge
-
 /// What an env's `render(draw)` drew for one state: a list of 2-D shapes in world coordinates,
 /// mapped to the picture by the viewport (y up, equal scale on both axes, centred).
 public struct Frame: Equatable, Sendable {
@@ -34,7 +32,7 @@ public struct Viewport: Equatable, Sendable {
 
 /// How a shape is painted. Colours are `#rrggbb`; `width` (stroke) and `size` (text) are in
 /// pixels of a 600-pixel-wide picture, so lines keep their weight whatever the viewport.
-public struct ShapeStyle: Equatable, Sendable {
+public struct ShapeStyle: Hashable, Sendable {
     public var stroke: String?
     public var fill: String?
     public var width: Double
@@ -75,18 +73,5 @@ public struct RenderContext: Sendable {
         self.t = t
         self.action = action
         self.reward = reward
-    }
-
-    func luaValue(actionSpace: Space) -> LuaValue {
-        var fields: [String: LuaValue] = ["t": .integer(Int64(t))]
-        if let action {
-            if case .discrete = actionSpace, let first = action.first, let n = Int64(exactly: first) {
-                fields["action"] = .integer(n)
-            } else {
-                fields["action"] = .table(LuaTable(sequence: action.map { .number($0) }))
-            }
-        }
-        if let reward { fields["reward"] = .number(reward) }
-        return .table(LuaTable(fields: fields))
     }
 }

@@ -16,9 +16,12 @@ public final class LuaEnvironment: Environment {
     private let stepReference: Int32
     private let observeReference: Int32?
     private let renderReference: Int32?
-    /// The render prelude's frame function (canvas, render, state put back), loaded at the
-    /// first `render()`.
-    private var canvasMakerReference: Int32?
+    /// Made at the first `render()`: the C canvas the `draw` methods fill, the `draw` object,
+    /// the prelude's frame function (render, then the state put back) and the frame reader.
+    private var canvas: UnsafeMutablePointer<gym_canvas>?
+    private var drawReference: Int32?
+    private var frameFunctionReference: Int32?
+    private var frameReader = FrameReader()
     private let actionTableReference: Int32?
     private let rngReference: Int32
     private let rng: UnsafeMutablePointer<gym_rng>
@@ -37,6 +40,8 @@ public final class LuaEnvironment: Environment {
     /// Episodes started since loading (the first is 1) and steps taken in the current one.
     public private(set) var episode = 0
     public private(set) var stepInEpisode = 0
+
+    deinit { gym_canvas_free(canvas) }
 
     public init(path: String, limits: LuaLimits = LuaLimits()) throws(EnvironmentError) {
         let state = LuaState(limits: limits, scriptName: path)
@@ -284,29 +289,56 @@ public final class LuaEnvironment: Environment {
         let L = state.L
         let generator = rng.pointee.s
         defer { rng.pointee.s = generator }
-        do {
-            if canvasMakerReference == nil {
-                try state.load(source: RenderPrelude.source, chunkName: "=render runtime")
-                lua_pushinteger(L, lua_Integer(Frame.maximumShapes))
-                lua_pushinteger(L, lua_Integer(Frame.maximumCoordinates))
-                lua_pushinteger(L, lua_Integer(Frame.maximumTextLength))
-                try state.call(arguments: 3, results: 1, function: "render runtime")
-                canvasMakerReference = state.makeReference()
+        if canvas == nil {
+            guard let made = gym_canvas_new(Int32(Frame.maximumShapes), Int32(Frame.maximumCoordinates),
+                                            Int32(Frame.maximumTextLength)) else {
+                throw contractError("render", "not enough memory for a canvas")
             }
-        } catch {
-            state.clearStack()
-            throw EnvironmentError.script(error)
+            canvas = made
+            do {
+                try state.load(source: RenderPrelude.source, chunkName: "=render runtime")
+                try state.call(arguments: 0, results: 1, function: "render runtime")
+                frameFunctionReference = state.makeReference()
+            } catch {
+                state.clearStack()
+                throw EnvironmentError.script(error)
+            }
+            gym_push_draw(L, made)
+            drawReference = state.makeReference()
         }
-        state.pushReference(canvasMakerReference!)
+        gym_canvas_clear(canvas!)
+        state.pushReference(frameFunctionReference!)
         state.pushReference(renderReference)
         state.pushReference(envReference)
-        last.luaValue(actionSpace: spec.actionSpace).push(to: state)
-        try callScript(arguments: 3, results: 1, function: "render")
-        defer { state.clearStack() }
-        guard let frame = FrameReader.frame(state: state, at: LuaState.messageHandlerIndex + 1) else {
-            throw contractError("render", "the draw object was changed by the script; draw only through its methods")
+        state.pushReference(drawReference!)
+        pushRenderContext(last)
+        try callScript(arguments: 4, results: 0, function: "render")
+        state.clearStack()
+        return frameReader.frame(canvas!)
+    }
+
+    /// `last` as the table render receives: {t =, action =, reward =}.
+    private func pushRenderContext(_ last: RenderContext) {
+        let L = state.L
+        lua_createtable(L, 0, 3)
+        lua_pushinteger(L, lua_Integer(last.t))
+        gym_rawsetfield(L, -2, "t")
+        if let action = last.action {
+            if discreteActionCount > 0, let first = action.first, let n = lua_Integer(exactly: first) {
+                lua_pushinteger(L, n)
+            } else {
+                lua_createtable(L, Int32(action.count), 0)
+                for (i, value) in action.enumerated() {
+                    lua_pushnumber(L, value)
+                    lua_rawseti(L, -2, lua_Integer(i + 1))
+                }
+            }
+            gym_rawsetfield(L, -2, "action")
         }
-        return frame
+        if let reward = last.reward {
+            lua_pushnumber(L, reward)
+            gym_rawsetfield(L, -2, "reward")
+        }
     }
 
     // MARK: Helpers

@@ -60,7 +60,7 @@ public struct RecordingError: Error, CustomStringConvertible {
 /// after every step). `render` cannot change the trajectory (`LuaEnvironment.render`).
 public final class EpisodeRecorder {
     public private(set) var recording: Recording
-    private let env: LuaEnvironment
+    private var env: LuaEnvironment
     private let maximumSteps: Int
 
     /// 20,000 recorded states: forty 500-step episodes. A recording past it would be a file
@@ -74,8 +74,11 @@ public final class EpisodeRecorder {
                               observationSize: env.spec.observationSpace.flatSize, actor: actor)
     }
 
-    /// The observer for episode `number` (pass it to `EpisodeRunner.run(observe:)`).
-    public func observer(episode number: Int) -> (EpisodeEvent) throws -> Void {
+    /// The observer for episode `number` (pass it to `EpisodeRunner.run(observe:)`), run on
+    /// `env` if given (a replay runs each episode in an env of its own), else on the last one.
+    public func observer(episode number: Int, env: LuaEnvironment? = nil) -> (EpisodeEvent) throws -> Void {
+        if let env { self.env = env }
+        let rendered = self.env
         recording.episodes.append(RecordedEpisode(number: number))
         return { [unowned self] event in
             guard recording.stepCount < maximumSteps else {
@@ -93,8 +96,8 @@ public final class EpisodeRecorder {
                 context = RenderContext(t: t, action: Array(action), reward: outcome.reward)
             }
             do {
-                step.frame = try env.render(context)
-                step.metrics = try env.scenarioMetrics()
+                step.frame = try rendered.render(context)
+                step.metrics = try rendered.scenarioMetrics()
             } catch {
                 throw RecordingError("\(error)")
             }

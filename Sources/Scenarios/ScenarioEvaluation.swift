@@ -34,6 +34,8 @@ public struct ScenarioResult: Sendable {
     public var seconds: Double
     /// Set when episodes were cut at `Options.maxEpisodeSteps`, below the env's own limit.
     public var stepCap: Int? = nil
+    /// Where each episode started, when the evaluation was asked to keep them.
+    public var episodeStarts: [EpisodeStart?] = []
 
     public var passRate: Double { Double(episodes.filter(\.passed).count) / Double(max(episodes.count, 1)) }
     public var meanReturn: Double { episodes.map(\.totalReward).reduce(0, +) / Double(max(episodes.count, 1)) }
@@ -67,10 +69,47 @@ public enum ScenarioEvaluation {
         public var limits = LuaLimits()
         /// Episodes stop here even if the env's `max_steps` is larger (`TimeLimit.hostCap`).
         public var maxEpisodeSteps = TimeLimit.hostCap
+        /// Keep where each episode started (`ScenarioResult.episodeStarts`), so that any one of
+        /// them can be replayed alone (for the HTML report).
+        public var captureEpisodeStarts = false
         public init(episodes: Int? = nil, seed: UInt64? = nil, limits: LuaLimits = LuaLimits()) {
             self.episodes = episodes
             self.seed = seed
             self.limits = limits
+        }
+    }
+
+    /// Everything an evaluation sets up before its first episode.
+    private struct Setup {
+        let env: LuaEnvironment
+        let definition: ScenarioDefinition?
+        let episodes: Int
+        let seed: UInt64
+        let timeLimit: TimeLimit
+        let policyRunner: PolicyRunner
+        let episodeRunner: EpisodeRunner
+
+        init(policy: TrainedPolicy, policyPath: String, envScript: String, scenarioPath: String?, options: Options) throws {
+            let env = try LuaEnvironment(path: envScript, limits: options.limits)
+            if let problem = policy.problem(with: env.spec) {
+                throw EvaluationInputError("\(policyPath): \(problem)")
+            }
+            let definition = try scenarioPath.map { try env.attachScenario(path: $0) }
+            self.env = env
+            self.definition = definition
+            episodes = options.episodes ?? definition?.episodes ?? 10
+            seed = options.seed ?? definition?.seed ?? 0
+            timeLimit = TimeLimit(declared: definition?.maxSteps ?? env.spec.maxSteps, cap: options.maxEpisodeSteps)
+            policyRunner = PolicyRunner(policy: policy)
+            episodeRunner = EpisodeRunner(env: env, timeLimit: timeLimit)
+        }
+
+        func runEpisode(_ index: Int, options: Options, rng: inout SeededGenerator,
+                        observe: ((EpisodeEvent) throws -> Void)?) throws -> Episode {
+            try episodeRunner.run(seed: index == 0 ? seed : nil, act: { observation, action, _ in
+                policyRunner.act(observation, into: action, deterministic: options.deterministic, rng: &rng)
+                return true
+            }, observe: observe)
         }
     }
 
@@ -83,24 +122,16 @@ public enum ScenarioEvaluation {
                            options: Options, stopAfter: Int? = nil,
                            watch: ((LuaEnvironment, Int) -> ((EpisodeEvent) throws -> Void)?)? = nil) throws -> ScenarioResult {
         let started = Date()
-        let env = try LuaEnvironment(path: envScript, limits: options.limits)
-        if let problem = policy.problem(with: env.spec) {
-            throw EvaluationInputError("\(policyPath): \(problem)")
-        }
-        let definition = try scenarioPath.map { try env.attachScenario(path: $0) }
-        let spec = env.spec
-        let episodes = options.episodes ?? definition?.episodes ?? 10
-        let seed = options.seed ?? definition?.seed ?? 0
-        let timeLimit = TimeLimit(declared: definition?.maxSteps ?? spec.maxSteps, cap: options.maxEpisodeSteps)
-        let policyRunner = PolicyRunner(policy: policy)
-        let episodeRunner = EpisodeRunner(env: env, timeLimit: timeLimit)
-        var rng = SeededGenerator(seed: SeededGenerator.derive(seed, stream: 2))
+        let setup = try Setup(policy: policy, policyPath: policyPath, envScript: envScript, scenarioPath: scenarioPath, options: options)
+        let env = setup.env, definition = setup.definition, spec = env.spec
+        var rng = SeededGenerator(seed: SeededGenerator.derive(setup.seed, stream: 2))
         var results: [EpisodeResult] = []
-        for episode in 0..<min(episodes, (stopAfter ?? .max - 1) + 1) {
-            let ran = try episodeRunner.run(seed: episode == 0 ? seed : nil, act: { observation, action, _ in
-                policyRunner.act(observation, into: action, deterministic: options.deterministic, rng: &rng)
-                return true
-            }, observe: watch?(env, episode))
+        var starts: [EpisodeStart?] = []
+        for episode in 0..<min(setup.episodes, (stopAfter ?? .max - 1) + 1) {
+            if options.captureEpisodeStarts {
+                starts.append((try? env.captureState()).map { EpisodeStart(env: $0, policyGenerator: rng.words) })
+            }
+            let ran = try setup.runEpisode(episode, options: options, rng: &rng, observe: watch?(env, episode))
             let passed: Bool
             if definition != nil {
                 passed = try env.scenarioVerdict(totalReward: ran.totalReward, length: ran.length,
@@ -111,11 +142,38 @@ public enum ScenarioEvaluation {
             results.append(EpisodeResult(totalReward: ran.totalReward, length: ran.length, terminated: ran.terminated,
                                          truncated: ran.truncated, failure: ran.failure, passed: passed))
         }
-        return ScenarioResult(policyPath: policyPath, envName: spec.name, scenarioName: definition?.name ?? "plain",
-                              scenarioPath: scenarioPath, description: definition?.description ?? "plain evaluation",
-                              episodes: results, requiredPassRate: definition?.passRate,
-                              rewardThreshold: definition == nil ? spec.rewardThreshold : nil,
-                              seconds: Date().timeIntervalSince(started),
-                              stepCap: timeLimit.isCapped ? timeLimit.steps : nil)
+        var result = ScenarioResult(policyPath: policyPath, envName: spec.name, scenarioName: definition?.name ?? "plain",
+                                    scenarioPath: scenarioPath, description: definition?.description ?? "plain evaluation",
+                                    episodes: results, requiredPassRate: definition?.passRate,
+                                    rewardThreshold: definition == nil ? spec.rewardThreshold : nil,
+                                    seconds: Date().timeIntervalSince(started),
+                                    stepCap: setup.timeLimit.isCapped ? setup.timeLimit.steps : nil)
+        result.episodeStarts = starts
+        return result
     }
+
+    /// Runs episode `index` of an evaluation again, alone, from where it started (captured with
+    /// `Options.captureEpisodeStarts`; the first episode needs no capture, its reset is seeded).
+    /// nil when there is no start to go from.
+    public static func replay(policy: TrainedPolicy, policyPath: String, envScript: String, scenarioPath: String?,
+                              options: Options, episode index: Int, from start: EpisodeStart?,
+                              watch: (LuaEnvironment) -> (EpisodeEvent) throws -> Void) throws -> Episode? {
+        let setup = try Setup(policy: policy, policyPath: policyPath, envScript: envScript, scenarioPath: scenarioPath, options: options)
+        var rng = SeededGenerator(seed: SeededGenerator.derive(setup.seed, stream: 2))
+        if index > 0 {
+            guard let start else { return nil }
+            let e = start.env
+            try setup.env.restoreState(generator: e.generator, state: e.state, episode: e.episode,
+                                       stepInEpisode: e.stepInEpisode, scenario: e.scenario)
+            rng = SeededGenerator(words: start.policyGenerator)
+        }
+        return try setup.runEpisode(index, options: options, rng: &rng, observe: watch(setup.env))
+    }
+}
+
+/// Where an episode of an evaluation started: the env's generator, state and counters (with
+/// the scenario's), and the policy's sampling generator.
+public struct EpisodeStart: Sendable {
+    public var env: (generator: [UInt64], state: [Double], episode: Int, stepInEpisode: Int, scenario: ScenarioSnapshot?)
+    public var policyGenerator: [UInt64]
 }

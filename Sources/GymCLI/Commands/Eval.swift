@@ -102,22 +102,38 @@ struct Eval: ParsableCommand {
         var options: ScenarioEvaluation.Options
     }
 
-    /// Per result, the first failing and the first passing episode, run again from the same
-    /// seed (the episodes before them are run unrecorded, so each replays exactly) and recorded.
+    /// Per result, the first failing and the first passing episode, run again and recorded:
+    /// each alone from where it started when the evaluation kept that, else by running the
+    /// episodes before it again unrecorded. A replay must match its evaluated episode.
     private func replays(_ report: EvaluationReport, _ jobs: [Job]) throws -> [Int: Recording] {
         var out: [Int: Recording] = [:]
         for (i, (result, job)) in zip(report.results, jobs).enumerated() {
             let failing = result.episodes.firstIndex { !$0.passed }
             let passing = result.episodes.firstIndex { $0.passed }
-            let targets = [failing, passing].compactMap { $0 }
-            guard let last = targets.max() else { continue }
+            let targets = [failing, passing].compactMap { $0 }.sorted()
+            guard let last = targets.last else { continue }
             var recorder: EpisodeRecorder?
-            _ = try ScenarioEvaluation.run(policy: job.policy, policyPath: result.policyPath, envScript: job.script,
-                                           scenarioPath: job.scenarioPath, options: job.options, stopAfter: last) { env, episode in
-                guard targets.contains(episode) else { return nil }
+            func observer(_ env: LuaEnvironment, _ index: Int) -> (EpisodeEvent) throws -> Void {
                 if recorder == nil { recorder = EpisodeRecorder(env: env, script: job.script, actor: result.policyPath) }
-                let observe = recorder!.observer(episode: episode + 1)
-                return observe
+                return recorder!.observer(episode: index + 1, env: env)
+            }
+            var alone = true
+            for index in targets {
+                let start = index < result.episodeStarts.count ? result.episodeStarts[index] : nil
+                let episode = try ScenarioEvaluation.replay(policy: job.policy, policyPath: result.policyPath, envScript: job.script,
+                                                            scenarioPath: job.scenarioPath, options: job.options, episode: index,
+                                                            from: start) { env in observer(env, index) }
+                // A scenario may keep state a start cannot hold (a counter in its file): then
+                // the episode differs, and the longer way below is exact.
+                guard let episode, episode.totalReward == result.episodes[index].totalReward,
+                      episode.length == result.episodes[index].length else { alone = false; break }
+            }
+            if !alone {
+                recorder = nil
+                _ = try ScenarioEvaluation.run(policy: job.policy, policyPath: result.policyPath, envScript: job.script,
+                                               scenarioPath: job.scenarioPath, options: job.options, stopAfter: last) { env, episode in
+                    targets.contains(episode) ? observer(env, episode) : nil
+                }
             }
             guard var recording = recorder?.recording else { continue }
             for k in recording.episodes.indices {
@@ -146,6 +162,7 @@ struct Eval: ParsableCommand {
         options.seed = seed
         options.deterministic = !stochastic
         options.limits = limitOptions.limits
+        options.captureEpisodeStarts = html != nil
         let scenarioFiles = try scenario.flatMap { argument in
             let explicit = !isFolder(argument)
             return try expand(argument).map { (file: $0, explicit: explicit) }
