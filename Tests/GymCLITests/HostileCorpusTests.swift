@@ -6,7 +6,8 @@ import Testing
 
 /// Every script in Tests/GymCLITests/Hostile/ was written to hang, exhaust, crash or fool gym.
 /// Its first line says what each command must do with it:
-///     -- expect: check=1 run=1 train=1 eval=2 message=<text in stderr> junit=valid
+///     -- expect: check=1 run=1 train=1 eval=2 record=2 message=<text in stderr> junit=valid
+/// (`record` is `gym run --record FILE.html`.)
 /// Each command must end by itself with that exit status (never a signal or a trap), within
 /// its limits, with a message that names the file and holds no raw control characters, and
 /// without its resident memory passing twice the default 64 MiB heap cap.
@@ -78,6 +79,7 @@ import Testing
             switch command {
             case "check": arguments = ["check", script]
             case "run": arguments = ["run", script, "--episodes", "2"]
+            case "record": arguments = ["run", script, "--episodes", "2", "--record", scratch.path + "/recording.html"]
             case "train": arguments = ["train", script, "--steps", "4096", "--envs", "1", "--n-steps", "256",
                                        "--batch-size", "64", "--out", scratch.path + "/out.policy",
                                        "--run-dir", scratch.path + "/run", "--quiet"]
@@ -107,6 +109,10 @@ import Testing
             }
             if let message = expectation.message, expected != 0 {
                 #expect(report.contains(message), "\(context)\n\(report.prefix(600))")
+            }
+            if command == "record" {
+                // No partial recording: the page exists only when recording succeeded.
+                #expect(FileManager.default.fileExists(atPath: scratch.path + "/recording.html") == (expected == 0), "\(context)")
             }
             if command == "train" {
                 // --out is written only by a training that finished.
