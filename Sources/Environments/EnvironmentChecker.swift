@@ -99,7 +99,39 @@ public struct EnvironmentChecker {
         let restored = checkpointRoundTrip(env)
         record("self.state holds all changing state (a checkpoint restores the episode exactly)", restored == nil,
                restored ?? "\(comparedSteps) steps after a restore matched bit for bit")
+        if env.canRender {
+            let drawn = renderRun(env)
+            record("render(draw, last) draws after reset and after steps", drawn.failure == nil,
+                   drawn.failure ?? "\(drawn.frames) frames, up to \(drawn.shapes) shapes each")
+        }
         return results
+    }
+
+    /// Renders the state after a reset and after each of a few random steps.
+    private func renderRun(_ env: LuaEnvironment) -> (frames: Int, shapes: Int, failure: String?) {
+        let spec = env.spec
+        var observation = [Double](repeating: 0, count: spec.observationSpace.flatSize)
+        var action = [Double](repeating: 0, count: spec.actionSpace.flatSize)
+        var generator = SeededGenerator(seed: 9)
+        var frames = 0, shapes = 0
+        do {
+            try observation.withUnsafeMutableBufferPointer { try env.reset(seed: 9, observation: $0) }
+            var context = RenderContext(t: 0)
+            for t in 0...20 {
+                let frame = try env.render(context)
+                frames += 1
+                shapes = max(shapes, frame?.shapes.count ?? 0)
+                action.withUnsafeMutableBufferPointer { spec.actionSpace.sample(into: $0, using: &generator) }
+                let outcome = try action.withUnsafeBufferPointer { a in
+                    try observation.withUnsafeMutableBufferPointer { try env.step(action: a, observation: $0) }
+                }
+                if outcome.terminated { break }
+                context = RenderContext(t: t + 1, action: action, reward: outcome.reward)
+            }
+        } catch {
+            return (frames, shapes, "\(error)")
+        }
+        return (frames, shapes, nil)
     }
 
     /// What training's checkpoints need: capture the env mid-episode, run on, put the capture

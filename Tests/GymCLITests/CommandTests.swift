@@ -15,7 +15,7 @@ import Testing
     @Test func checkPassesShippedEnvsWithExitCodeZero() throws {
         let result = try gym("check", "envs/pendulum.lua", "envs/cartpole.lua")
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout.components(separatedBy: "all 13 checks passed").count == 3)
+        #expect(result.stdout.components(separatedBy: "all 14 checks passed").count == 3)
         #expect(!result.stdout.contains("FAIL"))
     }
 
