@@ -6,8 +6,8 @@ import Testing
 
 /// Every script in Tests/GymCLITests/Hostile/ was written to hang, exhaust, crash or fool gym.
 /// Its first line says what each command must do with it:
-///     -- expect: check=1 run=1 train=1 eval=2 record=2 message=<text in stderr> junit=valid
-/// (`record` is `gym run --record FILE.html`.)
+///     -- expect: check=1 run=1 train=1 eval=2 record=2 report=2 message=<text in stderr> junit=valid
+/// (`record` is `gym run --record FILE.html`, `report` is `gym eval --html FILE`.)
 /// Each command must end by itself with that exit status (never a signal or a trap), within
 /// its limits, with a message that names the file and holds no raw control characters, and
 /// without its resident memory passing twice the default 64 MiB heap cap.
@@ -80,6 +80,8 @@ import Testing
             case "check": arguments = ["check", script]
             case "run": arguments = ["run", script, "--episodes", "2"]
             case "record": arguments = ["run", script, "--episodes", "2", "--record", scratch.path + "/recording.html"]
+            case "report":
+                arguments = ["eval", Self.benignPolicy, "--env", script, "--episodes", "2", "--html", scratch.path + "/report.html"]
             case "train": arguments = ["train", script, "--steps", "4096", "--envs", "1", "--n-steps", "256",
                                        "--batch-size", "64", "--out", scratch.path + "/out.policy",
                                        "--run-dir", scratch.path + "/run", "--quiet"]
@@ -110,9 +112,10 @@ import Testing
             if let message = expectation.message, expected != 0 {
                 #expect(report.contains(message), "\(context)\n\(report.prefix(600))")
             }
-            if command == "record" {
-                // No partial recording: the page exists only when recording succeeded.
-                #expect(FileManager.default.fileExists(atPath: scratch.path + "/recording.html") == (expected == 0), "\(context)")
+            if command == "record" || command == "report" {
+                // No partial page: it exists only when recording succeeded.
+                let page = scratch.path + (command == "record" ? "/recording.html" : "/report.html")
+                #expect(FileManager.default.fileExists(atPath: page) == (expected == 0 || (command == "report" && expected == 1)), "\(context)")
             }
             if command == "train" {
                 // --out is written only by a training that finished.

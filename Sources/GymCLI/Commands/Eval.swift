@@ -83,13 +83,19 @@ struct Eval: ParsableCommand {
         do {
             if let json { try AtomicFile.write([UInt8](try report.json()), to: json) }
             if let junit { try AtomicFile.write(Array(report.junit().utf8), to: junit) }
-            if let html {
-                let page = EvaluationHTML.page(report, replays: try replays(report, jobs), gymVersion: GymVersion.current)
-                try AtomicFile.write(Array(page.utf8), to: html)
-            }
         } catch {
             Console.error("Error: cannot write the report: \(error)\n")
             throw ExitCode(2)
+        }
+        if let html {
+            do {
+                let page = EvaluationHTML.page(report, replays: try replays(report, jobs), gymVersion: GymVersion.current)
+                try AtomicFile.write(Array(page.utf8), to: html)
+            } catch {
+                // A render that fails, a replay that differs, a full disk: no report, exit 2.
+                Console.error("Error: the HTML report was not written: \(error)\n")
+                throw ExitCode(2)
+            }
         }
         if !report.allPassed { throw ExitCode(1) }
     }
