@@ -4,31 +4,45 @@
 /// the episode below it. Envs without `render` show the traces as their picture.
 public enum HTMLPlayer {
     public static func page(_ recording: Recording) -> String {
-        let title = "\(recording.envName): \(recording.actor)"
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-            <title>\(FrameSVG.escape(title)) - gym</title>
-            <style>\(style)</style>
-            </head>
-            <body>
+        document(title: "\(recording.envName): \(recording.actor) - gym", body: """
             <h1>\(FrameSVG.escape(recording.envName))</h1>
             <p class="meta">\(FrameSVG.escape(recording.envScript)) · \(FrameSVG.escape(recording.actor)) · \(recording.episodes.count) episode\(recording.episodes.count == 1 ? "" : "s") · recorded by gym</p>
-            <div class="gym-player" data-recording="recording-1"></div>
-            <script type="application/json" id="recording-1">\(RecordingJSON.encode(recording))</script>
-            <script>\(script)
-            document.querySelectorAll(".gym-player").forEach(function (element) {
-              gymPlayer(element, JSON.parse(document.getElementById(element.dataset.recording).textContent));
-            });
-            </script>
-            </body>
-            </html>
+            \(embedded(recording, id: "recording-1"))
+            """)
+    }
 
-            """
+    /// A player's place on a page and its recording's data; `document` starts every player.
+    public static func embedded(_ recording: Recording, id: String) -> String {
+        "<div class=\"gym-player\" data-recording=\"\(id)\"></div>\n"
+            + "<script type=\"application/json\" id=\"\(id)\">\(RecordingJSON.encode(recording))</script>"
+    }
+
+    /// A self-contained page: the content security policy forbids every load (no network, no
+    /// external scripts, styles or fonts), the player's script starts each embedded player,
+    /// and `script` (if any) runs after it.
+    public static func document(title: String, extraStyle: String = "", body: String, script extra: String = "") -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+        <title>\(FrameSVG.escape(title))</title>
+        <style>\(style)\(extraStyle)</style>
+        </head>
+        <body>
+        \(body)
+        <script>\(script)
+        document.querySelectorAll(".gym-player").forEach(function (element) {
+          gymPlayer(element, JSON.parse(document.getElementById(element.dataset.recording).textContent));
+        });
+        \(extra)
+        </script>
+        </body>
+        </html>
+
+        """
     }
 
     /// The player's CSS, shared with the evaluation report.

@@ -32,22 +32,8 @@ public enum EvaluationHTML {
         for i in order {
             body += section(results[i], number: i + 1, replay: replays[i])
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-            <title>gym evaluation report: \(failed == 0 ? "PASS" : "FAIL")</title>
-            <style>\(HTMLPlayer.style)\(style)</style>
-            </head>
-            <body>
-            \(body)
-            <script>\(HTMLPlayer.script)
-            document.querySelectorAll(".gym-player").forEach(function (element) {
-              gymPlayer(element, JSON.parse(document.getElementById(element.dataset.recording).textContent));
-            });
+        return HTMLPlayer.document(title: "gym evaluation report: \(failed == 0 ? "PASS" : "FAIL")", extraStyle: style, body: body,
+                                   script: """
             // A link from the summary opens its (folded) section.
             function openLinked() {
               var target = location.hash && document.getElementById(location.hash.slice(1));
@@ -56,11 +42,7 @@ public enum EvaluationHTML {
             }
             window.addEventListener("hashchange", openLinked);
             openLinked();
-            </script>
-            </body>
-            </html>
-
-            """
+            """)
     }
 
     static let style = """
@@ -92,8 +74,7 @@ public enum EvaluationHTML {
             if !charts.isEmpty { out += "<h3>Recorded metrics over the replayed episodes</h3>\n<div class=\"charts\">\(charts)</div>\n" }
             let which = replay.episodes.compactMap(\.label).joined(separator: " and ")
             out += "<h3>Replays: \(e(which))</h3>\n"
-            out += "<div class=\"gym-player\" data-recording=\"replay-\(number)\"></div>\n"
-            out += "<script type=\"application/json\" id=\"replay-\(number)\">\(RecordingJSON.encode(replay))</script>\n"
+            out += HTMLPlayer.embedded(replay, id: "replay-\(number)") + "\n"
         }
         return out + "</details></section>\n"
     }
