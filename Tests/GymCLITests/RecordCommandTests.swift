@@ -115,3 +115,53 @@ import FoundationXML
         #expect(result.stdout.isEmpty)
     }
 }
+
+/// `gym run --record FILE.mp4 / .gif`: real video through ffmpeg.
+@Suite struct VideoRecordingTests {
+    static let ffprobe = ["/usr/bin/ffprobe", "/usr/local/bin/ffprobe"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static var enabled: Bool { ffprobe != nil || OutsideChecks.required }
+
+    func frames(_ path: String) throws -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.ffprobe))
+        process.arguments = ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames",
+                             "-of", "default=nokey=1:noprint_wrappers=1", path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test(.enabled(if: enabled)) func aVideoHasOneFramePerStepPlusTheReset() throws {
+        let folder = try temporaryFolder()
+        let mp4 = try gym(["run", "envs/pendulum.lua", "--policy", "policies/pendulum.policy", "--record", "\(folder)/p.mp4"])
+        #expect(mp4.status == 0, "\(mp4.stderr)")
+        #expect(try frames("\(folder)/p.mp4") == 201)
+        let gif = try gym(["run", "envs/acrobot.lua", "--policy", "policies/acrobot.policy", "--record", "\(folder)/a.gif"])
+        #expect(gif.status == 0, "\(gif.stderr)")
+        let steps = try #require(Int(gif.stdout.split(separator: " ")[5]), "\(gif.stdout)")  // "episode 1: return R over N steps"
+        #expect(try frames("\(folder)/a.gif") == steps + 1)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func withoutFFmpegAVideoIsExitTwoNamingThePackage() throws {
+        let folder = try temporaryFolder()
+        let process = Process()
+        process.executableURL = gymExecutable
+        process.arguments = ["run", "envs/pendulum.lua", "--record", "\(folder)/p.mp4"]
+        process.currentDirectoryURL = projectRoot
+        process.environment = ["PATH": folder]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "\(stderr)")
+        #expect(stderr.contains("Debian package `ffmpeg`"), "\(stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+}

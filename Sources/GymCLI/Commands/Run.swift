@@ -30,7 +30,8 @@ struct Run: ParsableCommand {
         --record FILE records the episodes; the extension picks the format. .html: one \
         self-contained page that plays them (play/pause, scrubber, the step's observation, \
         action and reward). .svg: a still of one step (--frame N, default the last; in the \
-        last episode). The picture is the env's render(draw, last) (docs/environments.md); an \
+        last episode). .mp4 and .gif: a video at 30 states a second, made by ffmpeg (Debian \
+        package ffmpeg). The picture is the env's render(draw, last) (docs/environments.md); an \
         env without one is shown as its observation, action and reward traces. Recording never \
         changes the episodes. A bad recording (an error in render, an unknown extension, an \
         unwritable path) exits 2 and writes nothing.
@@ -67,7 +68,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print one JSON object per reset and per step.")
     var jsonl = false
 
-    @Option(help: "Record the episodes to FILE: .html (a player) or .svg (a still of one step).")
+    @Option(help: "Record the episodes to FILE: .html (a player), .svg (a still of one step), .mp4 or .gif (ffmpeg).")
     var record: String?
 
     @Option(help: "With --record FILE.svg: the step to draw (default: the last step of the last episode).")
@@ -84,7 +85,7 @@ struct Run: ParsableCommand {
     }
 
     /// A recording's output format, from its file's extension.
-    enum RecordFormat: String, CaseIterable { case html, svg }
+    enum RecordFormat: String, CaseIterable { case html, svg, mp4, gif }
 
     func run() throws {
         guard let record else { return try runEpisodes(recorder: nil) }
@@ -93,7 +94,7 @@ struct Run: ParsableCommand {
         do {
             let ext = URL(fileURLWithPath: record).pathExtension.lowercased()
             guard let known = RecordFormat(rawValue: ext) else {
-                throw RecordingError("\(record): cannot tell the format from the extension \(ext.isEmpty ? "(none)" : "." + ext); use .html or .svg")
+                throw RecordingError("\(record): cannot tell the format from the extension \(ext.isEmpty ? "(none)" : "." + ext); use .html, .svg, .mp4 or .gif")
             }
             format = known
             try AtomicFile.checkWritable(record)
@@ -108,6 +109,9 @@ struct Run: ParsableCommand {
             let recording = recorder.recording
             let text: String
             switch format {
+            case .mp4, .gif:
+                try VideoWriter.write(recording, to: record, format: format == .mp4 ? .mp4 : .gif)
+                return
             case .html:
                 text = HTMLPlayer.page(recording)
             case .svg:
