@@ -152,22 +152,24 @@ public enum ScenarioEvaluation {
         return result
     }
 
-    /// Runs episode `index` of an evaluation again, alone, from where it started (captured with
-    /// `Options.captureEpisodeStarts`; the first episode needs no capture, its reset is seeded).
-    /// nil when there is no start to go from.
+    /// Runs episodes of an evaluation again, each alone from where it started (captured with
+    /// `Options.captureEpisodeStarts`; the first episode needs no capture, its reset is
+    /// seeded), in one env. An entry is nil when there is no start to go from.
     public static func replay(policy: TrainedPolicy, policyPath: String, envScript: String, scenarioPath: String?,
-                              options: Options, episode index: Int, from start: EpisodeStart?,
-                              watch: (LuaEnvironment) -> (EpisodeEvent) throws -> Void) throws -> Episode? {
+                              options: Options, episodes: [(index: Int, start: EpisodeStart?)],
+                              watch: (LuaEnvironment, Int) -> (EpisodeEvent) throws -> Void) throws -> [Episode?] {
         let setup = try Setup(policy: policy, policyPath: policyPath, envScript: envScript, scenarioPath: scenarioPath, options: options)
-        var rng = SeededGenerator(seed: SeededGenerator.derive(setup.seed, stream: 2))
-        if index > 0 {
-            guard let start else { return nil }
-            let e = start.env
-            try setup.env.restoreState(generator: e.generator, state: e.state, episode: e.episode,
-                                       stepInEpisode: e.stepInEpisode, scenario: e.scenario)
-            rng = SeededGenerator(words: start.policyGenerator)
+        return try episodes.map { index, start in
+            var rng = SeededGenerator(seed: SeededGenerator.derive(setup.seed, stream: 2))
+            if index > 0 {
+                guard let start else { return nil }
+                let e = start.env
+                try setup.env.restoreState(generator: e.generator, state: e.state, episode: e.episode,
+                                           stepInEpisode: e.stepInEpisode, scenario: e.scenario)
+                rng = SeededGenerator(words: start.policyGenerator)
+            }
+            return try setup.runEpisode(index, options: options, rng: &rng, observe: watch(setup.env, index))
         }
-        return try setup.runEpisode(index, options: options, rng: &rng, observe: watch(setup.env))
     }
 }
 

@@ -66,7 +66,7 @@ import FoundationXML
             return env
             """, name: "broken_render.lua")
         let cases: [([String], String, String)] = [
-            (["run", "envs/cartpole.lua", "--record", "\(folder)/out.txt"], "\(folder)/out.txt", "use .html or .svg"),
+            (["run", "envs/cartpole.lua", "--record", "\(folder)/out.txt"], "\(folder)/out.txt", "use .html, .svg, .mp4 or .gif"),
             (["run", "envs/cartpole.lua", "--record", "\(folder)/file/out.html"], "\(folder)/file/out.html", "\(folder)/file"),
             (["run", "envs/cartpole.lua", "--record", "\(folder)/late.svg", "--frame", "100000"], "\(folder)/late.svg", "--frame 100000"),
             (["run", broken, "--record", "\(folder)/broken.html"], "\(folder)/broken.html", "broken_render.lua:6"),

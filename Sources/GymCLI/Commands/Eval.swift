@@ -123,16 +123,15 @@ struct Eval: ParsableCommand {
                 if recorder == nil { recorder = EpisodeRecorder(env: env, script: job.script, actor: result.policyPath) }
                 return recorder!.observer(episode: index + 1, env: env)
             }
-            var alone = true
-            for index in targets {
-                let start = index < result.episodeStarts.count ? result.episodeStarts[index] : nil
-                let episode = try ScenarioEvaluation.replay(policy: job.policy, policyPath: result.policyPath, envScript: job.script,
-                                                            scenarioPath: job.scenarioPath, options: job.options, episode: index,
-                                                            from: start) { env in observer(env, index) }
-                // A scenario may keep state a start cannot hold (a counter in its file): then
-                // the episode differs, and the longer way below is exact.
-                guard let episode, episode.totalReward == result.episodes[index].totalReward,
-                      episode.length == result.episodes[index].length else { alone = false; break }
+            // Each alone from its start; a scenario may keep state a start cannot hold (a
+            // counter in its file): then an episode differs, and the longer way below is exact.
+            let alone = try ScenarioEvaluation.replay(
+                policy: job.policy, policyPath: result.policyPath, envScript: job.script, scenarioPath: job.scenarioPath,
+                options: job.options,
+                episodes: targets.map { ($0, $0 < result.episodeStarts.count ? result.episodeStarts[$0] : nil) },
+                watch: observer
+            ).enumerated().allSatisfy { k, episode in
+                episode.map { $0.totalReward == result.episodes[targets[k]].totalReward && $0.length == result.episodes[targets[k]].length } ?? false
             }
             if !alone {
                 recorder = nil
