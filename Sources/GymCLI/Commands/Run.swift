@@ -81,7 +81,7 @@ struct Run: ParsableCommand {
         guard policy == nil || actions == nil else { throw ValidationError("--policy and --actions exclude each other") }
         guard policy != nil || !stochastic else { throw ValidationError("--stochastic needs --policy") }
         if let frame { guard frame >= 0 else { throw ValidationError("--frame must be 0 or more") } }
-        guard frame == nil || record?.hasSuffix(".svg") == true else { throw ValidationError("--frame needs --record FILE.svg") }
+        guard frame == nil || record?.lowercased().hasSuffix(".svg") == true else { throw ValidationError("--frame needs --record FILE.svg") }
     }
 
     /// A recording's output format, from its file's extension.
@@ -125,6 +125,10 @@ struct Run: ParsableCommand {
             }
             try AtomicFile.write(Array(text.utf8), to: record)
         } catch let error as RecordingError {
+            Console.errorLine("Error: \(error)")
+            throw ExitCode(2)
+        } catch let error as PolicyFileError {
+            // The page could not be written (a full disk): the old file, if any, is untouched.
             Console.errorLine("Error: \(error)")
             throw ExitCode(2)
         }
