@@ -18,12 +18,13 @@ public struct GymCommand: ParsableCommand {
           gym run envs/pendulum.lua --policy policies/pendulum.policy
           gym eval policies/pendulum.policy --scenario scenarios/pendulum/
           gym plot runs/pendulum-*                  learning curves of runs, as an SVG
+          gym serve policies/pendulum.policy        JSON observations in, actions out
           gym inspect policies/pendulum.policy      what a policy file holds
           gym bench                                 raw env steps per second, one core
           gym bench-train                           training time and return, over seeds
         """,
         version: GymVersion.current,
-        subcommands: [Envs.self, Check.self, Run.self, Train.self, Eval.self, Plot.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]
+        subcommands: [Envs.self, Check.self, Run.self, Train.self, Eval.self, Plot.self, Serve.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]
     )
 
     public init() {}
