@@ -42,7 +42,11 @@ let package = Package(
         .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge", "Recording"]),
         // A run folder's files besides the policy: TensorBoard event files, SB3's monitor.csv,
         // the per-update log read back, and the learning-curve SVG. Knows no training code.
-        .target(name: "RunLogs", dependencies: ["LuaBridge"]),
+        .target(name: "RunLogs", dependencies: ["LuaBridge", "Protobuf"]),
+        // The protocol-buffers wire format, written by hand: TensorBoard events and ONNX models.
+        .target(name: "Protobuf"),
+        // A trained policy as an ONNX model: normalization, network and action in one graph.
+        .target(name: "PolicyExport", dependencies: ["PPO", "Environments", "Protobuf"]),
         // Watching episodes: what envs draw (as SVG), recordings, the HTML player, the default
         // trace view for envs that draw nothing.
         .target(name: "Recording", dependencies: ["Environments"]),
@@ -58,6 +62,7 @@ let package = Package(
                 "Scenarios",
                 "RunLogs",
                 "Recording",
+                "PolicyExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +77,7 @@ let package = Package(
         .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
-        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs"]),
+        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments"], resources: [.copy("Golden")]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
     ]

@@ -19,12 +19,13 @@ public struct GymCommand: ParsableCommand {
           gym eval policies/pendulum.policy --scenario scenarios/pendulum/
           gym plot runs/pendulum-*                  learning curves of runs, as an SVG
           gym serve policies/pendulum.policy        JSON observations in, actions out
+          gym export policies/pendulum.policy --onnx pendulum.onnx   the policy as ONNX
           gym inspect policies/pendulum.policy      what a policy file holds
           gym bench                                 raw env steps per second, one core
           gym bench-train                           training time and return, over seeds
         """,
         version: GymVersion.current,
-        subcommands: [Envs.self, Check.self, Run.self, Train.self, Eval.self, Plot.self, Serve.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]
+        subcommands: [Envs.self, Check.self, Run.self, Train.self, Eval.self, Plot.self, Serve.self, Export.self, Inspect.self, Bench.self, BenchTrain.self, BenchKernels.self]
     )
 
     public init() {}

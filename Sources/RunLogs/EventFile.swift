@@ -1,5 +1,6 @@
 import Foundation
 import LuaBridge
+import Protobuf
 
 /// A TensorBoard event file (`events.out.tfevents.<time>.<host>`), written by gym itself: a
 /// TFRecord stream (u64 length, masked CRC-32C of the length, the data, masked CRC-32C of the

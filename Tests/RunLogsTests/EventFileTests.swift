@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RunLogs
+import Protobuf
 
 func temporaryFolder() throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-runlogs-\(UUID().uuidString)")

@@ -1,47 +1,49 @@
-/// The few pieces of the protocol-buffers wire format that TensorBoard's Event and Summary
-/// messages need: varints, 64- and 32-bit fixed fields, and length-delimited fields. Field
-/// numbers come from TensorFlow's event.proto, summary.proto and tensor.proto.
-struct ProtobufMessage {
-    private(set) var bytes: [UInt8] = []
+/// The few pieces of the protocol-buffers wire format that gym's own files need (TensorBoard's
+/// Event and Summary messages, ONNX models): varints, 64- and 32-bit fixed fields, and
+/// length-delimited fields. Field numbers live with each format's writer.
+public struct ProtobufMessage: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
 
     private enum WireType: UInt64 { case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5 }
 
     private mutating func key(_ field: UInt64, _ type: WireType) { varint(field << 3 | type.rawValue) }
 
-    private mutating func varint(_ value: UInt64) {
+    fileprivate mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
         bytes.append(UInt8(v))
     }
 
-    mutating func int64(_ field: UInt64, _ value: Int64) {
+    public mutating func int64(_ field: UInt64, _ value: Int64) {
         key(field, .varint)
         varint(UInt64(bitPattern: value))
     }
 
-    mutating func double(_ field: UInt64, _ value: Double) {
+    public mutating func double(_ field: UInt64, _ value: Double) {
         key(field, .fixed64)
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func float(_ field: UInt64, _ value: Float) {
+    public mutating func float(_ field: UInt64, _ value: Float) {
         key(field, .fixed32)
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func data(_ field: UInt64, _ value: [UInt8]) {
+    public mutating func data(_ field: UInt64, _ value: [UInt8]) {
         key(field, .lengthDelimited)
         varint(UInt64(value.count))
         bytes.append(contentsOf: value)
     }
 
-    mutating func string(_ field: UInt64, _ value: String) { data(field, Array(value.utf8)) }
+    public mutating func string(_ field: UInt64, _ value: String) { data(field, Array(value.utf8)) }
 
-    mutating func message(_ field: UInt64, _ value: ProtobufMessage) { data(field, value.bytes) }
+    public mutating func message(_ field: UInt64, _ value: ProtobufMessage) { data(field, value.bytes) }
 
     /// The value of the first varint field `field` in an encoded message, or nil when there is
     /// none or the bytes are not a well-formed message.
-    static func firstVarint(_ field: UInt64, in bytes: ArraySlice<UInt8>) -> UInt64? {
+    public static func firstVarint(_ field: UInt64, in bytes: ArraySlice<UInt8>) -> UInt64? {
         var i = bytes.startIndex
         func readVarint() -> UInt64? {
             var result: UInt64 = 0, shift: UInt64 = 0
@@ -68,5 +70,14 @@ struct ProtobufMessage {
             }
         }
         return nil
+    }
+}
+
+extension ProtobufMessage {
+    /// A packed repeated int64 field (proto3's default for repeated scalars).
+    public mutating func packedInt64(_ field: UInt64, _ values: [Int64]) {
+        var inner = ProtobufMessage()
+        for v in values { inner.varint(UInt64(bitPattern: v)) }
+        data(field, inner.bytes)
     }
 }
