@@ -48,17 +48,17 @@ public enum RecordingJSON {
                 guard let frame = step.frame else { episodes.raw("null"); continue }
                 let v = frame.viewport
                 episodes.raw("[")
-                for (k, x) in [v.xMin, v.xMax, v.yMin, v.yMax].enumerated() {
-                    if k > 0 { episodes.raw(",") }
-                    episodes.coordinate(x)
-                }
+                episodes.coordinate(v.xMin); episodes.raw(",")
+                episodes.coordinate(v.xMax); episodes.raw(",")
+                episodes.coordinate(v.yMin); episodes.raw(",")
+                episodes.coordinate(v.yMax)
                 episodes.raw(",[")
                 for (k, shape) in frame.shapes.enumerated() {
                     if k > 0 { episodes.raw(",") }
                     switch shape {
-                    case .line(let x1, let y1, let x2, let y2, let s): episodes.shape("l", [x1, y1, x2, y2], index(s))
-                    case .circle(let x, let y, let r, let s): episodes.shape("c", [x, y, r], index(s))
-                    case .rect(let x, let y, let w, let h, let s): episodes.shape("r", [x, y, w, h], index(s))
+                    case .line(let x1, let y1, let x2, let y2, let s): episodes.shape("l", x1, y1, x2, y2, index(s))
+                    case .circle(let x, let y, let r, let s): episodes.shape("c", x, y, r, nil, index(s))
+                    case .rect(let x, let y, let w, let h, let s): episodes.shape("r", x, y, w, h, index(s))
                     case .polygon(let p, let s): episodes.path("p", p, index(s))
                     case .polyline(let p, let s): episodes.path("q", p, index(s))
                     case .text(let x, let y, let text, let s):
@@ -130,24 +130,25 @@ struct JSONBytes {
     mutating func int(_ n: Int) {
         if n < 0 { bytes.append(UInt8(ascii: "-")) }
         var m = n.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(m % 10)
-                m /= 10
-                count += 1
-            } while m > 0
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
+        if m < 10 { bytes.append(UInt8(ascii: "0") + UInt8(m)); return }
+        var count = 1, bound: UInt = 10
+        while count < 19 && m >= bound { count += 1; bound = bound &* 10 }
+        if m >= bound { count += 1 }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var i = start + count - 1
+        while m > 0 {
+            bytes[i] = UInt8(ascii: "0") + UInt8(m % 10)
+            m /= 10
+            i -= 1
         }
     }
 
+    private static let powersOfTen = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
+
     /// Fixed point with up to `decimals` digits, trailing zeros dropped ("-0" is "0").
     mutating func fixed(_ x: Double, decimals: Int) {
-        var scale = 1
-        for _ in 0..<decimals { scale *= 10 }
+        let scale = Self.powersOfTen[decimals]
         let scaled = Int((x * Double(scale)).rounded())
         guard scaled != 0 else { bytes.append(UInt8(ascii: "0")); return }
         if scaled < 0 { bytes.append(UInt8(ascii: "-")) }
@@ -158,8 +159,8 @@ struct JSONBytes {
         var digits = decimals
         while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
         bytes.append(UInt8(ascii: "."))
-        var width = 1, f = fraction
-        while f >= 10 { f /= 10; width += 1 }
+        var width = 1
+        while width < Self.powersOfTen.count && fraction >= Self.powersOfTen[width] { width += 1 }
         for _ in 0..<(digits - width) { bytes.append(UInt8(ascii: "0")) }
         int(fraction)
     }
@@ -198,9 +199,13 @@ struct JSONBytes {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    mutating func shape(_ kind: StaticString, _ numbers: [Double], _ style: Int) {
-        raw("[\""); raw(kind); raw("\"")
-        for x in numbers { bytes.append(UInt8(ascii: ",")); coordinate(x) }
+    /// A shape of three or four numbers (no array to allocate per shape).
+    mutating func shape(_ kind: StaticString, _ a: Double, _ b: Double, _ c: Double, _ d: Double?, _ style: Int) {
+        raw("[\""); raw(kind); raw("\",")
+        coordinate(a); bytes.append(UInt8(ascii: ","))
+        coordinate(b); bytes.append(UInt8(ascii: ","))
+        coordinate(c)
+        if let d { bytes.append(UInt8(ascii: ",")); coordinate(d) }
         bytes.append(UInt8(ascii: ",")); int(style); bytes.append(UInt8(ascii: "]"))
     }
 
