@@ -39,17 +39,19 @@ let package = Package(
         // The versioned binary policy format: container, codec, checksum, atomic writes.
         .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
         // The half of scenarios that judges policies: evaluation and reports (table, JSON, JUnit).
-        .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge", "Recording"]),
+        .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge", "Recording", "Markup"]),
         // A run folder's files besides the policy: TensorBoard event files, SB3's monitor.csv,
         // the per-update log read back, and the learning-curve SVG. Knows no training code.
-        .target(name: "RunLogs", dependencies: ["LuaBridge", "Protobuf"]),
+        .target(name: "RunLogs", dependencies: ["LuaBridge", "Protobuf", "Markup"]),
+        // XML/HTML escaping, shared by every writer of SVG and HTML.
+        .target(name: "Markup"),
         // The protocol-buffers wire format, written by hand: TensorBoard events and ONNX models.
         .target(name: "Protobuf"),
         // A trained policy as an ONNX model: normalization, network and action in one graph.
         .target(name: "PolicyExport", dependencies: ["PPO", "Environments", "Protobuf"]),
         // Watching episodes: what envs draw (as SVG), recordings, the HTML player, the default
         // trace view for envs that draw nothing.
-        .target(name: "Recording", dependencies: ["Environments"]),
+        .target(name: "Recording", dependencies: ["Environments", "Markup"]),
         // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
         .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
@@ -77,7 +79,7 @@ let package = Package(
         .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
-        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf"]),
+        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf", "Markup"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments"], resources: [.copy("Golden")]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
     ]

@@ -161,12 +161,14 @@ static int gym_draw_viewport(lua_State *L) {
     return 0;
 }
 
-static int gym_draw_line(lua_State *L) {
-    double v[4] = { gym_draw_number(L, 2, "x1"), gym_draw_number(L, 3, "y1"),
-                    gym_draw_number(L, 4, "x2"), gym_draw_number(L, 5, "y2") };
-    gym_draw_add(L, GYM_SHAPE_LINE, 6, v, 4);
+/// A shape of four numbers (arguments 2-5) and a style (argument 6): a line or a rect.
+static int gym_draw_four(lua_State *L, int kind, const char *a, const char *b, const char *c, const char *d) {
+    double v[4] = { gym_draw_number(L, 2, a), gym_draw_number(L, 3, b), gym_draw_number(L, 4, c), gym_draw_number(L, 5, d) };
+    gym_draw_add(L, kind, 6, v, 4);
     return 0;
 }
+
+static int gym_draw_line(lua_State *L) { return gym_draw_four(L, GYM_SHAPE_LINE, "x1", "y1", "x2", "y2"); }
 
 static int gym_draw_circle(lua_State *L) {
     double v[3] = { gym_draw_number(L, 2, "x"), gym_draw_number(L, 3, "y"), gym_draw_number(L, 4, "radius") };
@@ -175,12 +177,7 @@ static int gym_draw_circle(lua_State *L) {
     return 0;
 }
 
-static int gym_draw_rect(lua_State *L) {
-    double v[4] = { gym_draw_number(L, 2, "x"), gym_draw_number(L, 3, "y"),
-                    gym_draw_number(L, 4, "width"), gym_draw_number(L, 5, "height") };
-    gym_draw_add(L, GYM_SHAPE_RECT, 6, v, 4);
-    return 0;
-}
+static int gym_draw_rect(lua_State *L) { return gym_draw_four(L, GYM_SHAPE_RECT, "x", "y", "width", "height"); }
 
 static int gym_draw_path(lua_State *L, int kind, const char *name) {
     gym_canvas *c = gym_draw_canvas(L);

@@ -1,4 +1,5 @@
 import Environments
+import Markup
 
 /// A frame as SVG: world coordinates mapped into a `width` x `height` picture, y up, equal scale
 /// on both axes, the viewport centred. Stroke widths and text sizes are pixels of a 600-wide
@@ -11,7 +12,7 @@ public enum FrameSVG {
     public static func document(_ frame: Frame, title: String? = nil) -> String {
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\""
             + " font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
-        if let title { out += "<title>\(escape(title))</title>\n" }
+        if let title { out += "<title>\(Markup.escape(title))</title>\n" }
         out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
         out += elements(frame)
         return out + "</svg>\n"
@@ -38,7 +39,7 @@ public enum FrameSVG {
             case .text(let x, let y, let text, let style):
                 let colour = style.fill ?? style.stroke ?? "#222222"
                 out += "<text x=\"\(n(map.x(x)))\" y=\"\(n(map.y(y)))\" fill=\"\(colour)\" font-size=\"\(n(style.size * map.pixel))\""
-                    + (style.anchor == "start" ? "" : " text-anchor=\"\(style.anchor)\"") + ">\(escape(text))</text>\n"
+                    + (style.anchor == "start" ? "" : " text-anchor=\"\(style.anchor)\"") + ">\(Markup.escape(text))</text>\n"
             }
         }
         return out
@@ -81,20 +82,5 @@ public enum FrameSVG {
         let rounded = (value * 100).rounded() / 100
         if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int(rounded)) }
         return String(rounded)
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for character in s {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default:
-                if let ascii = character.asciiValue, ascii < 0x20 { out += " " } else { out.append(character) }
-            }
-        }
-        return out
     }
 }

@@ -1,3 +1,5 @@
+import Markup
+
 /// A recording as one self-contained HTML page: no network, no external scripts or fonts. It
 /// plays the episodes with play/pause, a scrubber, a step counter, an episode menu and speed,
 /// shows the step's observation, action and reward beside the picture, and traces them over
@@ -5,8 +7,8 @@
 public enum HTMLPlayer {
     public static func page(_ recording: Recording) -> String {
         document(title: "\(recording.envName): \(recording.actor) - gym", body: """
-            <h1>\(FrameSVG.escape(recording.envName))</h1>
-            <p class="meta">\(FrameSVG.escape(recording.envScript)) · \(FrameSVG.escape(recording.actor)) · \(recording.episodes.count) episode\(recording.episodes.count == 1 ? "" : "s") · recorded by gym</p>
+            <h1>\(Markup.escape(recording.envName))</h1>
+            <p class="meta">\(Markup.escape(recording.envScript)) · \(Markup.escape(recording.actor)) · \(recording.episodes.count) episode\(recording.episodes.count == 1 ? "" : "s") · recorded by gym</p>
             \(embedded(recording, id: "recording-1"))
             """)
     }
@@ -28,7 +30,7 @@ public enum HTMLPlayer {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-        <title>\(FrameSVG.escape(title))</title>
+        <title>\(Markup.escape(title))</title>
         <style>\(style)\(extraStyle)</style>
         </head>
         <body>

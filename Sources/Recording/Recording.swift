@@ -62,6 +62,7 @@ public final class EpisodeRecorder {
     public private(set) var recording: Recording
     private var env: LuaEnvironment
     private let maximumSteps: Int
+    private var recordedSteps = 0
 
     /// 20,000 recorded states: forty 500-step episodes. A recording past it would be a file
     /// of hundreds of megabytes that no browser plays smoothly.
@@ -81,7 +82,7 @@ public final class EpisodeRecorder {
         let rendered = self.env
         recording.episodes.append(RecordedEpisode(number: number))
         return { [unowned self] event in
-            guard recording.stepCount < maximumSteps else {
+            guard recordedSteps < maximumSteps else {
                 throw RecordingError("the recording would hold more than \(maximumSteps) steps; record fewer or shorter episodes")
             }
             var step: RecordedStep
@@ -91,9 +92,10 @@ public final class EpisodeRecorder {
                 step = RecordedStep(t: 0, observation: Array(observation))
                 context = RenderContext(t: 0)
             case .step(let t, let action, let observation, let outcome, let truncated):
-                step = RecordedStep(t: t, observation: Array(observation), action: Array(action), reward: outcome.reward,
+                let taken = Array(action)
+                step = RecordedStep(t: t, observation: Array(observation), action: taken, reward: outcome.reward,
                                     terminated: outcome.terminated, truncated: truncated)
-                context = RenderContext(t: t, action: Array(action), reward: outcome.reward)
+                context = RenderContext(t: t, action: taken, reward: outcome.reward)
             }
             do {
                 step.frame = try rendered.render(context)
@@ -102,6 +104,7 @@ public final class EpisodeRecorder {
                 throw RecordingError("\(error)")
             }
             recording.episodes[recording.episodes.count - 1].steps.append(step)
+            recordedSteps += 1
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Markup
 
 /// Learning curves as one self-contained SVG: the return (training and deterministic
 /// evaluation) across the top, the update's diagnostics in a grid below, one colour per group
@@ -133,26 +134,10 @@ struct SVGText {
         var all = attributes
         all["x"] = CurvePlot.fmt(x)
         all["y"] = CurvePlot.fmt(y)
-        output += "<text\(render(all))>\(Self.escape(content))</text>\n"
+        output += "<text\(render(all))>\(Markup.escape(content))</text>\n"
     }
 
     private func render(_ attributes: [String: String]) -> String {
-        attributes.sorted { $0.key < $1.key }.map { " \($0.key)=\"\(Self.escape($0.value))\"" }.joined()
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for character in s {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default:
-                // Control characters are not allowed in XML 1.0.
-                if let ascii = character.asciiValue, ascii < 0x20, ascii != 0x09, ascii != 0x0A { out += " " } else { out.append(character) }
-            }
-        }
-        return out
+        attributes.sorted { $0.key < $1.key }.map { " \($0.key)=\"\(Markup.escape($0.value))\"" }.joined()
     }
 }

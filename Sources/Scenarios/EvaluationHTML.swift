@@ -1,4 +1,5 @@
 import Foundation
+import Markup
 import Recording
 
 /// The evaluation report as one self-contained HTML page, the page a team attaches to a CI
@@ -134,9 +135,5 @@ public enum EvaluationHTML {
     private static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
     private static func f(_ x: Double) -> String { String(format: "%.1f", x) }
     private static func n(_ x: Double) -> String { String(format: "%.1f", x) }
-
-    private static func e(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    private static func e(_ s: String) -> String { Markup.escape(s) }
 }

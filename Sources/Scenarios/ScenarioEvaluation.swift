@@ -127,7 +127,8 @@ public enum ScenarioEvaluation {
         var rng = SeededGenerator(seed: SeededGenerator.derive(setup.seed, stream: 2))
         var results: [EpisodeResult] = []
         var starts: [EpisodeStart?] = []
-        for episode in 0..<min(setup.episodes, (stopAfter ?? .max - 1) + 1) {
+        let count = stopAfter.map { min(setup.episodes, $0 + 1) } ?? setup.episodes
+        for episode in 0..<count {
             if options.captureEpisodeStarts {
                 starts.append((try? env.captureState()).map { EpisodeStart(env: $0, policyGenerator: rng.words) })
             }

@@ -11,13 +11,14 @@ enum OutsideChecks {
     static let available = FileManager.default.isExecutableFile(atPath: python)
     static var enabled: Bool { available || required }
 
-    /// Runs Tests/OutsideChecks/`script` with `arguments`; its status and output.
-    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs Tests/OutsideChecks/`script` with `arguments` (and `--chromium PATH` when the check
+    /// opens pages in a browser); its status and output.
+    static func run(_ script: String, _ arguments: [String], browser: Bool = false) throws -> (status: Int32, output: String) {
         guard available else { return (127, "\(python) is missing: run scripts/install-test-deps") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [projectRoot.appendingPathComponent("Tests/OutsideChecks/" + script).path] + arguments
-            + (script == "check_onnx.py" ? [] : (chromium.map { ["--chromium", $0] } ?? []))
+            + (browser ? chromium.map { ["--chromium", $0] } ?? [] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

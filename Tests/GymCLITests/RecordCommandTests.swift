@@ -25,7 +25,7 @@ import FoundationXML
         let withPictures = try gym(pendulum + ["--record", "\(folder)/pendulum.html"])
         #expect(withPictures.status == 0, "\(withPictures.stderr)")
         let check = try OutsideChecks.run("check_html.py", ["\(folder)/pendulum.html", "--expect", "step 0 / 200",
-                                                            "--expect", "<polygon", "--expect", "obs[3]"])
+                                                            "--expect", "<polygon", "--expect", "obs[3]"], browser: true)
         #expect(check.status == 0, "\(check.output)")
         // An env with no render: the traces are the picture.
         let plain = try temporaryFile("""
@@ -38,7 +38,7 @@ import FoundationXML
             """, name: "plain.lua")
         let traced = try gym(["run", plain, "--record", "\(folder)/plain.html"])
         #expect(traced.status == 0, "\(traced.stderr)")
-        let tracedCheck = try OutsideChecks.run("check_html.py", ["\(folder)/plain.html", "--expect", "step 0 / 40", "--expect", "observation"])
+        let tracedCheck = try OutsideChecks.run("check_html.py", ["\(folder)/plain.html", "--expect", "step 0 / 40", "--expect", "observation"], browser: true)
         #expect(tracedCheck.status == 0, "\(tracedCheck.output)")
     }
 
@@ -101,7 +101,7 @@ import FoundationXML
         #expect(!page.contains("src=\"http"))
         if OutsideChecks.enabled {
             let check = try OutsideChecks.run("check_html.py", ["\(folder)/report.html", "--expect", "gym evaluation report",
-                                                                "--expect", "first failing", "--expect", "step 0 / "])
+                                                                "--expect", "first failing", "--expect", "step 0 / "], browser: true)
             #expect(check.status == 0, "\(check.output)")
         }
     }

@@ -75,7 +75,7 @@ import Synchronization
         #expect(FileManager.default.fileExists(atPath: "\(run)/best.policy"))
 
         if OutsideChecks.enabled {
-            let check = try OutsideChecks.run("check_run_folder.py", [run])
+            let check = try OutsideChecks.run("check_run_folder.py", [run], browser: true)
             #expect(check.status == 0, "\(check.output)")
             #expect(check.output.contains("0 failed"), "\(check.output)")
         }
@@ -87,7 +87,7 @@ import Synchronization
                               "--out", "\(folder)/c.policy", "--run-dir", "\(folder)/run"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Deterministic evaluation (5 episodes):"), "\(result.stdout)")
-        let check = try OutsideChecks.run("check_run_folder.py", ["\(folder)/run"])
+        let check = try OutsideChecks.run("check_run_folder.py", ["\(folder)/run"], browser: true)
         #expect(check.status == 0, "\(check.output)")
     }
 

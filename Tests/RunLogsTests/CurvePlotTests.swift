@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RunLogs
+import Markup
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -68,7 +69,7 @@ func makeRun(in parent: String, name: String, seed: Int, learningRate: Double = 
     }
 
     @Test func labelsAreEscaped() {
-        #expect(SVGText.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot; ")
+        #expect(Markup.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot; ")
     }
 
     @Test func ticksAreNiceNumbersCoveringTheData() {

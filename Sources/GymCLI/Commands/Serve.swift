@@ -46,7 +46,9 @@ struct Serve: ParsableCommand {
         try Self.lines(maximum: Self.maximumLineBytes) { line in
             number += 1
             let answer: String
-            switch Self.parse(line, size: size) {
+            let parsed = line.map { Self.parse($0, size: size) }
+                ?? .failure("the line is longer than \(Self.maximumLineBytes >> 20) MiB", id: nil)
+            switch parsed {
             case .skip:
                 return
             case .failure(let message, let id):
@@ -110,8 +112,9 @@ struct Serve: ParsableCommand {
     }
 
     /// Calls `body` with each line of stdin as it arrives (a pipe gets its answer before the
-    /// next line is written). A line longer than `maximum` bytes is passed as a marker text.
-    static func lines(maximum: Int, _ body: (Substring) throws -> Void) throws {
+    /// next line is written); with nil for a line longer than `maximum` bytes, which is never
+    /// held whole.
+    static func lines(maximum: Int, _ body: (Substring?) throws -> Void) throws {
         var pending: [UInt8] = []
         var discarding = false
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -121,11 +124,7 @@ struct Serve: ParsableCommand {
             if n <= 0 { break }
             for byte in chunk[0..<n] {
                 if byte == UInt8(ascii: "\n") {
-                    if discarding {
-                        try body("{\"too long\": true}")
-                    } else {
-                        try body(Substring(String(decoding: pending, as: UTF8.self)))
-                    }
+                    try body(discarding ? nil : Substring(String(decoding: pending, as: UTF8.self)))
                     pending.removeAll(keepingCapacity: true)
                     discarding = false
                 } else if !discarding {
@@ -134,6 +133,6 @@ struct Serve: ParsableCommand {
                 }
             }
         }
-        if discarding { try body("{\"too long\": true}") } else if !pending.isEmpty { try body(Substring(String(decoding: pending, as: UTF8.self))) }
+        if discarding || !pending.isEmpty { try body(discarding ? nil : Substring(String(decoding: pending, as: UTF8.self))) }
     }
 }
