@@ -89,7 +89,7 @@ public enum HTMLPlayer {
           var episodeMenu = el("select", { "aria-label": "episode" }, panel);
           data.episodes.forEach(function (e, i) {
             var o = el("option", { value: i }, episodeMenu);
-            o.textContent = "episode " + e.number + (e.label ? " (" + e.label + ")" : "") + ": return " + fmt(e["return"]);
+            o.textContent = (e.label || "episode " + e.number) + ": return " + fmt(e["return"]);
           });
           var table = el("table", {}, panel);
           var ending = el("div", { "class": "ending" }, panel);
