@@ -7,9 +7,11 @@ import Recording
 /// failure messages, the `ctx:record` metrics over time and replays of the first failing and
 /// one passing episode. No network, no external scripts or fonts.
 public enum EvaluationHTML {
-    /// `replays[i]`: the recorded episodes of `report.results[i]` (labelled "first failing",
-    /// "passing").
-    public static func page(_ report: EvaluationReport, replays: [Int: Recording], generated: Date = Date(),
+    /// `replayBlocks[i]`: `replayBlock(_:number: i + 1)` of the recorded episodes of
+    /// `report.results[i]` (labelled "first failing", "passing"). Blocks are made apart from
+    /// the page so that they can be made while the evaluation goes on (`gym eval --html` makes
+    /// them on the other core).
+    public static func page(_ report: EvaluationReport, replayBlocks: [Int: String], generated: Date = Date(),
                             gymVersion: String) -> String {
         let results = report.results
         let failed = results.filter { !$0.passed }.count
@@ -31,7 +33,7 @@ public enum EvaluationHTML {
         // Failures first and open; passes after, folded.
         let order = results.indices.filter { !results[$0].passed } + results.indices.filter { results[$0].passed }
         for i in order {
-            body += section(results[i], number: i + 1, replay: replays[i])
+            body += section(results[i], number: i + 1, replay: replayBlocks[i])
         }
         return HTMLPlayer.document(title: "gym evaluation report: \(failed == 0 ? "PASS" : "FAIL")", extraStyle: style, body: body,
                                    script: """
@@ -62,7 +64,7 @@ public enum EvaluationHTML {
         .charts svg { border: 1px solid #e4e4e4; background: #fafafa; margin: 0 8px 8px 0; }
         """
 
-    private static func section(_ r: ScenarioResult, number: Int, replay: Recording?) -> String {
+    private static func section(_ r: ScenarioResult, number: Int, replay: String?) -> String {
         var out = "<section id=\"s\(number)\"><details\(r.passed ? "" : " open")>\n<summary><h2>\(e(r.scenarioName)) · \(e(URL(fileURLWithPath: r.policyPath).lastPathComponent))"
             + " <span class=\"badge \(r.passed ? "pass" : "fail")\">\(r.passed ? "PASS" : "FAIL")</span></h2></summary>\n"
         out += "<p class=\"meta\">\(e(r.description))\(r.scenarioPath.map { " · " + e($0) } ?? "") · \(r.episodes.filter(\.passed).count) of \(r.episodes.count) episodes passed, \(e(required(r))) required</p>\n"
@@ -70,14 +72,18 @@ public enum EvaluationHTML {
         if !r.failureMessages.isEmpty {
             out += "<h3>Failures</h3>\n<ul class=\"failures\">" + r.failureMessages.map { "<li>\(e($0))</li>" }.joined() + "</ul>\n"
         }
-        if let replay {
-            let charts = metricCharts(replay)
-            if !charts.isEmpty { out += "<h3>Recorded metrics over the replayed episodes</h3>\n<div class=\"charts\">\(charts)</div>\n" }
-            let which = replay.episodes.compactMap(\.label).joined(separator: " and ")
-            out += "<h3>Replays: \(e(which))</h3>\n"
-            out += HTMLPlayer.embedded(replay, id: "replay-\(number)") + "\n"
-        }
-        return out + "</details></section>\n"
+        return out + (replay ?? "") + "</details></section>\n"
+    }
+
+    /// The metric charts and the player of one result's replays (`number` names the player on
+    /// the page: distinct per result).
+    public static func replayBlock(_ replay: Recording, number: Int) -> String {
+        var out = ""
+        let charts = metricCharts(replay)
+        if !charts.isEmpty { out += "<h3>Recorded metrics over the replayed episodes</h3>\n<div class=\"charts\">\(charts)</div>\n" }
+        let which = replay.episodes.compactMap(\.label).joined(separator: " and ")
+        out += "<h3>Replays: \(e(which))</h3>\n"
+        return out + HTMLPlayer.embedded(replay, id: "replay-\(number)") + "\n"
     }
 
     /// Every episode's return as a dot on one axis (green passed, red failed), with the reward

@@ -70,11 +70,11 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let report: EvaluationReport
-        let jobs: [Job]
+        let replays = html == nil ? nil : ReplayPipeline()
         do {
             // Report paths are checked before the evaluation, not after it.
             for path in [json, junit, html].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
-            (report, jobs) = try evaluate()
+            report = try evaluate(replays: replays)
         } catch {
             Console.error("Error: \(error)\n")
             throw ExitCode(2)
@@ -87,9 +87,9 @@ struct Eval: ParsableCommand {
             Console.error("Error: cannot write the report: \(error)\n")
             throw ExitCode(2)
         }
-        if let html {
+        if let html, let replays {
             do {
-                let page = EvaluationHTML.page(report, replays: try replays(report, jobs), gymVersion: GymVersion.current)
+                let page = EvaluationHTML.page(report, replayBlocks: try replays.blocks(), gymVersion: GymVersion.current)
                 try AtomicFile.write(Array(page.utf8), to: html)
             } catch {
                 // A render that fails, a replay that differs, a full disk: no report, exit 2.
@@ -100,7 +100,9 @@ struct Eval: ParsableCommand {
         if !report.allPassed { throw ExitCode(1) }
     }
 
-    private func evaluate() throws -> (EvaluationReport, [Job]) {
+    /// Evaluates every policy on every scenario that applies to its env; each result goes to
+    /// `replays` (when there is an HTML report to make) as soon as it is in.
+    private func evaluate(replays: ReplayPipeline?) throws -> EvaluationReport {
         var options = ScenarioEvaluation.Options()
         options.episodes = episodes
         options.seed = seed
@@ -112,7 +114,10 @@ struct Eval: ParsableCommand {
             return try expand(argument).map { (file: $0, explicit: explicit) }
         }
         var results: [ScenarioResult] = []
-        var jobs: [Job] = []
+        func add(_ result: ScenarioResult, _ job: Job) {
+            replays?.submit(index: results.count, result: result, job: job)
+            results.append(result)
+        }
         for policyPath in policies {
             let recorded = try PolicyCodec.read(from: policyPath).policy
             guard let script = env ?? recorded.envScript else {
@@ -125,9 +130,8 @@ struct Eval: ParsableCommand {
             let spec = try LuaEnvironment(path: script, limits: options.limits).spec
             let policy = try checked(recorded, path: policyPath, for: spec, script: script)
             if scenarioFiles.isEmpty {
-                results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
-                                                          scenarioPath: nil, options: options))
-                jobs.append(Job(policy: policy, script: script, scenarioPath: nil, options: options))
+                add(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script, scenarioPath: nil, options: options),
+                    Job(policy: policy, script: script, scenarioPath: nil, options: options))
             }
             for (file, explicit) in scenarioFiles {
                 if let target = try ScenarioTarget.env(ofScenario: file, limits: options.limits), !ScenarioTarget.same(target, script) {
@@ -137,9 +141,8 @@ struct Eval: ParsableCommand {
                     }
                     continue
                 }
-                results.append(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script,
-                                                          scenarioPath: file, options: options))
-                jobs.append(Job(policy: policy, script: script, scenarioPath: file, options: options))
+                add(try ScenarioEvaluation.run(policy: policy, policyPath: policyPath, envScript: script, scenarioPath: file, options: options),
+                    Job(policy: policy, script: script, scenarioPath: file, options: options))
             }
         }
         for result in results {
@@ -147,7 +150,7 @@ struct Eval: ParsableCommand {
             Console.errorLine("note: \(result.policyPath) on \(result.scenarioName): episodes stop at \(cap) steps, below the env's max_steps")
         }
         guard !results.isEmpty else { throw EvaluationInputError("no scenario applies to the policies' envs") }
-        return (EvaluationReport(results: results), jobs)
+        return EvaluationReport(results: results)
     }
 
     private func isFolder(_ path: String) -> Bool {
