@@ -1,16 +1,6 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The PPO kernels are written for 8-wide vectors with fused multiply-add. On x86-64 that needs
-// AVX2 + FMA (Haswell, 2013, and every later x86 server); the default x86-64 target has neither,
-// and Swift would call a library `fma` per lane. The module is also optimized in debug builds, so
-// the test suite's short training runs take seconds, not minutes.
-#if arch(x86_64)
-let ppoSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-O"])]
-#else
-let ppoSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
-#endif
-
 let package = Package(
     name: "gym",
     platforms: [.macOS(.v13)],
@@ -35,7 +25,7 @@ let package = Package(
         .target(name: "Environments", dependencies: ["LuaBridge", "CLua"]),
         // PPO: networks and their gradients, Adam, distributions, GAE, rollouts, the update, the
         // trainer. Knows environments only through the Environment protocol.
-        .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"], swiftSettings: ppoSwiftSettings),
+        .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"]),
         // The versioned binary policy format: container, codec, checksum, atomic writes.
         .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
         // The half of scenarios that judges policies: evaluation and reports (table, JSON, JUnit).
@@ -52,7 +42,9 @@ let package = Package(
         // Watching episodes: what envs draw (as SVG), recordings, the HTML player, the default
         // trace view for envs that draw nothing.
         .target(name: "Recording", dependencies: ["Environments", "Markup"]),
-        // Header-only vector helpers that Swift cannot yet write branch-free (see the header).
+        // The float kernels (matrix product, tanh, Adam, squared norm) in C, each compiled for
+        // AVX2 + FMA and for the baseline CPU and picked at run time: no unsafe flags, so the
+        // package can be a dependency taken by version (see the header).
         .target(name: "CKernels"),
         // The command-line interface, one file per subcommand.
         .target(
@@ -75,7 +67,7 @@ let package = Package(
             dependencies: ["Environments"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments", "LuaBridge"]),
+        .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments", "LuaBridge", "CKernels"]),
         .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),

@@ -11,12 +11,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         var i = 0
         switch self {
         case .tanh:
-            while i + 8 <= count {
-                let p = UnsafeMutableRawPointer(values + i)
-                p.storeBytes(of: T.tanh(p.loadUnaligned(as: SIMD8<T>.self)), as: SIMD8<T>.self)
-                i += 8
-            }
-            while i < count { values[i] = T.tanh(values[i]); i += 1 }
+            T.tanhInPlace(values, count: count)
         case .relu:
             while i + 8 <= count {
                 let p = UnsafeMutableRawPointer(values + i)

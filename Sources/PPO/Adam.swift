@@ -28,15 +28,19 @@ final class Adam<T: NetworkScalar> {
     func advance() { stepCount += 1 }
 
     /// One step over `range` (all parameters by default) at the current step count.
-    @_specialize(where T == Float)
     func step(_ parameters: ParameterBuffer<T>, learningRate: Double, in range: Range<Int>? = nil) {
-        let range = range ?? 0..<count
         let t = Double(stepCount)
-        let stepSize = T(learningRate / (1 - pow(beta1, t)))
-        let correction2 = T((1 - pow(beta2, t)).squareRoot())
-        let (b1, b2, eps) = (T(beta1), T(beta2), T(epsilon))
+        T.adamStep(parameters: parameters.values, gradients: parameters.gradients, firstMoment: firstMoment,
+                   secondMoment: secondMoment, range: range ?? 0..<count,
+                   stepSize: T(learningRate / (1 - pow(beta1, t))), correction2: T((1 - pow(beta2, t)).squareRoot()),
+                   beta1: T(beta1), beta2: T(beta2), epsilon: T(epsilon))
+    }
+
+    /// `T.adamStep` in Swift, in the C kernel's order of operations.
+    static func referenceStep(parameters p: UnsafeMutablePointer<T>, gradients g: UnsafePointer<T>,
+                              firstMoment: UnsafeMutablePointer<T>, secondMoment: UnsafeMutablePointer<T>,
+                              range: Range<Int>, stepSize: T, correction2: T, beta1 b1: T, beta2 b2: T, epsilon eps: T) {
         let (oneMinusB1, oneMinusB2) = (1 - b1, 1 - b2)
-        let p = parameters.values, g = parameters.gradients
         // Eight lanes at a time (vsqrtps, vdivps); the tail runs the same operations on scalars,
         // which round identically.
         var i = range.lowerBound
@@ -60,11 +64,15 @@ final class Adam<T: NetworkScalar> {
         }
     }
 
-    @inline(__always) private func load(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> {
+    @inline(__always) private static func load(_ p: UnsafePointer<T>) -> SIMD8<T> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
     }
 
-    @inline(__always) private func store(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+    @inline(__always) private static func load(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always) private static func store(_ v: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<T>.self)
     }
 }

@@ -1,18 +1,31 @@
 /// Dense matrix products on flat row-major buffers: the arithmetic of every layer's forward and
-/// backward pass. Written for the shapes PPO meets (batches of 8 to 512 rows, layers of 64), where
+/// backward pass. `multiply` runs `T.multiply` (for Float the C kernel, gym_matrix.c); this file's
+/// `reference` is the same algorithm in Swift, run for Double and held equal to the C kernel by a
+/// test. Written for the shapes PPO meets (batches of 8 to 512 rows, layers of 64), where
 /// a 4-row x 16-column register tile keeps eight vector accumulators busy.
 ///
 /// Every output element is computed by the same sequence of operations whichever tile computes
 /// it (a fused multiply-add chain over k in increasing order, or, for outputs narrower than a
 /// vector, a fixed-order dot product), so a row's result does not depend on how the rows are
 /// split across threads.
-enum MatrixMultiply {
+public enum MatrixMultiply {
     /// C (m x n) = A B, or C += A B when `accumulate`. B is k x n row-major; C is m x n row-major.
     /// A's element (i, p) is read at `a[i * aRowStride + p * aColumnStride]`, so a transposed A
     /// (for weight gradients, Xᵀ dY) needs no copy.
+    @inline(__always)
+    static func multiply<T: NetworkScalar>(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<T>, aRowStride: Int, aColumnStride: Int,
+        b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        T.multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b, c: c,
+                   accumulate: accumulate)
+    }
+
+    /// `multiply` in Swift, in the C kernel's order of operations.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func multiply<T: NetworkScalar>(
+    public static func reference<T: NetworkScalar>(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, aRowStride: Int, aColumnStride: Int,
         b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, accumulate: Bool

@@ -3,9 +3,24 @@ import Foundation
 
 /// The element type of networks and their gradients. Training runs in `Float`; the gradient
 /// tests instantiate the same code in `Double`, so finite differences are accurate.
+///
+/// The hot kernels are requirements: `Float` runs them in C (CKernels, compiled for AVX2 + FMA
+/// and for the baseline CPU, picked at run time), `Double` runs the Swift references that do
+/// the same arithmetic in the same order.
 public protocol NetworkScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
 where Self.RawSignificand: FixedWidthInteger {
-    /// tanh of eight lanes at once: the hot activation, so it must vectorize.
+    /// C (m x n) = A B, or C += A B (see `MatrixMultiply.reference`).
+    static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, aRowStride: Int, aColumnStride: Int,
+                         b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool)
+    /// values[i] = tanh(values[i]).
+    static func tanhInPlace(_ values: UnsafeMutablePointer<Self>, count: Int)
+    /// One Adam step over `range` (see `Adam.referenceStep`).
+    static func adamStep(parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>,
+                         firstMoment: UnsafeMutablePointer<Self>, secondMoment: UnsafeMutablePointer<Self>,
+                         range: Range<Int>, stepSize: Self, correction2: Self, beta1: Self, beta2: Self, epsilon: Self)
+    /// Σ x² over `range`: eight lanes of fused multiply-adds, summed in Double.
+    static func sumOfSquares(_ values: UnsafePointer<Self>, range: Range<Int>) -> Double
+    /// tanh of eight lanes at once (the reference the kernels follow).
     static func tanh(_ x: SIMD8<Self>) -> SIMD8<Self>
     static func relu(_ x: SIMD8<Self>) -> SIMD8<Self>
     static func tanh(_ x: Self) -> Self
@@ -15,6 +30,31 @@ where Self.RawSignificand: FixedWidthInteger {
 }
 
 extension Float: NetworkScalar {
+    @inline(__always)
+    public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+                                b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        gym_sgemm(m, n, k, a, aRowStride, aColumnStride, b, c, accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
+    public static func tanhInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        gym_tanh_inplace(values, count)
+    }
+
+    @inline(__always)
+    public static func adamStep(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+                                firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
+                                range: Range<Int>, stepSize: Float, correction2: Float, beta1: Float, beta2: Float,
+                                epsilon: Float) {
+        gym_adam_step(parameters, gradients, firstMoment, secondMoment, range.lowerBound, range.upperBound,
+                      stepSize, correction2, beta1, beta2, epsilon)
+    }
+
+    @inline(__always)
+    public static func sumOfSquares(_ values: UnsafePointer<Float>, range: Range<Int>) -> Double {
+        gym_sum_squares(values, range.lowerBound, range.upperBound)
+    }
+
     /// A rational approximation (the minimax fit Eigen uses for `float`), within 1e-6 of libm:
     /// libm's scalar `tanhf` costs tens of cycles, and training evaluates thousands per step.
     @inline(__always)
@@ -52,6 +92,29 @@ extension Float: NetworkScalar {
 }
 
 extension Double: NetworkScalar {
+    public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, aRowStride: Int, aColumnStride: Int,
+                                b: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>, accumulate: Bool) {
+        MatrixMultiply.reference(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride,
+                                 b: b, c: c, accumulate: accumulate)
+    }
+
+    public static func tanhInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { values[i] = Foundation.tanh(values[i]) }
+    }
+
+    public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradients: UnsafePointer<Double>,
+                                firstMoment: UnsafeMutablePointer<Double>, secondMoment: UnsafeMutablePointer<Double>,
+                                range: Range<Int>, stepSize: Double, correction2: Double, beta1: Double, beta2: Double,
+                                epsilon: Double) {
+        Adam.referenceStep(parameters: parameters, gradients: gradients, firstMoment: firstMoment,
+                           secondMoment: secondMoment, range: range, stepSize: stepSize, correction2: correction2,
+                           beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+
+    public static func sumOfSquares(_ values: UnsafePointer<Double>, range: Range<Int>) -> Double {
+        ParameterBuffer<Double>.referenceSumOfSquares(values, range: range)
+    }
+
     /// Exact (libm) in Double: this instantiation exists for the gradient tests.
     public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
         var y = x

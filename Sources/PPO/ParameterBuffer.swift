@@ -27,9 +27,13 @@ final class ParameterBuffer<T: NetworkScalar> {
         (gradients + range.lowerBound).update(repeating: 0, count: range.count)
     }
 
-    /// Σ g² over a range: eight Float lanes, summed in Double at the end.
-    @_specialize(where T == Float)
+    /// Σ g² over a range: eight lanes, summed in Double at the end.
     func gradientSquaredNorm(in range: Range<Int>) -> Double {
+        T.sumOfSquares(gradients, range: range)
+    }
+
+    /// `T.sumOfSquares` in Swift, in the C kernel's order of operations.
+    static func referenceSumOfSquares(_ gradients: UnsafePointer<T>, range: Range<Int>) -> Double {
         var lanes = SIMD8<T>.zero
         var i = range.lowerBound
         while i + 8 <= range.upperBound {

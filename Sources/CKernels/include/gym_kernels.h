@@ -1,10 +1,48 @@
 #ifndef GYM_KERNELS_H
 #define GYM_KERNELS_H
 
-// Small vector helpers for the PPO kernels that Swift cannot yet express without branches:
-// Swift's min/max on Float follow IEEE minNum semantics through compare-and-branch code, and
-// SIMD mask comparisons are scalarized lane by lane. Clang's elementwise builtins compile to
-// single vminps/vmaxps instructions. Eight floats import into Swift as SIMD8<Float>.
+#include <stddef.h>
+
+// The float kernels of training and acting, in C so that one build runs everywhere at full speed:
+// each kernel is compiled twice, for AVX2 + FMA (Haswell, 2013, and every later x86 server) and
+// for the baseline CPU, and picked at run time. Swift cannot compile one function for another CPU
+// than its module's, and a module compiled for AVX2 (`-target-cpu`, an unsafe flag) could not be a
+// dependency taken by version.
+//
+// Both versions do the same operations in the same order, with fused multiply-adds where the
+// kernels say so (the baseline calls libm's `fmaf`, which rounds the same), so results are bit
+// for bit the same on either path and for any split of rows across threads. The Swift reference
+// implementations (MatrixMultiply and friends, instantiated in Double for the gradient tests)
+// follow the same sequence; a test holds them equal.
+
+/// C (m x n) = A B, or C += A B when `accumulate`. B is k x n row-major, C m x n row-major; A's
+/// element (i, p) is at a[i * a_row_stride + p * a_column_stride] (so Aᵀ needs no copy).
+void gym_sgemm(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
+               const float *b, float *c, int accumulate);
+
+/// values[i] = tanh(values[i]): a rational approximation within 1e-6 of libm.
+void gym_tanh_inplace(float *values, long count);
+
+/// One Adam step (PyTorch's arithmetic) over parameters [start, end):
+/// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= step_size m / (sqrt(v) / correction2 + eps).
+void gym_adam_step(float *parameters, const float *gradients, float *first_moment, float *second_moment,
+                   long start, long end, float step_size, float correction2,
+                   float beta1, float beta2, float epsilon);
+
+/// Σ g² over [start, end): eight float lanes of fused multiply-adds, then summed in double.
+double gym_sum_squares(const float *values, long start, long end);
+
+/// Which version the kernels run: "avx2+fma" or "portable".
+const char *gym_kernels_path(void);
+
+/// Forces the portable version (for tests that hold both versions equal); 0 returns to the
+/// best the CPU has.
+void gym_kernels_force_portable(int force);
+
+// Small vector helpers for Swift code that Swift cannot yet express without branches: Swift's
+// min/max on Float follow IEEE minNum semantics through compare-and-branch code, and SIMD mask
+// comparisons are scalarized lane by lane. Clang's elementwise builtins compile to single
+// vminps/vmaxps instructions. Eight floats import into Swift as SIMD8<Float>.
 
 typedef float gym_float8 __attribute__((ext_vector_type(8)));
 

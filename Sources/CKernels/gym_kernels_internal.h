@@ -1,0 +1,53 @@
+// What the kernel sources share: vector types, loads and stores, and GYM_VERSIONS, which
+// compiles one kernel body for AVX2 + FMA and for the baseline CPU and picks at run time.
+#ifndef GYM_KERNELS_INTERNAL_H
+#define GYM_KERNELS_INTERNAL_H
+
+#include "include/gym_kernels.h"
+#include <math.h>
+
+// No silent fusing of a * b + c: the kernels fuse exactly where they call fma8/fmaf, so both
+// versions (and the Swift reference) round the same.
+#pragma clang fp contract(off)
+
+// The helpers below pass 8-float vectors by value; they are always inlined, so the calling
+// convention the warning is about never exists.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float f8 __attribute__((ext_vector_type(8)));
+typedef float f4 __attribute__((ext_vector_type(4)));
+typedef float f2 __attribute__((ext_vector_type(2)));
+
+// Inlined into each version's entry point, so each body is compiled for that version's CPU.
+#define GYM_INLINE static inline __attribute__((always_inline))
+
+GYM_INLINE f8 load8(const float *p) {
+    f8 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+GYM_INLINE void store8(f8 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
+
+/// a * b + c, rounded once (vfmadd on the AVX2 version, libm's fmaf per lane on the baseline).
+GYM_INLINE f8 fma8(f8 a, f8 b, f8 c) { return __builtin_elementwise_fma(a, b, c); }
+
+/// Whether the AVX2 + FMA versions run (gym_kernels.c).
+int gym_kernels_use_avx2(void);
+
+// Defines gym_<name> over the body `name`: an AVX2 + FMA version and a baseline version of it,
+// and the entry point that picks one.
+#if defined(__x86_64__)
+#define GYM_VERSIONS(ret, name, params, args)                                                   \
+    __attribute__((target("avx2,fma"))) static ret name##_avx2 params { return name args; }     \
+    static ret name##_portable params { return name args; }                                      \
+    ret gym_##name params {                                                                      \
+        if (gym_kernels_use_avx2()) return name##_avx2 args;                                     \
+        return name##_portable args;                                                             \
+    }
+#else
+#define GYM_VERSIONS(ret, name, params, args) \
+    ret gym_##name params { return name args; }
+#endif
+
+#endif

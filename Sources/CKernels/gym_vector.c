@@ -1,0 +1,84 @@
+// The elementwise float kernels: tanh, the Adam step and the squared norm. NetworkScalar.swift,
+// Adam.swift and ParameterBuffer.swift hold the same arithmetic in Swift (the Double reference).
+#include "gym_kernels_internal.h"
+
+// The minimax rational fit Eigen uses for float tanh. Beyond ±7.9 the fit diverges while tanh
+// is 1 to float precision, so the input is clamped first. Near zero p/q = x·α1/β0, a relative
+// error of 1.3e-7: no special case needed.
+GYM_INLINE f8 tanh8(f8 x) {
+    f8 clamped = gym_clamp8(x, 7.90531110763549805f);
+    f8 x2 = clamped * clamped;
+    f8 p = -2.76076847742355e-16f;
+    p = p * x2 + 2.00018790482477e-13f;
+    p = p * x2 + -8.60467152213735e-11f;
+    p = p * x2 + 5.12229709037114e-08f;
+    p = p * x2 + 1.48572235717979e-05f;
+    p = p * x2 + 6.37261928875436e-04f;
+    p = p * x2 + 4.89352455891786e-03f;
+    p = p * clamped;
+    f8 q = 1.19825839466702e-06f;
+    q = q * x2 + 1.18534705686654e-04f;
+    q = q * x2 + 2.26843463243900e-03f;
+    q = q * x2 + 4.89352518554385e-03f;
+    return p / q;
+}
+
+GYM_INLINE void tanh_inplace(float *values, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) store8(tanh8(load8(values + i)), values + i);
+    if (i < count) {
+        // The tail through the same lanes: each lane's result depends on that lane alone.
+        f8 rest = 0.0f;
+        for (long r = 0; r < count - i; r++) rest[r] = values[i + r];
+        rest = tanh8(rest);
+        for (long r = 0; r < count - i; r++) values[i + r] = rest[r];
+    }
+}
+
+GYM_VERSIONS(void, tanh_inplace, (float *values, long count), (values, count))
+
+GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long start, long end,
+                          float step_size, float correction2, float b1, float b2, float eps) {
+    float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
+    long i = start;
+    for (; i + 8 <= end; i += 8) {
+        f8 gi = load8(g + i);
+        f8 mi = b1 * load8(m + i) + one_minus_b1 * gi;
+        f8 vi = b2 * load8(v + i) + one_minus_b2 * gi * gi;
+        store8(mi, m + i);
+        store8(vi, v + i);
+        store8(load8(p + i) - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps), p + i);
+    }
+    for (; i < end; i++) {
+        float gi = g[i];
+        float mi = b1 * m[i] + one_minus_b1 * gi;
+        float vi = b2 * v[i] + one_minus_b2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step_size * mi / (sqrtf(vi) / correction2 + eps);
+    }
+}
+
+GYM_VERSIONS(void, adam_step,
+             (float *parameters, const float *gradients, float *first_moment, float *second_moment, long start,
+              long end, float step_size, float correction2, float beta1, float beta2, float epsilon),
+             (parameters, gradients, first_moment, second_moment, start, end, step_size, correction2, beta1, beta2,
+              epsilon))
+
+GYM_INLINE double sum_squares(const float *values, long start, long end) {
+    f8 lanes = 0.0f;
+    long i = start;
+    for (; i + 8 <= end; i += 8) {
+        f8 x = load8(values + i);
+        lanes = fma8(x, x, lanes);
+    }
+    double sum = 0.0;
+    for (int lane = 0; lane < 8; lane++) sum += (double)lanes[lane];
+    for (; i < end; i++) {
+        double x = values[i];
+        sum += x * x;
+    }
+    return sum;
+}
+
+GYM_VERSIONS(double, sum_squares, (const float *values, long start, long end), (values, start, end))

@@ -1,0 +1,108 @@
+import CKernels
+import Foundation
+import Testing
+@testable import PPO
+
+/// The C float kernels (both versions: AVX2 + FMA and portable) give the Swift references' bits
+/// exactly. That is what keeps policies identical across CPUs and to the policies trained before
+/// the kernels moved to C. The suite is serialized: it switches the kernels' version.
+@Suite(.serialized) struct CKernelTests {
+    /// Runs `body` once on each version the machine has, labelled.
+    private func onEachVersion(_ body: (String) -> Void) {
+        defer { gym_kernels_force_portable(0) }
+        for portable in [false, true] {
+            gym_kernels_force_portable(portable ? 1 : 0)
+            body(String(cString: gym_kernels_path()))
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 16, 3), (7, 64, 64), (64, 64, 64), (13, 27, 9), (64, 1, 64),
+                      (3, 64, 33), (20, 3, 19), (9, 2, 8), (64, 7, 300), (256, 256, 64), (10, 1, 13), (33, 40, 5)])
+    func sgemmGivesTheReferenceBits(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a: [Float] = randomArray(m * k, seed: 11)
+        let b: [Float] = randomArray(k * n, seed: 12)
+        let initial: [Float] = randomArray(m * n, seed: 13)
+        for transposed in [false, true] {
+            for accumulate in [false, true] {
+                let (rs, cs) = transposed ? (1, m) : (k, 1)
+                func product(_ kernel: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+                    var c = initial
+                    a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { kernel(ap.baseAddress!, bp.baseAddress!, $0.baseAddress!) }
+                        }
+                    }
+                    return c
+                }
+                let reference = product {
+                    MatrixMultiply.reference(m: m, n: n, k: k, a: $0, aRowStride: rs, aColumnStride: cs, b: $1, c: $2,
+                                             accumulate: accumulate)
+                }
+                onEachVersion { version in
+                    let c = product { gym_sgemm(m, n, k, $0, rs, cs, $1, $2, accumulate ? 1 : 0) }
+                    #expect(c.map(\.bitPattern) == reference.map(\.bitPattern),
+                            "\(version) \(m)x\(n)x\(k) transposed \(transposed) accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+
+    @Test func tanhGivesTheReferenceBits() {
+        // Every count up to two vectors and a tail, over the whole range including the clamp.
+        let input: [Float] = randomArray(1000, seed: 14, scale: 10)
+        for count in [1, 7, 8, 9, 15, 16, 17, 1000] {
+            let reference: [Float] = input.prefix(count).map { Float.tanh(SIMD8(repeating: $0))[0] }
+            onEachVersion { version in
+                var values = Array(input.prefix(count))
+                values.withUnsafeMutableBufferPointer { gym_tanh_inplace($0.baseAddress!, $0.count) }
+                #expect(values.map(\.bitPattern) == reference.map(\.bitPattern), "\(version) count \(count)")
+                #expect(zip(values, input).allSatisfy { abs($0 - Foundation.tanh($1)) < 1e-6 })
+            }
+        }
+    }
+
+    @Test func adamStepGivesTheReferenceBits() {
+        let count = 45
+        let gradients: [Float] = randomArray(count, seed: 15)
+        let start: [Float] = randomArray(count, seed: 16)
+        let moments: [Float] = randomArray(count, seed: 17).map { abs($0) }
+        func step(_ kernel: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+            var p = start, m = moments, v = moments
+            p.withUnsafeMutableBufferPointer { pp in
+                m.withUnsafeMutableBufferPointer { mp in
+                    v.withUnsafeMutableBufferPointer { kernel(pp.baseAddress!, mp.baseAddress!, $0.baseAddress!) }
+                }
+            }
+            return p + m + v
+        }
+        let range = 3..<42 // a start off the vector grid and a tail
+        let reference = gradients.withUnsafeBufferPointer { g in
+            step {
+                Adam<Float>.referenceStep(parameters: $0, gradients: g.baseAddress!, firstMoment: $1, secondMoment: $2,
+                                          range: range, stepSize: 0.003, correction2: 0.04, beta1: 0.9, beta2: 0.999,
+                                          epsilon: 1e-5)
+            }
+        }
+        #expect(reference != start + moments + moments)
+        onEachVersion { version in
+            let result = gradients.withUnsafeBufferPointer { g in
+                step { gym_adam_step($0, g.baseAddress!, $1, $2, range.lowerBound, range.upperBound, 0.003, 0.04, 0.9, 0.999, 1e-5) }
+            }
+            #expect(result.map(\.bitPattern) == reference.map(\.bitPattern), "\(version)")
+        }
+    }
+
+    @Test func sumOfSquaresGivesTheReferenceBits() {
+        let values: [Float] = randomArray(77, seed: 18, scale: 3)
+        for range in [0..<77, 5..<70, 0..<3] {
+            let reference = values.withUnsafeBufferPointer { ParameterBuffer<Float>.referenceSumOfSquares($0.baseAddress!, range: range) }
+            let plain = values[range].reduce(0.0) { $0 + Double($1) * Double($1) }
+            #expect(abs(reference - plain) < 1e-4 * plain)
+            onEachVersion { version in
+                let sum = values.withUnsafeBufferPointer { gym_sum_squares($0.baseAddress!, range.lowerBound, range.upperBound) }
+                #expect(sum.bitPattern == reference.bitPattern, "\(version) \(range)")
+            }
+        }
+    }
+}
