@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "gym", targets: ["gym"]),
+        // The library other packages depend on (by version): envs, policies, evaluation, training.
+        .library(name: "GymKit", targets: ["GymKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +48,8 @@ let package = Package(
         // AVX2 + FMA and for the baseline CPU and picked at run time: no unsafe flags, so the
         // package can be a dependency taken by version (see the header).
         .target(name: "CKernels"),
+        // The public Swift API: a small facade over the targets above, documented for DocC.
+        .target(name: "GymKit", dependencies: ["Environments", "LuaBridge", "PPO", "PolicyFile", "Scenarios"]),
         // The command-line interface, one file per subcommand.
         .target(
             name: "GymCLI",
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
         .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf", "Markup"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments"], resources: [.copy("Golden")]),
-        .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"]),
+        .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"], exclude: ["Hostile", "Golden"]),
+        .testTarget(name: "GymKitTests", dependencies: ["GymKit"]),
     ]
 )
