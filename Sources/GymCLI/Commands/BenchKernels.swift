@@ -25,7 +25,7 @@ struct BenchKernels: ParsableCommand {
 
     func run() throws {
         let blas = loadOpenBLAS()
-        Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add)")
+        Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add); kernels: \(KernelBenchmark.kernelVersion)")
         Console.line("  shape (m x k) x (k x n)          use                          gym    OpenBLAS")
         let shapes: [(Int, Int, Int, Bool, String)] = [
             (64, 64, 64, false, "hidden layer, minibatch 64"),
