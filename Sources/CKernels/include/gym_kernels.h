@@ -20,6 +20,9 @@
 void gym_sgemm(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
                const float *b, float *c, int accumulate);
 
+/// destination (columns x rows) = sourceᵀ, source being rows x columns row-major.
+void gym_transpose(long rows, long columns, const float *source, float *destination);
+
 /// values[i] = tanh(values[i]): a rational approximation within 1e-6 of libm.
 void gym_tanh_inplace(float *values, long count);
 
