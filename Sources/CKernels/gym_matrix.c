@@ -7,6 +7,7 @@
 // a fixed-order dot product), so a row's result does not depend on how rows are split across
 // threads. MatrixMultiply.swift is the same algorithm in Swift (the Double reference).
 #include "gym_kernels_internal.h"
+#include <stdlib.h>
 
 // MARK: Narrow outputs
 
@@ -91,18 +92,21 @@ GYM_INLINE void narrow_columns(long m, long n, long k, const float *a, long cs, 
 }
 
 // MARK: Tiles
+//
+// A tile reads A from `a` (its first row) with `rs` between rows and `cs` between steps along
+// k, and B from `b` (its first column) with `ldb` between rows; C has `n` between rows.
 
 GYM_INLINE f8 start8(const float *p, int accumulate) { return accumulate ? load8(p) : (f8)(0.0f); }
 
-GYM_INLINE void tile4x16(long i, long j, long n, long k, const float *a, long rs, long cs,
-                         const float *b, float *c, int accumulate) {
-    float *c0 = c + i * n + j, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+GYM_INLINE void tile4x16(const float *a, long rs, long cs, const float *b, long ldb, float *c, long n, long k,
+                         int accumulate) {
+    float *c0 = c, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
     f8 x00 = start8(c0, accumulate), x01 = start8(c0 + 8, accumulate);
     f8 x10 = start8(c1, accumulate), x11 = start8(c1 + 8, accumulate);
     f8 x20 = start8(c2, accumulate), x21 = start8(c2 + 8, accumulate);
     f8 x30 = start8(c3, accumulate), x31 = start8(c3 + 8, accumulate);
-    const float *a0 = a + i * rs, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
-    const float *bp = b + j;
+    const float *a0 = a, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
+    const float *bp = b;
     long ap = 0;
     for (long p = 0; p < k; p++) {
         f8 b0 = load8(bp), b1 = load8(bp + 8);
@@ -111,7 +115,7 @@ GYM_INLINE void tile4x16(long i, long j, long n, long k, const float *a, long rs
         x10 = fma8(v1, b0, x10); x11 = fma8(v1, b1, x11);
         x20 = fma8(v2, b0, x20); x21 = fma8(v2, b1, x21);
         x30 = fma8(v3, b0, x30); x31 = fma8(v3, b1, x31);
-        bp += n;
+        bp += ldb;
         ap += cs;
     }
     store8(x00, c0); store8(x01, c0 + 8);
@@ -120,13 +124,13 @@ GYM_INLINE void tile4x16(long i, long j, long n, long k, const float *a, long rs
     store8(x30, c3); store8(x31, c3 + 8);
 }
 
-GYM_INLINE void tile4x8(long i, long j, long n, long k, const float *a, long rs, long cs,
-                        const float *b, float *c, int accumulate) {
-    float *c0 = c + i * n + j, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+GYM_INLINE void tile4x8(const float *a, long rs, long cs, const float *b, long ldb, float *c, long n, long k,
+                        int accumulate) {
+    float *c0 = c, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
     f8 x0 = start8(c0, accumulate), x1 = start8(c1, accumulate);
     f8 x2 = start8(c2, accumulate), x3 = start8(c3, accumulate);
-    const float *a0 = a + i * rs, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
-    const float *bp = b + j;
+    const float *a0 = a, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
+    const float *bp = b;
     long ap = 0;
     for (long p = 0; p < k; p++) {
         f8 b0 = load8(bp);
@@ -134,25 +138,22 @@ GYM_INLINE void tile4x8(long i, long j, long n, long k, const float *a, long rs,
         x1 = fma8((f8)(a1[ap]), b0, x1);
         x2 = fma8((f8)(a2[ap]), b0, x2);
         x3 = fma8((f8)(a3[ap]), b0, x3);
-        bp += n;
+        bp += ldb;
         ap += cs;
     }
     store8(x0, c0); store8(x1, c1); store8(x2, c2); store8(x3, c3);
 }
 
-GYM_INLINE void tile1x8(long i, long j, long n, long k, const float *a, long rs, long cs,
-                        const float *b, float *c, int accumulate) {
-    float *c0 = c + i * n + j;
-    f8 x0 = start8(c0, accumulate);
-    const float *a0 = a + i * rs;
-    const float *bp = b + j;
+GYM_INLINE void tile1x8(const float *a, long cs, const float *b, long ldb, float *c, long k, int accumulate) {
+    f8 x0 = start8(c, accumulate);
+    const float *bp = b;
     long ap = 0;
     for (long p = 0; p < k; p++) {
-        x0 = fma8((f8)(a0[ap]), load8(bp), x0);
-        bp += n;
+        x0 = fma8((f8)(a[ap]), load8(bp), x0);
+        bp += ldb;
         ap += cs;
     }
-    store8(x0, c0);
+    store8(x0, c);
 }
 
 GYM_INLINE void scalar_columns(long i, long j0, long n, long k, const float *a, long rs, long cs,
@@ -171,6 +172,29 @@ GYM_INLINE void scalar_columns(long i, long j0, long n, long k, const float *a, 
     }
 }
 
+// MARK: Packing
+//
+// At 256 columns B's rows are 1 KiB apart, so the k rows of a 16-column block fall into a few
+// L1 sets and evict each other; A read transposed (a weight gradient) has the same problem
+// along k. Above these sizes the block of B, and A's row tiles, are first copied into
+// contiguous panels. Copies change no arithmetic: the bits are the same.
+
+enum { PACK_B_MIN_COLUMNS = 128, PACK_A_MIN_STRIDE = 128 };
+
+/// A per-thread buffer of at least `count` floats, grown (never shrunk) as needed: packing
+/// allocates once per thread, not per product.
+static float *pack_buffer(int which, long count) {
+    static _Thread_local float *buffers[2];
+    static _Thread_local long capacities[2];
+    if (capacities[which] < count) {
+        free(buffers[which]);
+        long capacity = count < 4096 ? 4096 : count;
+        buffers[which] = aligned_alloc(64, (size_t)((capacity * 4 + 63) / 64 * 64));
+        capacities[which] = buffers[which] ? capacity : 0;
+    }
+    return buffers[which];
+}
+
 GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, const float *b,
                       float *c, int accumulate) {
     // Outputs narrower than a vector (policy and value heads): the column tiles would leave them
@@ -183,22 +207,59 @@ GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, 
         narrow_columns(m, n, k, a, cs, b, c, accumulate);
         return;
     }
+    long row_tiles = m / 4 * 4;
+    // A's row tiles as panels of k steps x 4 rows (a tile then reads 4 consecutive floats).
+    const float *panels = NULL;
+    if (cs >= PACK_A_MIN_STRIDE && row_tiles > 0 && n >= 16) {
+        float *packed = pack_buffer(0, row_tiles * k);
+        if (packed) {
+            for (long i = 0; i < row_tiles; i += 4) {
+                float *panel = packed + i * k;
+                for (long p = 0; p < k; p++) {
+                    for (long r = 0; r < 4; r++) panel[p * 4 + r] = a[(i + r) * rs + p * cs];
+                }
+            }
+            panels = packed;
+        }
+    }
+    float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? pack_buffer(1, k * 16) : NULL;
     // Column blocks outside, row tiles inside: a 16-column block of B stays in L1 while every
     // row tile passes over it.
-    long row_tiles = m / 4 * 4;
     long j = 0;
     for (; j + 16 <= n; j += 16) {
+        const float *bj = b + j;
+        long ldb = n;
+        if (block) {
+            for (long p = 0; p < k; p++) {
+                store8(load8(b + p * n + j), block + p * 16);
+                store8(load8(b + p * n + j + 8), block + p * 16 + 8);
+            }
+            bj = block;
+            ldb = 16;
+        }
         long i = 0;
-        for (; i < row_tiles; i += 4) tile4x16(i, j, n, k, a, rs, cs, b, c, accumulate);
+        for (; i < row_tiles; i += 4) {
+            if (panels) {
+                tile4x16(panels + i * k, 1, 4, bj, ldb, c + i * n + j, n, k, accumulate);
+            } else {
+                tile4x16(a + i * rs, rs, cs, bj, ldb, c + i * n + j, n, k, accumulate);
+            }
+        }
         for (; i < m; i++) {
-            tile1x8(i, j, n, k, a, rs, cs, b, c, accumulate);
-            tile1x8(i, j + 8, n, k, a, rs, cs, b, c, accumulate);
+            tile1x8(a + i * rs, cs, bj, ldb, c + i * n + j, k, accumulate);
+            tile1x8(a + i * rs, cs, bj + 8, ldb, c + i * n + j + 8, k, accumulate);
         }
     }
     for (; j + 8 <= n; j += 8) {
         long i = 0;
-        for (; i < row_tiles; i += 4) tile4x8(i, j, n, k, a, rs, cs, b, c, accumulate);
-        for (; i < m; i++) tile1x8(i, j, n, k, a, rs, cs, b, c, accumulate);
+        for (; i < row_tiles; i += 4) {
+            if (panels) {
+                tile4x8(panels + i * k, 1, 4, b + j, n, c + i * n + j, n, k, accumulate);
+            } else {
+                tile4x8(a + i * rs, rs, cs, b + j, n, c + i * n + j, n, k, accumulate);
+            }
+        }
+        for (; i < m; i++) tile1x8(a + i * rs, cs, b + j, n, c + i * n + j, k, accumulate);
     }
     if (j < n) {
         for (long row = 0; row < m; row++) scalar_columns(row, j, n, k, a, rs, cs, b, c, accumulate);

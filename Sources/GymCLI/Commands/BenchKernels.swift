@@ -35,6 +35,10 @@ struct BenchKernels: ParsableCommand {
             (64, 64, 1, false, "value head"),
             (64, 64, 64, true, "weight gradient Xᵀ dY, 64 rows"),
             (64, 256, 64, true, "weight gradient Xᵀ dY, 256 rows"),
+            (64, 256, 256, false, "256-wide layer, minibatch 64"),
+            (256, 256, 256, false, "256-wide layer, minibatch 256"),
+            (256, 64, 256, true, "256-wide Xᵀ dY, 64 rows"),
+            (256, 256, 256, true, "256-wide Xᵀ dY, 256 rows"),
         ]
         for (m, k, n, transposed, use) in shapes {
             let a = [Float]((0..<(m * k)).map { Float($0 % 7) * 0.1 - 0.3 })
