@@ -179,7 +179,7 @@ GYM_INLINE void scalar_columns(long i, long j0, long n, long k, const float *a, 
 // along k. Above these sizes the block of B, and A's row tiles, are first copied into
 // contiguous panels. Copies change no arithmetic: the bits are the same.
 
-enum { PACK_B_MIN_COLUMNS = 128, PACK_A_MIN_STRIDE = 128 };
+enum { PACK_B_MIN_COLUMNS = 128, PACK_A_MIN_STRIDE = 128, K_BLOCK = 256 };
 
 /// A per-thread buffer of at least `count` floats, grown (never shrunk) as needed: packing
 /// allocates once per thread, not per product.
@@ -222,32 +222,39 @@ GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, 
             panels = packed;
         }
     }
-    float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? pack_buffer(1, k * 16) : NULL;
+    float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? pack_buffer(1, K_BLOCK * 16) : NULL;
     // Column blocks outside, row tiles inside: a 16-column block of B stays in L1 while every
-    // row tile passes over it.
+    // row tile passes over it. A packed block holds at most K_BLOCK steps of k (16 KiB): longer
+    // products run in k-slices, each tile continuing its chain from what the last slice stored
+    // (a float store loses nothing, so the bits are those of one unbroken chain).
     long j = 0;
     for (; j + 16 <= n; j += 16) {
-        const float *bj = b + j;
-        long ldb = n;
-        if (block) {
-            for (long p = 0; p < k; p++) {
-                store8(load8(b + p * n + j), block + p * 16);
-                store8(load8(b + p * n + j + 8), block + p * 16 + 8);
+        long slice = block ? K_BLOCK : (k > 0 ? k : 1);
+        for (long k0 = 0; k0 == 0 || k0 < k; k0 += slice) {
+            long kn = block && k - k0 > K_BLOCK ? K_BLOCK : k - k0;
+            int continuing = accumulate || k0 > 0;
+            const float *bj = b + k0 * n + j;
+            long ldb = n;
+            if (block) {
+                for (long p = 0; p < kn; p++) {
+                    store8(load8(bj + p * n), block + p * 16);
+                    store8(load8(bj + p * n + 8), block + p * 16 + 8);
+                }
+                bj = block;
+                ldb = 16;
             }
-            bj = block;
-            ldb = 16;
-        }
-        long i = 0;
-        for (; i < row_tiles; i += 4) {
-            if (panels) {
-                tile4x16(panels + i * k, 1, 4, bj, ldb, c + i * n + j, n, k, accumulate);
-            } else {
-                tile4x16(a + i * rs, rs, cs, bj, ldb, c + i * n + j, n, k, accumulate);
+            long i = 0;
+            for (; i < row_tiles; i += 4) {
+                if (panels) {
+                    tile4x16(panels + i * k + k0 * 4, 1, 4, bj, ldb, c + i * n + j, n, kn, continuing);
+                } else {
+                    tile4x16(a + i * rs + k0 * cs, rs, cs, bj, ldb, c + i * n + j, n, kn, continuing);
+                }
             }
-        }
-        for (; i < m; i++) {
-            tile1x8(a + i * rs, cs, bj, ldb, c + i * n + j, k, accumulate);
-            tile1x8(a + i * rs, cs, bj + 8, ldb, c + i * n + j + 8, k, accumulate);
+            for (; i < m; i++) {
+                tile1x8(a + i * rs + k0 * cs, cs, bj, ldb, c + i * n + j, kn, continuing);
+                tile1x8(a + i * rs + k0 * cs, cs, bj + 8, ldb, c + i * n + j + 8, kn, continuing);
+            }
         }
     }
     for (; j + 8 <= n; j += 8) {

@@ -51,8 +51,11 @@ import Testing
         }
     }
 
-    @Test func sameSeedGivesTheSamePolicyWhateverTheThreadCount() throws {
+    /// At every width: the kernels take other paths (packed panels) from 128 columns on.
+    @Test(arguments: [[64, 64], [256, 256], [130, 200]])
+    func sameSeedGivesTheSamePolicyWhateverTheThreadCount(hidden: [Int]) throws {
         var s = settings(steps: 2_048, threads: 1)
+        s.hidden = hidden
         s.normalizeObservations = true
         s.normalizeReward = true
         let one = try Trainer(settings: s) { _ in TargetReach() }.train()

@@ -39,6 +39,8 @@ struct BenchKernels: ParsableCommand {
             (256, 256, 256, false, "256-wide layer, minibatch 256"),
             (256, 64, 256, true, "256-wide Xᵀ dY, 64 rows"),
             (256, 256, 256, true, "256-wide Xᵀ dY, 256 rows"),
+            (64, 512, 512, false, "512-wide layer, minibatch 64"),
+            (512, 64, 512, true, "512-wide Xᵀ dY, 64 rows"),
         ]
         for (m, k, n, transposed, use) in shapes {
             let a = [Float]((0..<(m * k)).map { Float($0 % 7) * 0.1 - 0.3 })
