@@ -38,11 +38,11 @@ GYM_INLINE void tanh_inplace(float *values, long count) {
 GYM_VERSIONS(void, tanh_inplace, (float *values, long count), (values, count))
 
 GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long start, long end,
-                          float step_size, float correction2, float b1, float b2, float eps) {
+                          float scale, float step_size, float correction2, float b1, float b2, float eps) {
     float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
     long i = start;
     for (; i + 8 <= end; i += 8) {
-        f8 gi = load8(g + i);
+        f8 gi = load8(g + i) * scale;
         f8 mi = b1 * load8(m + i) + one_minus_b1 * gi;
         f8 vi = b2 * load8(v + i) + one_minus_b2 * gi * gi;
         store8(mi, m + i);
@@ -50,7 +50,7 @@ GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long sta
         store8(load8(p + i) - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps), p + i);
     }
     for (; i < end; i++) {
-        float gi = g[i];
+        float gi = g[i] * scale;
         float mi = b1 * m[i] + one_minus_b1 * gi;
         float vi = b2 * v[i] + one_minus_b2 * gi * gi;
         m[i] = mi;
@@ -61,9 +61,10 @@ GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long sta
 
 GYM_VERSIONS(void, adam_step,
              (float *parameters, const float *gradients, float *first_moment, float *second_moment, long start,
-              long end, float step_size, float correction2, float beta1, float beta2, float epsilon),
-             (parameters, gradients, first_moment, second_moment, start, end, step_size, correction2, beta1, beta2,
-              epsilon))
+              long end, float gradient_scale, float step_size, float correction2, float beta1, float beta2,
+              float epsilon),
+             (parameters, gradients, first_moment, second_moment, start, end, gradient_scale, step_size, correction2,
+              beta1, beta2, epsilon))
 
 GYM_INLINE double sum_squares(const float *values, long start, long end) {
     f8 lanes = 0.0f;

@@ -27,11 +27,12 @@ final class Adam<T: NetworkScalar> {
     /// can each step their own range after one count advance.
     func advance() { stepCount += 1 }
 
-    /// One step over `range` (all parameters by default) at the current step count.
-    func step(_ parameters: ParameterBuffer<T>, learningRate: Double, in range: Range<Int>? = nil) {
+    /// One step over `range` (all parameters by default) at the current step count, on the
+    /// gradients times `gradientScale` (fused here: the scaled gradients are not stored).
+    func step(_ parameters: ParameterBuffer<T>, learningRate: Double, in range: Range<Int>? = nil, gradientScale: T = 1) {
         let t = Double(stepCount)
         T.adamStep(parameters: parameters.values, gradients: parameters.gradients, firstMoment: firstMoment,
-                   secondMoment: secondMoment, range: range ?? 0..<count,
+                   secondMoment: secondMoment, range: range ?? 0..<count, gradientScale: gradientScale,
                    stepSize: T(learningRate / (1 - pow(beta1, t))), correction2: T((1 - pow(beta2, t)).squareRoot()),
                    beta1: T(beta1), beta2: T(beta2), epsilon: T(epsilon))
     }
@@ -39,13 +40,13 @@ final class Adam<T: NetworkScalar> {
     /// `T.adamStep` in Swift, in the C kernel's order of operations.
     static func referenceStep(parameters p: UnsafeMutablePointer<T>, gradients g: UnsafePointer<T>,
                               firstMoment: UnsafeMutablePointer<T>, secondMoment: UnsafeMutablePointer<T>,
-                              range: Range<Int>, stepSize: T, correction2: T, beta1 b1: T, beta2 b2: T, epsilon eps: T) {
+                              range: Range<Int>, gradientScale scale: T, stepSize: T, correction2: T, beta1 b1: T, beta2 b2: T, epsilon eps: T) {
         let (oneMinusB1, oneMinusB2) = (1 - b1, 1 - b2)
         // Eight lanes at a time (vsqrtps, vdivps); the tail runs the same operations on scalars,
         // which round identically.
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
-            let gi = load(g + i)
+            let gi = load(g + i) * scale
             let m = b1 * load(firstMoment + i) + oneMinusB1 * gi
             let v = b2 * load(secondMoment + i) + oneMinusB2 * gi * gi
             store(m, firstMoment + i)
@@ -54,7 +55,7 @@ final class Adam<T: NetworkScalar> {
             i += 8
         }
         while i < range.upperBound {
-            let gi = g[i]
+            let gi = g[i] * scale
             let m = b1 * firstMoment[i] + oneMinusB1 * gi
             let v = b2 * secondMoment[i] + oneMinusB2 * gi * gi
             firstMoment[i] = m

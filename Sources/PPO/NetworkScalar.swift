@@ -17,7 +17,8 @@ where Self.RawSignificand: FixedWidthInteger {
     /// One Adam step over `range` (see `Adam.referenceStep`).
     static func adamStep(parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>,
                          firstMoment: UnsafeMutablePointer<Self>, secondMoment: UnsafeMutablePointer<Self>,
-                         range: Range<Int>, stepSize: Self, correction2: Self, beta1: Self, beta2: Self, epsilon: Self)
+                         range: Range<Int>, gradientScale: Self, stepSize: Self, correction2: Self,
+                         beta1: Self, beta2: Self, epsilon: Self)
     /// Σ x² over `range`: eight lanes of fused multiply-adds, summed in Double.
     static func sumOfSquares(_ values: UnsafePointer<Self>, range: Range<Int>) -> Double
     /// tanh of eight lanes at once (the reference the kernels follow).
@@ -44,10 +45,10 @@ extension Float: NetworkScalar {
     @inline(__always)
     public static func adamStep(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
                                 firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
-                                range: Range<Int>, stepSize: Float, correction2: Float, beta1: Float, beta2: Float,
-                                epsilon: Float) {
+                                range: Range<Int>, gradientScale: Float, stepSize: Float, correction2: Float,
+                                beta1: Float, beta2: Float, epsilon: Float) {
         gym_adam_step(parameters, gradients, firstMoment, secondMoment, range.lowerBound, range.upperBound,
-                      stepSize, correction2, beta1, beta2, epsilon)
+                      gradientScale, stepSize, correction2, beta1, beta2, epsilon)
     }
 
     @inline(__always)
@@ -104,10 +105,10 @@ extension Double: NetworkScalar {
 
     public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradients: UnsafePointer<Double>,
                                 firstMoment: UnsafeMutablePointer<Double>, secondMoment: UnsafeMutablePointer<Double>,
-                                range: Range<Int>, stepSize: Double, correction2: Double, beta1: Double, beta2: Double,
-                                epsilon: Double) {
+                                range: Range<Int>, gradientScale: Double, stepSize: Double, correction2: Double,
+                                beta1: Double, beta2: Double, epsilon: Double) {
         Adam.referenceStep(parameters: parameters, gradients: gradients, firstMoment: firstMoment,
-                           secondMoment: secondMoment, range: range, stepSize: stepSize, correction2: correction2,
+                           secondMoment: secondMoment, range: range, gradientScale: gradientScale, stepSize: stepSize, correction2: correction2,
                            beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
 

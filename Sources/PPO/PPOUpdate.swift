@@ -116,7 +116,6 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
     func apply(_ step: PendingStep?, in range: Range<Int>) {
         guard let step else { return }
-        if let scale = step.gradientScale { parameters.scaleGradients(by: scale, in: range) }
-        adam.step(parameters, learningRate: step.learningRate, in: range)
+        adam.step(parameters, learningRate: step.learningRate, in: range, gradientScale: step.gradientScale ?? 1)
     }
 }

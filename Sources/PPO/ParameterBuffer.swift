@@ -47,11 +47,6 @@ final class ParameterBuffer<T: NetworkScalar> {
         return sum
     }
 
-    @_specialize(where T == Float)
-    func scaleGradients(by factor: T, in range: Range<Int>) {
-        for i in range { gradients[i] *= factor }
-    }
-
     var allFinite: Bool {
         for i in 0..<count where !values[i].isFinite { return false }
         return true

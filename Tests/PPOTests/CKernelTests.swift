@@ -49,6 +49,20 @@ import Testing
         }
     }
 
+    @Test func transposeIsExact() {
+        for (rows, columns) in [(1, 1), (8, 8), (13, 29), (17, 64), (64, 3), (256, 256), (40, 9)] {
+            let source: [Float] = randomArray(rows * columns, seed: 19)
+            onEachVersion { version in
+                var destination = [Float](repeating: .nan, count: rows * columns)
+                source.withUnsafeBufferPointer { s in
+                    destination.withUnsafeMutableBufferPointer { gym_transpose(rows, columns, s.baseAddress!, $0.baseAddress!) }
+                }
+                let expected = (0..<(rows * columns)).map { index in source[(index % rows) * columns + index / rows] }
+                #expect(destination.map(\.bitPattern) == expected.map(\.bitPattern), "\(version) \(rows)x\(columns)")
+            }
+        }
+    }
+
     @Test func tanhGivesTheReferenceBits() {
         // Every count up to two vectors and a tail, over the whole range including the clamp.
         let input: [Float] = randomArray(1000, seed: 14, scale: 10)
@@ -81,14 +95,14 @@ import Testing
         let reference = gradients.withUnsafeBufferPointer { g in
             step {
                 Adam<Float>.referenceStep(parameters: $0, gradients: g.baseAddress!, firstMoment: $1, secondMoment: $2,
-                                          range: range, stepSize: 0.003, correction2: 0.04, beta1: 0.9, beta2: 0.999,
+                                          range: range, gradientScale: 0.7, stepSize: 0.003, correction2: 0.04, beta1: 0.9, beta2: 0.999,
                                           epsilon: 1e-5)
             }
         }
         #expect(reference != start + moments + moments)
         onEachVersion { version in
             let result = gradients.withUnsafeBufferPointer { g in
-                step { gym_adam_step($0, g.baseAddress!, $1, $2, range.lowerBound, range.upperBound, 0.003, 0.04, 0.9, 0.999, 1e-5) }
+                step { gym_adam_step($0, g.baseAddress!, $1, $2, range.lowerBound, range.upperBound, 0.7, 0.003, 0.04, 0.9, 0.999, 1e-5) }
             }
             #expect(result.map(\.bitPattern) == reference.map(\.bitPattern), "\(version)")
         }

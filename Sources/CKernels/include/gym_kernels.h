@@ -26,10 +26,11 @@ void gym_transpose(long rows, long columns, const float *source, float *destinat
 /// values[i] = tanh(values[i]): a rational approximation within 1e-6 of libm.
 void gym_tanh_inplace(float *values, long count);
 
-/// One Adam step (PyTorch's arithmetic) over parameters [start, end):
+/// One Adam step (PyTorch's arithmetic) over parameters [start, end), on the gradients times
+/// `gradient_scale` (the clip to the maximum norm; 1 leaves them as they are):
 /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= step_size m / (sqrt(v) / correction2 + eps).
 void gym_adam_step(float *parameters, const float *gradients, float *first_moment, float *second_moment,
-                   long start, long end, float step_size, float correction2,
+                   long start, long end, float gradient_scale, float step_size, float correction2,
                    float beta1, float beta2, float epsilon);
 
 /// Σ g² over [start, end): eight float lanes of fused multiply-adds, then summed in double.
