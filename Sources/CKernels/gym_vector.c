@@ -37,6 +37,29 @@ GYM_INLINE void tanh_inplace(float *values, long count) {
 
 GYM_VERSIONS(void, tanh_inplace, (float *values, long count), (values, count))
 
+GYM_INLINE void tanh_backward(const float *outputs, float *gradient, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        f8 y = load8(outputs + i);
+        store8(load8(gradient + i) * (1.0f - y * y), gradient + i);
+    }
+    for (; i < count; i++) gradient[i] *= 1.0f - outputs[i] * outputs[i];
+}
+
+GYM_VERSIONS(void, tanh_backward, (const float *outputs, float *gradient, long count), (outputs, gradient, count))
+
+GYM_INLINE void add_column_sums(const float *rows, long row_count, long columns, float *sums) {
+    for (long r = 0; r < row_count; r++) {
+        const float *row = rows + r * columns;
+        long j = 0;
+        for (; j + 8 <= columns; j += 8) store8(load8(sums + j) + load8(row + j), sums + j);
+        for (; j < columns; j++) sums[j] += row[j];
+    }
+}
+
+GYM_VERSIONS(void, add_column_sums, (const float *rows, long row_count, long columns, float *sums),
+             (rows, row_count, columns, sums))
+
 GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long start, long end,
                           float scale, float step_size, float correction2, float b1, float b2, float eps) {
     float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;

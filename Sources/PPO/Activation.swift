@@ -28,7 +28,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     func backward<T: NetworkScalar>(outputs: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>, count: Int) {
         switch self {
         case .tanh:
-            for i in 0..<count { gradient[i] *= 1 - outputs[i] * outputs[i] }
+            T.tanhBackward(outputs: outputs, gradient: gradient, count: count)
         case .relu:
             for i in 0..<count where outputs[i] <= 0 { gradient[i] = 0 }
         }

@@ -96,11 +96,7 @@ final class MLPWorkspace<T: NetworkScalar> {
             if shape.isActivated(l) {
                 shape.activation.backward(outputs: outputs[l], gradient: dY, count: rows * outSize)
             }
-            let biasGradient = gradients + shape.biasOffset(l)
-            for r in 0..<rows {
-                let row = dY + r * outSize
-                for j in 0..<outSize { biasGradient[j] += row[j] }
-            }
+            T.addColumnSums(dY, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
             let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
             // dW (in x out) += Xᵀ dY: read X transposed through strides.
             MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,

@@ -14,6 +14,10 @@ where Self.RawSignificand: FixedWidthInteger {
                          b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool)
     /// values[i] = tanh(values[i]).
     static func tanhInPlace(_ values: UnsafeMutablePointer<Self>, count: Int)
+    /// gradient[i] *= 1 - outputs[i]²: back through tanh.
+    static func tanhBackward(outputs: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
+    /// sums[j] += Σ_r rows[r][j], rows in increasing order (a bias's gradient).
+    static func addColumnSums(_ rows: UnsafePointer<Self>, rowCount: Int, columns: Int, into sums: UnsafeMutablePointer<Self>)
     /// One Adam step over `range` (see `Adam.referenceStep`).
     static func adamStep(parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>,
                          firstMoment: UnsafeMutablePointer<Self>, secondMoment: UnsafeMutablePointer<Self>,
@@ -40,6 +44,17 @@ extension Float: NetworkScalar {
     @inline(__always)
     public static func tanhInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
         gym_tanh_inplace(values, count)
+    }
+
+    @inline(__always)
+    public static func tanhBackward(outputs: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+        gym_tanh_backward(outputs, gradient, count)
+    }
+
+    @inline(__always)
+    public static func addColumnSums(_ rows: UnsafePointer<Float>, rowCount: Int, columns: Int,
+                                     into sums: UnsafeMutablePointer<Float>) {
+        gym_add_column_sums(rows, rowCount, columns, sums)
     }
 
     @inline(__always)
@@ -101,6 +116,17 @@ extension Double: NetworkScalar {
 
     public static func tanhInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) {
         for i in 0..<count { values[i] = Foundation.tanh(values[i]) }
+    }
+
+    public static func tanhBackward(outputs: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { gradient[i] *= 1 - outputs[i] * outputs[i] }
+    }
+
+    public static func addColumnSums(_ rows: UnsafePointer<Double>, rowCount: Int, columns: Int,
+                                     into sums: UnsafeMutablePointer<Double>) {
+        for r in 0..<rowCount {
+            for j in 0..<columns { sums[j] += rows[r * columns + j] }
+        }
     }
 
     public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradients: UnsafePointer<Double>,

@@ -63,6 +63,29 @@ import Testing
         }
     }
 
+    @Test func backwardHelpersGiveTheReferenceBits() {
+        for (rows, columns) in [(1, 1), (3, 7), (64, 64), (5, 19)] {
+            let outputs: [Float] = randomArray(rows * columns, seed: 20)
+            let gradient: [Float] = randomArray(rows * columns, seed: 21, scale: 2)
+            let start: [Float] = randomArray(columns, seed: 22)
+            var expectedGradient = gradient
+            for i in expectedGradient.indices { expectedGradient[i] *= 1 - outputs[i] * outputs[i] }
+            var expectedSums = start
+            for r in 0..<rows { for j in 0..<columns { expectedSums[j] += gradient[r * columns + j] } }
+            onEachVersion { version in
+                var g = gradient, sums = start
+                outputs.withUnsafeBufferPointer { o in
+                    g.withUnsafeMutableBufferPointer { gym_tanh_backward(o.baseAddress!, $0.baseAddress!, $0.count) }
+                }
+                gradient.withUnsafeBufferPointer { rowsPointer in
+                    sums.withUnsafeMutableBufferPointer { gym_add_column_sums(rowsPointer.baseAddress!, rows, columns, $0.baseAddress!) }
+                }
+                #expect(g.map(\.bitPattern) == expectedGradient.map(\.bitPattern), "\(version) \(rows)x\(columns)")
+                #expect(sums.map(\.bitPattern) == expectedSums.map(\.bitPattern), "\(version) \(rows)x\(columns)")
+            }
+        }
+    }
+
     @Test func tanhGivesTheReferenceBits() {
         // Every count up to two vectors and a tail, over the whole range including the clamp.
         let input: [Float] = randomArray(1000, seed: 14, scale: 10)

@@ -23,6 +23,12 @@ void gym_sgemm(long m, long n, long k, const float *a, long a_row_stride, long a
 /// destination (columns x rows) = sourceᵀ, source being rows x columns row-major.
 void gym_transpose(long rows, long columns, const float *source, float *destination);
 
+/// gradient[i] *= 1 - outputs[i]²: back through tanh, from its outputs.
+void gym_tanh_backward(const float *outputs, float *gradient, long count);
+
+/// sums[j] += Σ_r rows[r * columns + j], rows in increasing order: a bias's gradient.
+void gym_add_column_sums(const float *rows, long row_count, long columns, float *sums);
+
 /// values[i] = tanh(values[i]): a rational approximation within 1e-6 of libm.
 void gym_tanh_inplace(float *values, long count);
 
