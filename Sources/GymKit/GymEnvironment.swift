@@ -86,14 +86,13 @@ public final class GymEnvironment {
     public func runEpisode(policy: GymPolicy, seed: UInt64? = nil, deterministic: Bool = true) throws
         -> (totalReward: Double, length: Int) {
         try policy.check(fits: self)
-        var observation = try reset(seed: seed)
-        var total = 0.0
-        while true {
-            let step = try step(try policy.act(observation, deterministic: deterministic))
-            total += step.reward
-            if step.isDone { return (total, stepsInEpisode) }
-            observation = step.observation
+        // The one episode loop gym run and gym eval use, so the episode is theirs.
+        let episode = try EpisodeRunner(env: env, timeLimit: timeLimit).run(seed: seed) { observation, action, _ in
+            policy.act(observation, into: action, deterministic: deterministic)
+            return true
         }
+        stepsInEpisode = episode.length
+        return (episode.totalReward, episode.length)
     }
 }
 

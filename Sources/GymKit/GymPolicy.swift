@@ -58,6 +58,12 @@ public final class GymPolicy {
         return action
     }
 
+    /// `act` on buffers, for the episode loop (sizes checked by `check(fits:)`).
+    func act(_ observation: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>,
+             deterministic: Bool) {
+        runner.act(observation, into: action, deterministic: deterministic, rng: &generator)
+    }
+
     /// The critic's estimate of the return from a raw observation.
     public func value(_ observation: [Double]) throws -> Double {
         try checkSize(of: observation)

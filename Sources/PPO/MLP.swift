@@ -104,8 +104,8 @@ final class MLPWorkspace<T: NetworkScalar> {
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { break }
             // dX (rows x in) = dY Wᵀ.
-            MatrixMultiply.transpose(rows: inSize, columns: outSize, source: parameters + shape.weightOffset(l),
-                                     destination: transposedWeights)
+            T.transpose(rows: inSize, columns: outSize, source: parameters + shape.weightOffset(l),
+                        destination: transposedWeights)
             MatrixMultiply.multiply(m: rows, n: inSize, k: outSize, a: dY, aRowStride: outSize, aColumnStride: 1,
                                     b: transposedWeights, c: target, accumulate: false)
             swap(&dY, &dX)

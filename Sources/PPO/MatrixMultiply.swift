@@ -1,4 +1,3 @@
-import CKernels
 /// Dense matrix products on flat row-major buffers: the arithmetic of every layer's forward and
 /// backward pass. `multiply` runs `T.multiply` (for Float the C kernel, gym_matrix.c); this file's
 /// `reference` is the same algorithm in Swift, run for Double and held equal to the C kernel by a
@@ -78,14 +77,8 @@ public enum MatrixMultiply {
     }
 
     /// Writes the transpose of `source` (rows x columns) into `destination` (columns x rows):
-    /// blocked, in C, for Float (an exact copy, so any order gives the same bits).
-    @inline(__always)
-    static func transpose<T: NetworkScalar>(rows: Int, columns: Int, source: UnsafePointer<T>, destination: UnsafeMutablePointer<T>) {
-        if T.self == Float.self {
-            gym_transpose(rows, columns, UnsafeRawPointer(source).assumingMemoryBound(to: Float.self),
-                          UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Float.self))
-            return
-        }
+    /// `T.transpose` (for Float the C kernel); this is the plain version Double runs.
+    static func referenceTranspose<T>(rows: Int, columns: Int, source: UnsafePointer<T>, destination: UnsafeMutablePointer<T>) {
         for r in 0..<rows {
             for c in 0..<columns { destination[c * rows + r] = source[r * columns + c] }
         }

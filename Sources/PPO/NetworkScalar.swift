@@ -12,6 +12,8 @@ where Self.RawSignificand: FixedWidthInteger {
     /// C (m x n) = A B, or C += A B (see `MatrixMultiply.reference`).
     static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, aRowStride: Int, aColumnStride: Int,
                          b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool)
+    /// destination (columns x rows) = sourceᵀ, source being rows x columns.
+    static func transpose(rows: Int, columns: Int, source: UnsafePointer<Self>, destination: UnsafeMutablePointer<Self>)
     /// values[i] = tanh(values[i]).
     static func tanhInPlace(_ values: UnsafeMutablePointer<Self>, count: Int)
     /// gradient[i] *= 1 - outputs[i]²: back through tanh.
@@ -39,6 +41,12 @@ extension Float: NetworkScalar {
     public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
                                 b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
         gym_sgemm(m, n, k, a, aRowStride, aColumnStride, b, c, accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
+    public static func transpose(rows: Int, columns: Int, source: UnsafePointer<Float>,
+                                 destination: UnsafeMutablePointer<Float>) {
+        gym_transpose(rows, columns, source, destination)
     }
 
     @inline(__always)
@@ -112,6 +120,11 @@ extension Double: NetworkScalar {
                                 b: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>, accumulate: Bool) {
         MatrixMultiply.reference(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride,
                                  b: b, c: c, accumulate: accumulate)
+    }
+
+    public static func transpose(rows: Int, columns: Int, source: UnsafePointer<Double>,
+                                 destination: UnsafeMutablePointer<Double>) {
+        MatrixMultiply.referenceTranspose(rows: rows, columns: columns, source: source, destination: destination)
     }
 
     public static func tanhInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) {
