@@ -1,4 +1,5 @@
 import ArgumentParser
+import LuaBridge
 import PPO
 
 /// The flags of `gym train` and `gym bench-train` that override training settings: one per
@@ -7,6 +8,7 @@ import PPO
 /// file's `train` table (or the built-in default) in force. Values are read by the setting's
 /// declaration, as the `train` table's are; a test checks that flags and declarations match.
 struct TrainingOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: about("algorithm")) var algorithm: String?
     @Option(parsing: .unconditional, help: about("steps")) var steps: String?
     @Option(parsing: .unconditional, help: about("envs")) var envs: String?
     @Option(parsing: .unconditional, help: about("n_steps")) var nSteps: String?
@@ -37,12 +39,38 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: about("value_fit")) var valueFit: String?
     @Option(parsing: .unconditional, help: about("value_target_mix")) var valueTargetMix: String?
     @Option(parsing: .unconditional, help: about("lbfgs_iterations")) var lbfgsIterations: String?
+    @Option(parsing: .unconditional, help: about("buffer_size")) var bufferSize: String?
+    @Option(parsing: .unconditional, help: about("learning_starts")) var learningStarts: String?
+    @Option(parsing: .unconditional, help: about("train_freq")) var trainFreq: String?
+    @Option(parsing: .unconditional, help: about("gradient_steps")) var gradientSteps: String?
+    @Option(parsing: .unconditional, help: about("tau")) var tau: String?
+    @Option(parsing: .unconditional, help: about("action_noise")) var actionNoise: String?
+    @Option(parsing: .unconditional, help: about("policy_delay")) var policyDelay: String?
+    @Option(parsing: .unconditional, help: about("target_policy_noise")) var targetPolicyNoise: String?
+    @Option(parsing: .unconditional, help: about("target_noise_clip")) var targetNoiseClip: String?
+    @Flag(inversion: .prefixedNo, help: about("auto_ent_coef")) var autoEntCoef: Bool?
+    @Option(parsing: .unconditional, help: about("ent_coef_init")) var entCoefInit: String?
     @Option(parsing: .unconditional, help: about("seed")) var seed: String?
     @Option(parsing: .unconditional, help: about("threads")) var threads: String?
 
     // Former spellings, still accepted with a note.
     @Option(name: .customLong("kl-target"), parsing: .unconditional, help: .hidden) var formerKlTarget: String?
     @Flag(name: .customLong("no-advantage-normalization"), help: .hidden) var formerNoAdvantageNormalization = false
+
+    /// The settings a run starts from: the defaults of the algorithm asked for (`--algorithm`,
+    /// else PPO), the env file's `train` table for that algorithm, then every given flag.
+    func settings(trainTable: LuaTable?, source: String, deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {
+        var algorithm = PPOSettings.Algorithm.ppo
+        if let text = self.algorithm {
+            guard let chosen = PPOSettings.Algorithm(rawValue: text) else {
+                let words = PPOSettings.Algorithm.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--algorithm must be one of: \(words)")
+            }
+            algorithm = chosen
+        }
+        let base = try PPOSettings.recommended(for: algorithm, trainTable: trainTable, source: source, deprecated: deprecated)
+        return try apply(to: base, deprecated: deprecated)
+    }
 
     /// `base` with every given flag laid over it, checked. `deprecated` hears of former spellings.
     func apply(to base: PPOSettings, deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {

@@ -25,11 +25,10 @@ public typealias TrainingProgress = UpdateReport
 public enum GymTraining {
     /// gym's defaults with the env's `train` table on top: the settings `gym train` uses when no
     /// flags are given. Unknown keys and out-of-range values are errors that name the file.
-    public static func recommendedSettings(for script: String, limits: ScriptLimits = ScriptLimits()) throws
-        -> TrainingSettings {
+    public static func recommendedSettings(for script: String, algorithm: TrainingSettings.Algorithm = .ppo,
+                                           limits: ScriptLimits = ScriptLimits()) throws -> TrainingSettings {
         let env = try LuaEnvironment(path: script, limits: limits)
-        guard let table = env.spec.train else { return TrainingSettings() }
-        return try TrainingSettings().applying(trainTable: table, source: script, deprecated: { _ in })
+        return try TrainingSettings.recommended(for: algorithm, trainTable: env.spec.train, source: script)
     }
 
     /// Trains a policy on `script`. `progress` is called after every update; returning false

@@ -7,6 +7,12 @@ public enum ActionDistributionKind: Codable, Equatable, Sendable {
     case gaussian(dimensions: Int)
     /// A categorical over `count` actions: the network outputs logits.
     case categorical(count: Int)
+    /// DDPG and TD3: the network outputs `dimensions` values, squashed by tanh into [-1, 1]
+    /// and scaled to the action box.
+    case deterministic(dimensions: Int)
+    /// SAC: the network outputs `dimensions` means then `dimensions` log standard deviations;
+    /// a sample is squashed by tanh and scaled to the box (the mean's image when deterministic).
+    case squashedGaussian(dimensions: Int)
 
     public init(actionSpace: Space) {
         switch actionSpace {
@@ -15,18 +21,24 @@ public enum ActionDistributionKind: Codable, Equatable, Sendable {
         }
     }
 
+    /// The off-policy kind for `algorithm` on a box of `dimensions` values.
+    public init(offPolicy algorithm: PPOSettings.Algorithm, dimensions: Int) {
+        self = algorithm == .sac ? .squashedGaussian(dimensions: dimensions) : .deterministic(dimensions: dimensions)
+    }
+
     /// Network outputs per sample.
     public var outputSize: Int {
         switch self {
-        case .gaussian(let d): d
+        case .gaussian(let d), .deterministic(let d): d
         case .categorical(let n): n
+        case .squashedGaussian(let d): 2 * d
         }
     }
 
     /// Numbers per stored action: the sample itself, or the index of a category.
     public var actionSize: Int {
         switch self {
-        case .gaussian(let d): d
+        case .gaussian(let d), .deterministic(let d), .squashedGaussian(let d): d
         case .categorical: 1
         }
     }
@@ -35,7 +47,16 @@ public enum ActionDistributionKind: Codable, Equatable, Sendable {
     public var extraParameterCount: Int {
         switch self {
         case .gaussian(let d): d
-        case .categorical: 0
+        case .categorical, .deterministic, .squashedGaussian: 0
+        }
+    }
+
+    /// Whether the actions are tanh-squashed into the box (the off-policy actors) rather than
+    /// sampled and clipped (PPO).
+    public var isSquashed: Bool {
+        switch self {
+        case .deterministic, .squashedGaussian: true
+        case .gaussian, .categorical: false
         }
     }
 }

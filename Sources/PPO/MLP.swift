@@ -84,10 +84,11 @@ final class MLPWorkspace<T: NetworkScalar> {
 
     /// Back-propagates `outputGradient` (rows x outputSize, the loss's gradient at the network's
     /// output) through the last forward pass. Adds parameter gradients into `gradients` (same
-    /// layout as the parameters) and, if asked, writes the gradient at the input.
+    /// layout as the parameters; nil skips them, when only the input's gradient is wanted) and,
+    /// if asked, writes the gradient at the input.
     @_specialize(where T == Float)
     func backward(parameters: UnsafePointer<T>, outputGradient: UnsafePointer<T>,
-                  gradients: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>? = nil) {
+                  gradients: UnsafeMutablePointer<T>?, inputGradient: UnsafeMutablePointer<T>? = nil) {
         guard let input else { preconditionFailure("backward before forward") }
         var (dY, dX) = gradientScratch
         dY.update(from: outputGradient, count: rows * shape.outputSize)
@@ -96,11 +97,13 @@ final class MLPWorkspace<T: NetworkScalar> {
             if shape.isActivated(l) {
                 shape.activation.backward(outputs: outputs[l], gradient: dY, count: rows * outSize)
             }
-            T.addColumnSums(dY, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
-            let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
-            // dW (in x out) += Xᵀ dY: read X transposed through strides.
-            MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
-                                    b: dY, c: gradients + shape.weightOffset(l), accumulate: true)
+            if let gradients {
+                T.addColumnSums(dY, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
+                let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
+                // dW (in x out) += Xᵀ dY: read X transposed through strides.
+                MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
+                                        b: dY, c: gradients + shape.weightOffset(l), accumulate: true)
+            }
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { break }
             // dX (rows x in) = dY Wᵀ.

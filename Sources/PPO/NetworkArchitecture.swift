@@ -12,16 +12,32 @@ public struct NetworkArchitecture: Codable, Equatable, Sendable {
     public var hidden: [Int]
     public var activation: Activation
     public var shared: Bool
+    /// PPO has one critic of the state; the off-policy algorithms have one (DDPG) or two (TD3,
+    /// SAC) critics of the state and the action, laid out one after the other.
+    public var criticCount: Int
 
     public init(observationSize: Int, distribution: ActionDistributionKind, hidden: [Int],
-                activation: Activation, shared: Bool) {
+                activation: Activation, shared: Bool, criticCount: Int = 1) {
         precondition(!(shared && hidden.isEmpty), "a shared trunk needs at least one hidden layer")
+        precondition(!(shared && distribution.isSquashed), "off-policy actors and critics are separate")
         self.observationSize = observationSize
         self.distribution = distribution
         self.hidden = hidden
         self.activation = activation
         self.shared = shared
+        self.criticCount = criticCount
     }
+
+    /// The off-policy actor and critics for `algorithm`: separate MLPs, two critics but for DDPG.
+    public static func offPolicy(_ algorithm: PPOSettings.Algorithm, observationSize: Int, actionSize: Int,
+                                 hidden: [Int], activation: Activation) -> NetworkArchitecture {
+        NetworkArchitecture(observationSize: observationSize,
+                            distribution: ActionDistributionKind(offPolicy: algorithm, dimensions: actionSize),
+                            hidden: hidden, activation: activation, shared: false, criticCount: algorithm == .ddpg ? 1 : 2)
+    }
+
+    /// Whether the critics value (state, action) pairs: the off-policy Q functions.
+    public var criticsTakeActions: Bool { distribution.isSquashed }
 
     public var trunk: MLPShape? {
         shared ? MLPShape(sizes: [observationSize] + hidden, activation: activation, activatesOutput: true) : nil
@@ -30,14 +46,18 @@ public struct NetworkArchitecture: Codable, Equatable, Sendable {
         MLPShape(sizes: (shared ? [hidden.last!] : [observationSize] + hidden) + [distribution.outputSize],
                  activation: activation)
     }
+    /// One critic's shape (each of `criticCount` has it).
     public var critic: MLPShape {
-        MLPShape(sizes: (shared ? [hidden.last!] : [observationSize] + hidden) + [1], activation: activation)
+        let input = shared ? hidden.last! : observationSize + (criticsTakeActions ? distribution.actionSize : 0)
+        return MLPShape(sizes: [input] + hidden + [1], activation: activation)
     }
 
     public var actorOffset: Int { trunk?.parameterCount ?? 0 }
     public var logStdOffset: Int { actorOffset + actor.parameterCount }
     public var criticOffset: Int { logStdOffset + distribution.extraParameterCount }
-    public var parameterCount: Int { criticOffset + critic.parameterCount }
+    /// Where critic `index` starts.
+    public func criticOffset(_ index: Int) -> Int { criticOffset + index * critic.parameterCount }
+    public var parameterCount: Int { criticOffset + criticCount * critic.parameterCount }
 
     /// Orthogonal weights (gain √2 on hidden layers, 0.01 on the policy head, 1 on the value
     /// head), zero biases, log std at `logStdInit`: the initialization of the PPO baselines.
@@ -54,6 +74,6 @@ public struct NetworkArchitecture: Codable, Equatable, Sendable {
         if let trunk { fill(trunk, at: 0, outputGain: 2.0.squareRoot()) }
         fill(actor, at: actorOffset, outputGain: 0.01)
         for i in 0..<distribution.extraParameterCount { parameters[logStdOffset + i] = T(logStdInit) }
-        fill(critic, at: criticOffset, outputGain: 1)
+        for index in 0..<criticCount { fill(critic, at: criticOffset(index), outputGain: 1) }
     }
 }

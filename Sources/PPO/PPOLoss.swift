@@ -66,6 +66,8 @@ enum PPOLoss {
                     Categorical.logSoftmax(oldOutput, count: n, into: scratch + n)
                     kl = Categorical.kl(old: scratch + n, new: scratch, count: n)
                 }
+            case .deterministic, .squashedGaussian:
+                preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
             }
 
             let logRatio = logProbability - batch.oldLogProbabilities[i]
@@ -111,6 +113,8 @@ enum PPOLoss {
                     Categorical.addKLGradient(old: scratch + n, new: scratch, count: n, scale: terms.klCoef * inverseRows,
                                               logitGradient: gradient)
                 }
+            case .deterministic, .squashedGaussian:
+                preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
             }
 
             statistics.loss += Double(loss)

@@ -3,11 +3,14 @@ extension PPOSettings {
     /// that each field of `PPOSettings` has exactly one entry here, and that each entry has
     /// its flag and its row in the docs. Helps are one sentence: they print in `gym train --help`.
     nonisolated(unsafe) public static let declarations: [Setting] = [
+        .choice("algorithm", \.algorithm,
+                help: "The learning algorithm: PPO, or off-policy DDPG, TD3 or SAC for box actions (each has its own defaults)."),
         .count("steps", \.steps, atLeast: 1, atMost: Limits.steps, why: "over ten days at a million steps a second",
                help: "Total environment steps to train for (rounded up to whole rollouts)."),
         .count("envs", \.envs, atLeast: 1, atMost: Limits.envs, why: "each env is a Lua state with its own heap",
                help: "Environments stepped together, each its own Lua state."),
-        .count("n_steps", \.nSteps, atLeast: 1, help: "Steps per environment per rollout; a rollout is envs x n_steps transitions."),
+        .count("n_steps", \.nSteps, atLeast: 1,
+               help: "Steps per environment per rollout (off-policy: per progress report); a rollout is envs x n_steps transitions."),
         .count("batch_size", \.batchSize, atLeast: 2, help: "Transitions per minibatch."),
         .count("epochs", \.epochs, atLeast: 1, atMost: Limits.epochs, help: "Passes over each rollout."),
         .real("learning_rate", \.learningRate, .positive, help: "Adam's step size (at the start, when annealed; Adam's epsilon is 1e-5)."),
@@ -41,6 +44,24 @@ extension PPOSettings {
         .real("value_target_mix", \.valueTargetMix, .aboveUpTo(0, 1),
               help: "lbfgs only: value targets are (1 - mix) x old values + mix x returns."),
         .count("lbfgs_iterations", \.lbfgsIterations, atLeast: 1, atMost: Limits.lbfgsIterations, help: "lbfgs only: iterations per update."),
+        .count("buffer_size", \.bufferSize, atLeast: 1, atMost: Limits.replayTransitions, why: "the replay buffer is kept in memory",
+               help: "Off-policy: transitions the replay buffer keeps (the oldest are overwritten)."),
+        .count("learning_starts", \.learningStarts, atLeast: 0,
+               help: "Off-policy: transitions collected with uniformly random actions before learning starts."),
+        .count("train_freq", \.trainFreq, atLeast: 1, help: "Off-policy: steps of every env between gradient phases."),
+        .count("gradient_steps", \.gradientSteps, atLeast: 1, atMost: Limits.gradientSteps,
+               help: "Off-policy: gradient steps per gradient phase."),
+        .real("tau", \.tau, .aboveUpTo(0, 1), help: "Off-policy: target networks move this fraction toward the live ones each update (Polyak)."),
+        .real("action_noise", \.actionNoise, .atLeastZero(offAtZero: true),
+              help: "DDPG and TD3: standard deviation of the Gaussian exploration noise, in actions scaled to [-1, 1]."),
+        .count("policy_delay", \.policyDelay, atLeast: 1, atMost: Limits.gradientSteps,
+               help: "TD3: critic updates per actor and target update."),
+        .real("target_policy_noise", \.targetPolicyNoise, .atLeastZero(offAtZero: true),
+              help: "TD3: standard deviation of the noise added to the target actor's actions (smoothing)."),
+        .real("target_noise_clip", \.targetNoiseClip, .atLeastZero(offAtZero: false), help: "TD3: the smoothing noise is clipped to +-this."),
+        .boolean("auto_ent_coef", \.autoEntCoef,
+                 help: "SAC: tune the entropy temperature toward a target entropy of -(action size); off, it stays at ent_coef_init."),
+        .real("ent_coef_init", \.entCoefInit, .positive, help: "SAC: the entropy temperature alpha at the start."),
         .seed("seed", \.seed, help: "Seed for everything random; the same seed gives the same policy, bit for bit."),
         .count("threads", \.threads, atLeast: 1, atMost: Limits.threads, help: "Worker threads; the result does not depend on it."),
     ]
@@ -62,7 +83,14 @@ extension PPOSettings {
         if nSteps > Limits.rolloutTransitions / envs {
             return "envs x n_steps is more than \(Limits.rolloutTransitions) transitions, which a rollout keeps in memory"
         }
-        if batchSize > rolloutSize { return "batch_size (\(batchSize)) exceeds a rollout (envs x n_steps = \(rolloutSize))" }
+        if algorithm.isOffPolicy {
+            if batchSize > bufferSize { return "batch_size (\(batchSize)) exceeds buffer_size (\(bufferSize))" }
+            if shared { return "shared applies to PPO only; \(algorithm.rawValue) has separate actor and critic networks" }
+            if normalizeReward { return "normalize_reward applies to PPO only" }
+            if valueFit != .adam { return "value_fit applies to PPO only" }
+        } else if batchSize > rolloutSize {
+            return "batch_size (\(batchSize)) exceeds a rollout (envs x n_steps = \(rolloutSize))"
+        }
         if shared && hidden.isEmpty { return "a shared trunk needs at least one hidden layer" }
         return nil
     }
@@ -125,6 +153,8 @@ extension PPOSettings: Codable {
                 value = .text(word)
             }
             setting.set(value, in: &settings)
+            // The algorithm is declared first: the keys after it default to its defaults.
+            if setting.key == "algorithm" { settings = PPOSettings.defaults(for: settings.algorithm) }
         }
         self = settings
     }

@@ -7,6 +7,13 @@ extension PPOSettings {
                          deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {
         var settings = self
         for (key, lua) in table.fields.sorted(by: { $0.key < $1.key }) {
+            // `train.sac = {...}` and the like hold one algorithm's settings: see `recommended(for:trainTable:)`.
+            if let algorithm = Algorithm(rawValue: key), algorithm.isOffPolicy {
+                guard case .table = lua else {
+                    throw TrainingError.settings("\(source): train.\(key) must be a table of \(key)'s settings (got a \(lua.typeName))")
+                }
+                continue
+            }
             guard let setting = Self.declaration(key) else {
                 if let nearest = Self.nearestKey(to: key) {
                     throw TrainingError.settings("\(source): train.\(key) is not a setting; did you mean \(nearest)?")
@@ -26,6 +33,23 @@ extension PPOSettings {
             setting.set(value, in: &settings)
         }
         return settings
+    }
+
+    /// The settings an env file's `train` table recommends for `algorithm`: PPO reads the
+    /// table's top-level keys (as env files always did), an off-policy algorithm reads only its
+    /// own sub-table (`train = { ..., sac = { steps = 20000 } }`) over its own defaults.
+    public static func recommended(for algorithm: Algorithm, trainTable table: LuaTable?, source: String,
+                                   deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {
+        let defaults = defaults(for: algorithm)
+        guard let table else { return defaults }
+        // The top-level keys are checked whichever algorithm runs, so a typo never hides.
+        let ppo = try defaults.applying(trainTable: table, source: source, deprecated: deprecated)
+        if !algorithm.isOffPolicy { return ppo }
+        guard case .table(let own)? = table.fields[algorithm.rawValue] else { return defaults }
+        if own.fields["algorithm"] != nil {
+            throw TrainingError.settings("\(source): train.\(algorithm.rawValue).algorithm: the sub-table already names its algorithm")
+        }
+        return try defaults.applying(trainTable: own, source: source + " (train.\(algorithm.rawValue))", deprecated: deprecated)
     }
 
     /// The setting whose key is closest to a misspelt one (at most a third of its letters

@@ -129,6 +129,8 @@ extension PPOUpdate {
                     Categorical.logSoftmax(outputs + i * n, count: n, into: scratch)
                     Categorical.logSoftmax(old, count: n, into: scratch + n)
                     sum += Double(Categorical.kl(old: scratch + n, new: scratch, count: n))
+                case .deterministic, .squashedGaussian:
+                    preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
                 }
             }
             start += rows

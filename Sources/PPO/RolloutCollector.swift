@@ -139,6 +139,8 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
                     action[0] = T(choice)
                     buffer.logProbabilities[row] = worker.logProbabilities[choice]
                     worker.envAction[0] = Double(choice)
+                case .deterministic, .squashedGaussian:
+                    preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
                 }
 
                 let result = try vector.step(e, action: envActionBuffer)

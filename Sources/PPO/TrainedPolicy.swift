@@ -41,7 +41,13 @@ public struct TrainedPolicy: Equatable, Sendable {
         if spec.observationSpace.flatSize != architecture.observationSize {
             return "the policy takes \(architecture.observationSize) observation values, \(spec.name) gives \(spec.observationSpace.flatSize)"
         }
-        if ActionDistributionKind(actionSpace: spec.actionSpace) != architecture.distribution {
+        let expected = architecture.distribution.isSquashed
+            ? ActionDistributionKind(offPolicy: settings.algorithm, dimensions: spec.actionSpace.flatSize)
+            : ActionDistributionKind(actionSpace: spec.actionSpace)
+        if case .discrete = spec.actionSpace, architecture.distribution.isSquashed {
+            return "the policy's actions (\(actionSpace)) do not match \(spec.name)'s action space (\(spec.actionSpace))"
+        }
+        if expected != architecture.distribution {
             return "the policy's actions (\(actionSpace)) do not match \(spec.name)'s action space (\(spec.actionSpace))"
         }
         return nil
@@ -57,6 +63,8 @@ public final class PolicyRunner {
     private let observation: UnsafeMutablePointer<Float>
     private let scratch: UnsafeMutablePointer<Float>
     private let sample: UnsafeMutablePointer<Float>
+    /// Observation then action: what an off-policy critic reads.
+    private let criticInput: UnsafeMutablePointer<Float>
 
     public init(policy: TrainedPolicy) {
         self.policy = policy
@@ -67,12 +75,14 @@ public final class PolicyRunner {
         let outSize = policy.architecture.distribution.outputSize
         scratch = .allocate(count: outSize, filledWith: 0)
         sample = .allocate(count: outSize, filledWith: 0)
+        criticInput = .allocate(count: policy.architecture.critic.inputSize, filledWith: 0)
     }
 
     deinit {
         observation.deallocate()
         scratch.deallocate()
         sample.deallocate()
+        criticInput.deallocate()
     }
 
     public func act(_ raw: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>,
@@ -100,12 +110,41 @@ public final class PolicyRunner {
                 Categorical.logSoftmax(output, count: n, into: scratch)
                 action[0] = Double(Categorical.sample(logProbabilities: scratch, count: n, rng: &rng))
             }
+        case .deterministic, .squashedGaussian:
+            squashedAction(output, deterministic: deterministic, rng: &rng)
+            guard case .box(let low, let high) = policy.actionSpace else { preconditionFailure("a squashed policy needs a box") }
+            for i in 0..<architecture.distribution.actionSize {
+                action[i] = SquashedActions.toBox(Double(sample[i]), low: low[i], high: high[i])
+            }
         }
     }
 
-    /// The critic's value of an observation (for inspection and tests).
+    /// An off-policy actor's action in [-1, 1], into `sample`: tanh of the output (of the mean,
+    /// for SAC), or for SAC's sampling mode a draw from the squashed Gaussian.
+    private func squashedAction(_ output: UnsafePointer<Float>, deterministic: Bool, rng: inout SeededGenerator) {
+        let d = policy.architecture.distribution.actionSize
+        if case .squashedGaussian = policy.architecture.distribution, !deterministic {
+            for j in 0..<d { scratch[j] = Float(rng.normal()) }
+            _ = SquashedGaussian.sample(output: output, noise: scratch, dimensions: d, into: sample)
+        } else {
+            for j in 0..<d { sample[j] = Float.tanh(output[j]) }
+        }
+    }
+
+    /// The critic's value of an observation (for inspection and tests); for an off-policy
+    /// policy, the first critic's value of the deterministic action there.
     public func value(_ raw: UnsafeBufferPointer<Double>) -> Float {
-        policy.normalizer.normalize(raw.baseAddress!, into: observation, count: policy.architecture.observationSize)
-        return workspace.forwardValue(UnsafePointer(parameters.values), observations: observation, rows: 1)[0]
+        let architecture = policy.architecture
+        let n = architecture.observationSize
+        policy.normalizer.normalize(raw.baseAddress!, into: observation, count: n)
+        let p = UnsafePointer(parameters.values)
+        guard architecture.criticsTakeActions else {
+            return workspace.forwardValue(p, observations: observation, rows: 1)[0]
+        }
+        var rng = SeededGenerator(seed: 0)
+        squashedAction(workspace.forwardPolicy(p, observations: observation, rows: 1), deterministic: true, rng: &rng)
+        criticInput.update(from: observation, count: n)
+        (criticInput + n).update(from: sample, count: architecture.distribution.actionSize)
+        return workspace.forwardValue(p, observations: criticInput, rows: 1)[0]
     }
 }

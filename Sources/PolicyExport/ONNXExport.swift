@@ -22,6 +22,7 @@ public enum ONNXExport {
     }
 
     public static func model(_ policy: TrainedPolicy, metadata: Metadata) -> [UInt8] {
+        precondition(!policy.settings.algorithm.isOffPolicy, "ONNX export covers PPO policies")
         var graph = Graph()
         let a = policy.architecture
         var x = "observation"

@@ -52,7 +52,7 @@ public enum PolicyCodec {
         let formatter = ISO8601DateFormatter()
         let metadata = PolicyMetadata(
             kind: checkpoint == nil ? "policy" : "checkpoint", gymVersion: gymVersion,
-            createdAt: formatter.string(from: createdAt), algorithm: "ppo", settings: policy.settings,
+            createdAt: formatter.string(from: createdAt), algorithm: policy.settings.algorithm.rawValue, settings: policy.settings,
             seed: policy.settings.seed,
             env: .init(name: policy.envName, script: policy.envScript, sourceHash: policy.sourceHash),
             observationSpace: spaceInfo(policy.observationSpace), actionSpace: spaceInfo(policy.actionSpace),
@@ -97,14 +97,25 @@ public enum PolicyCodec {
         let parsed = try TensorContainer.parse(bytes, as: PolicyMetadata.self)
         let m = parsed.metadata
         guard m.kind == "policy" || m.kind == "checkpoint" else { throw FormatError("unknown kind '\(m.kind)'") }
-        guard m.algorithm == "ppo" else { throw FormatError("unknown algorithm '\(m.algorithm)'") }
-        let architecture = try architecture(m.architecture)
+        guard let algorithm = PPOSettings.Algorithm(rawValue: m.algorithm) else {
+            throw FormatError("unknown algorithm '\(m.algorithm)' (this gym runs \(PPOSettings.Algorithm.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard m.settings.algorithm == algorithm else {
+            throw FormatError("the algorithm is '\(m.algorithm)' but the settings say '\(m.settings.algorithm.rawValue)'")
+        }
+        if algorithm.isOffPolicy && m.kind == "checkpoint" {
+            throw FormatError("\(m.algorithm) checkpoints are not supported by this gym")
+        }
+        let architecture = try architecture(m.architecture, algorithm: algorithm)
         let observationSpace = try space(m.observationSpace, prefix: "observation_space", tensors: parsed.tensors)
         let actionSpace = try space(m.actionSpace, prefix: "action_space", tensors: parsed.tensors)
         guard observationSpace.flatSize == architecture.observationSize else {
             throw FormatError("the observation space has \(observationSpace.flatSize) values, the network takes \(architecture.observationSize)")
         }
-        guard ActionDistributionKind(actionSpace: actionSpace) == architecture.distribution else {
+        let expected = algorithm.isOffPolicy
+            ? ActionDistributionKind(offPolicy: algorithm, dimensions: actionSpace.flatSize)
+            : ActionDistributionKind(actionSpace: actionSpace)
+        guard expected == architecture.distribution, !(algorithm.isOffPolicy && { if case .discrete = actionSpace { true } else { false } }()) else {
             throw FormatError("the action space \(actionSpace) does not match a \(m.architecture.distribution) policy of \(m.architecture.outputs) outputs")
         }
         if case .box(let low, let high) = actionSpace, !(zip(low, high).allSatisfy { $0.isFinite && $1.isFinite }) {
@@ -170,11 +181,15 @@ public enum PolicyCodec {
         add("actor", architecture.actor, at: architecture.actorOffset)
         let extra = architecture.distribution.extraParameterCount
         if extra > 0 { list.append(("actor.log_std", architecture.logStdOffset, extra, [extra])) }
-        add("critic", architecture.critic, at: architecture.criticOffset)
+        for index in 0..<architecture.criticCount {
+            // The first critic keeps PPO's names; a twin is `critic2`.
+            add(index == 0 ? "critic" : "critic\(index + 1)", architecture.critic, at: architecture.criticOffset(index))
+        }
         return list
     }
 
-    private static func architecture(_ a: PolicyMetadata.Architecture) throws(FormatError) -> NetworkArchitecture {
+    private static func architecture(_ a: PolicyMetadata.Architecture,
+                                     algorithm: PPOSettings.Algorithm) throws(FormatError) -> NetworkArchitecture {
         // The same bounds training enforces, so every policy gym can train, gym can load.
         guard (1...Space.maximumBoxSize).contains(a.observationSize), (1...Space.maximumDiscreteCount).contains(a.outputs),
               a.hidden.count <= PPOSettings.Limits.hiddenLayers,
@@ -182,6 +197,15 @@ public enum PolicyCodec {
             throw FormatError("architecture out of bounds: observation_size \(a.observationSize), outputs \(a.outputs), hidden \(a.hidden)")
         }
         guard let activation = Activation(rawValue: a.activation) else { throw FormatError("unknown activation '\(a.activation)'") }
+        if algorithm.isOffPolicy {
+            let name = algorithm == .sac ? "squashed_gaussian" : "deterministic"
+            let dimensions = algorithm == .sac ? a.outputs / 2 : a.outputs
+            guard a.distribution == name, dimensions >= 1, dimensions * (algorithm == .sac ? 2 : 1) == a.outputs, !a.shared else {
+                throw FormatError("a \(algorithm.rawValue) policy has a \(name) actor of separate networks, not '\(a.distribution)' with \(a.outputs) outputs\(a.shared ? " and a shared trunk" : "")")
+            }
+            return .offPolicy(algorithm, observationSize: a.observationSize, actionSize: dimensions, hidden: a.hidden,
+                              activation: activation)
+        }
         let distribution: ActionDistributionKind
         switch a.distribution {
         case "gaussian": distribution = .gaussian(dimensions: a.outputs)
@@ -196,8 +220,12 @@ public enum PolicyCodec {
     }
 
     private static func distributionName(_ kind: ActionDistributionKind) -> String {
-        if case .gaussian = kind { return "gaussian" }
-        return "categorical"
+        switch kind {
+        case .gaussian: "gaussian"
+        case .categorical: "categorical"
+        case .deterministic: "deterministic"
+        case .squashedGaussian: "squashed_gaussian"
+        }
     }
 
     private static func spaceInfo(_ space: Space) -> PolicyMetadata.SpaceInfo {

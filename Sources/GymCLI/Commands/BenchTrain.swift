@@ -43,9 +43,7 @@ struct BenchTrain: ParsableCommand {
         Console.line("PPO training benchmark: \(seeds) seeds each, deterministic evaluation over \(evalEpisodes) episodes")
         for file in files {
             let probe = try LuaEnvironment(path: file, limits: limits)
-            var base = PPOSettings()
-            if let table = probe.spec.train { base = try base.applying(trainTable: table, source: file, deprecated: Console.note) }
-            base = try training.apply(to: base, deprecated: Console.note)
+            let base = try training.settings(trainTable: probe.spec.train, source: file, deprecated: Console.note)
             let threshold = probe.spec.rewardThreshold
             Console.line("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
                   + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")

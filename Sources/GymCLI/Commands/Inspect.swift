@@ -61,7 +61,9 @@ struct Inspect: ParsableCommand {
         lines.append("env:          \(p.envName)" + (p.envScript.map { " (\($0), \(p.sourceHash ?? "no hash"))" } ?? ""))
         lines.append("observation:  \(p.observationSpace)")
         lines.append("action:       \(p.actionSpace)")
-        lines.append("network:      \(a.shared ? "shared trunk" : "separate actor and critic"), hidden \(a.hidden), \(a.activation.rawValue), \(describe(a.distribution)), \(a.parameterCount) parameters")
+        let parts = a.shared ? "shared trunk" : a.criticCount == 2 ? "actor and twin critics of (observation, action)"
+            : a.criticsTakeActions ? "actor and a critic of (observation, action)" : "separate actor and critic"
+        lines.append("network:      \(parts), hidden \(a.hidden), \(a.activation.rawValue), \(describe(a.distribution)), \(a.parameterCount) parameters")
         for (name, shape) in PolicyCodec.parameterShapes(a) {
             lines.append("              \(name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(shape.map(String.init).joined(separator: " x "))")
         }
@@ -70,8 +72,13 @@ struct Inspect: ParsableCommand {
             ? "observations, clip ±\(n.clip), count \(n.statistics.count)\n              mean \(format(n.statistics.mean))\n              std  \(format(n.statistics.variance.map { $0.squareRoot() }))"
             : "none"))
         let s = p.settings
-        lines.append("training:     PPO \(s.objective.rawValue), seed \(s.seed), \(p.stepsTrained) steps in \(p.updates) updates, \(String(format: "%.1f", p.wallSeconds)) s")
-        lines.append("              \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), lr \(s.learningRate)\(s.annealLearningRate ? " annealed" : ""), gamma \(s.gamma), lambda \(s.gaeLambda), clip \(s.clipRange)\(s.annealClipRange ? " annealed" : ""), ent \(s.entCoef)")
+        if s.algorithm.isOffPolicy {
+            lines.append("training:     \(s.algorithm.rawValue.uppercased()), seed \(s.seed), \(p.stepsTrained) steps, \(String(format: "%.1f", p.wallSeconds)) s")
+            lines.append("              \(s.envs) env\(s.envs == 1 ? "" : "s"), buffer \(s.bufferSize), batch \(s.batchSize), lr \(s.learningRate), gamma \(s.gamma), tau \(s.tau), learning starts \(s.learningStarts), train freq \(s.trainFreq), gradient steps \(s.gradientSteps)")
+        } else {
+            lines.append("training:     PPO \(s.objective.rawValue), seed \(s.seed), \(p.stepsTrained) steps in \(p.updates) updates, \(String(format: "%.1f", p.wallSeconds)) s")
+            lines.append("              \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), lr \(s.learningRate)\(s.annealLearningRate ? " annealed" : ""), gamma \(s.gamma), lambda \(s.gaeLambda), clip \(s.clipRange)\(s.annealClipRange ? " annealed" : ""), ent \(s.entCoef)")
+        }
         if let c = document.checkpoint {
             lines.append("checkpoint:   Adam step \(c.adamStep), KL coefficient \(c.klCoef), \(c.environments.count) env states, \(c.episodesCompleted) episodes completed")
         }
@@ -82,6 +89,8 @@ struct Inspect: ParsableCommand {
         switch distribution {
         case .gaussian(let d): "Gaussian policy over \(d) action value\(d == 1 ? "" : "s")"
         case .categorical(let n): "categorical policy over \(n) actions"
+        case .deterministic(let d): "deterministic tanh-squashed policy over \(d) action value\(d == 1 ? "" : "s")"
+        case .squashedGaussian(let d): "tanh-squashed Gaussian policy over \(d) action value\(d == 1 ? "" : "s")"
         }
     }
 

@@ -7,7 +7,7 @@ import Scenarios
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a policy on an environment with PPO.",
+        abstract: "Train a policy on an environment with PPO, DDPG, TD3 or SAC.",
         discussion: """
         Settings come from the built-in defaults, then the env file's `train` table (its \
         recommended settings), then any flags given here. A progress line shows on stderr. The \
@@ -28,6 +28,7 @@ struct Train: ParsableCommand {
           gym train envs/pendulum.lua
           gym train envs/cartpole.lua --steps 100000 --seed 3 --out cartpole.policy
           gym train envs/pendulum.lua --objective kl-adaptive --kl-adaptive-target 0.02
+          gym train envs/pendulum.lua --algorithm sac --steps 20000
           gym train envs/pendulum.lua --steps 200000 \\
             --resume runs/pendulum-20261124-101500/checkpoint.policy
           gym train envs/cartpole.lua --out policies/cartpole_robust.policy \\
@@ -98,10 +99,10 @@ struct Train: ParsableCommand {
             }
             resumeState = (document.policy, checkpoint)
             settings = document.policy.settings
-        } else if let table = probe.spec.train {
-            settings = try settings.applying(trainTable: table, source: script, deprecated: Console.note)
         }
-        let requested = try training.apply(to: settings, deprecated: Console.note)
+        let requested = resumeState == nil
+            ? try training.settings(trainTable: probe.spec.train, source: script, deprecated: Console.note)
+            : try training.apply(to: settings, deprecated: Console.note)
         if let resumeState { warnAboutChangedSettings(from: resumeState.policy.settings, to: requested) }
         settings = requested
 
@@ -129,7 +130,7 @@ struct Train: ParsableCommand {
             return policy
         }
 
-        let trainer = try Trainer(settings: settings, resume: resumeState) { index in
+        let trainer = try makeTrainer(settings: settings, resume: resumeState) { index in
             let env = try LuaEnvironment(path: script, limits: limits)
             // Domain randomization: each env runs one of the scenarios in every episode.
             if !scenarios.isEmpty { try env.attachScenario(path: scenarios[index % scenarios.count]) }
@@ -149,7 +150,9 @@ struct Train: ParsableCommand {
         /// at the end): drawing costs milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
             guard let policy = trainer.lastGoodPolicy else { return }
-            try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
+            if trainer.supportsCheckpoints {
+                try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
+            }
             let now = Date().timeIntervalSince1970
             if always || now - curvesDrawn >= 5 {
                 try recorder.writeCurves()
@@ -213,10 +216,14 @@ struct Train: ParsableCommand {
         if !finished {
             if display.live && !quiet { Console.error("\n") }
             let saved = savePartial(policy)
-            Console.error("""
-                \(interrupt.signalName): stopped after \(policy.stepsTrained) steps; checkpoint saved to \(checkpointPath); \(saved)
-                resume with: \(resumeCommand(checkpoint: checkpointPath))\n
-                """)
+            if trainer.supportsCheckpoints {
+                Console.error("""
+                    \(interrupt.signalName): stopped after \(policy.stepsTrained) steps; checkpoint saved to \(checkpointPath); \(saved)
+                    resume with: \(resumeCommand(checkpoint: checkpointPath))\n
+                    """)
+            } else {
+                Console.error("\(interrupt.signalName): stopped after \(policy.stepsTrained) steps; \(saved) (\(settings.algorithm.rawValue) runs cannot be resumed yet)\n")
+            }
             throw ExitCode(130)
         }
         Console.line(summary(policy: policy, report: lastReport, evaluation: lastEvaluation, best: recorder.bestEvaluation,
@@ -273,9 +280,12 @@ struct Train: ParsableCommand {
     private func summary(policy: TrainedPolicy, report: UpdateReport?, evaluation: (TrainingEvaluation, update: Int)?,
                          best: (meanReturn: Double, update: Int)?, outPath: String, runPath: String) -> String {
         let s = policy.settings
+        let method = s.algorithm.isOffPolicy
+            ? "\(s.algorithm.rawValue.uppercased()) (\(s.envs) env\(s.envs == 1 ? "" : "s"), batch \(s.batchSize), hidden \(s.hidden), seed \(s.seed))"
+            : "PPO (\(s.objective.rawValue), \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), seed \(s.seed))"
         var text = "Trained \(policy.envName) for \(policy.stepsTrained) steps in "
             + String(format: "%.1f s (%.0f steps/s)", policy.wallSeconds, Double(policy.stepsTrained) / max(policy.wallSeconds, 1e-9))
-            + " with PPO (\(s.objective.rawValue), \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), seed \(s.seed))."
+            + " with \(method)."
         if let report, let ret = report.episodeReturn {
             text += String(format: " Mean return of the last %d episodes: %.1f (min %.1f, max %.1f).",
                            min(report.episodesCompleted, 100), ret.mean, ret.min, ret.max)
@@ -285,7 +295,9 @@ struct Train: ParsableCommand {
             if let best { text += String(format: "; best %.1f after update %d (best.policy)", best.meanReturn, best.update) }
             text += "."
         }
-        if let report {
+        if let report, s.algorithm.isOffPolicy {
+            text += String(format: " Last report: critic loss %.3g, actor loss %.3g.", report.statistics.valueLoss, report.statistics.policyLoss)
+        } else if let report {
             text += String(format: " Final update: explained variance %.2f, approx KL %.4f, clip fraction %.2f.",
                            report.explainedVariance, report.statistics.approxKL, report.statistics.clipFraction)
         }

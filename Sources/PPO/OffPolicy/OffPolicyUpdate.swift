@@ -1,0 +1,335 @@
+import Foundation
+import Environments
+
+/// What one gradient step did, for the log.
+struct OffPolicyLosses {
+    var critic = 0.0
+    /// nil when the actor was not stepped (TD3's delayed updates).
+    var actor: Double?
+    /// SAC: the batch's mean -log π, and the temperature used.
+    var entropy: Double?
+    var alpha: Double?
+}
+
+/// One gradient step of DDPG, TD3 or SAC, on flat buffers. The actor and the critics each have
+/// their own parameter block, Adam and target copy (SAC has no target actor):
+///
+/// 1. targets y = r + γ (1 - terminal) (min over target critics of Q'(s', a') - α log π(a'|s')),
+///    where a' is the target actor's action (DDPG), with clipped noise (TD3), or a fresh sample
+///    of the actor (SAC, whose α term is absent elsewhere);
+/// 2. critics: mean squared error to y (SAC and SB3 halve the sum over the twin critics);
+/// 3. actor: minimize -Q₁(s, μ(s)) (DDPG, TD3) or α log π(a|s) - min Q(s, a) (SAC);
+/// 4. targets follow the live networks by Polyak averaging with τ.
+///
+/// SAC first steps the temperature: log α descends -(log π + target entropy), as in SB3.
+final class OffPolicyUpdate<T: NetworkScalar> {
+    let algorithm: PPOSettings.Algorithm
+    let architecture: NetworkArchitecture
+    let settings: PPOSettings
+    let actor: ParameterBuffer<T>
+    let critics: ParameterBuffer<T>
+    let targetActor: UnsafeMutablePointer<T>
+    let targetCritics: UnsafeMutablePointer<T>
+    let actorAdam: Adam<T>
+    let criticAdam: Adam<T>
+    /// SAC's log temperature and its Adam state (scalar, in Double).
+    var logAlpha: Double
+    var alphaMoments = (first: 0.0, second: 0.0, step: 0)
+    let targetEntropy: Double
+    /// Critic gradient steps so far (TD3 steps its actor every `policy_delay` of them).
+    var criticSteps = 0
+
+    private let n: Int, d: Int, capacity: Int
+    private let criticParameters: Int
+    private let actorWorkspace: MLPWorkspace<T>
+    private let nextActorWorkspace: MLPWorkspace<T>
+    private let criticWorkspaces: [MLPWorkspace<T>]
+    private let targetCriticWorkspaces: [MLPWorkspace<T>]
+    private let criticInput: UnsafeMutablePointer<T>
+    private let nextCriticInput: UnsafeMutablePointer<T>
+    private let policyCriticInput: UnsafeMutablePointer<T>
+    private let noise: UnsafeMutablePointer<T>
+    private let nextNoise: UnsafeMutablePointer<T>
+    private let policyActions: UnsafeMutablePointer<T>
+    private let logProbabilities: UnsafeMutablePointer<T>
+    private let targets: UnsafeMutablePointer<T>
+    private let nextValues: UnsafeMutablePointer<T>
+    /// Per critic: the loss's gradient at its output, its value, and the gradient at its input.
+    private let outputGradients: [UnsafeMutablePointer<T>]
+    private let values: [UnsafeMutablePointer<T>]
+    private let inputGradients: [UnsafeMutablePointer<T>]
+    private let actorOutputGradient: UnsafeMutablePointer<T>
+    private let criticLossParts: UnsafeMutablePointer<Double>
+    /// Runs the second critic on the second core; nil with one thread or one critic.
+    private let helper: HelperThread?
+
+    init(architecture: NetworkArchitecture, settings: PPOSettings, seed: UInt64) {
+        precondition(architecture.criticsTakeActions, "an off-policy update needs critics of (observation, action)")
+        self.algorithm = settings.algorithm
+        self.architecture = architecture
+        self.settings = settings
+        n = architecture.observationSize
+        d = architecture.distribution.actionSize
+        capacity = settings.batchSize
+        criticParameters = architecture.critic.parameterCount
+        let criticCount = architecture.criticCount
+        actor = ParameterBuffer(count: architecture.actor.parameterCount)
+        critics = ParameterBuffer(count: criticCount * criticParameters)
+        let all = UnsafeMutablePointer<T>.allocate(count: architecture.parameterCount, filledWith: 0)
+        defer { all.deallocate() }
+        architecture.initialize(all, logStdInit: 0, seed: seed)
+        actor.values.update(from: all + architecture.actorOffset, count: actor.count)
+        critics.values.update(from: all + architecture.criticOffset, count: critics.count)
+        targetActor = .allocate(count: actor.count, filledWith: 0)
+        targetActor.update(from: actor.values, count: actor.count)
+        targetCritics = .allocate(count: critics.count, filledWith: 0)
+        targetCritics.update(from: critics.values, count: critics.count)
+        // PyTorch's Adam epsilon, which Stable-Baselines3's off-policy algorithms keep.
+        actorAdam = Adam(count: actor.count, epsilon: 1e-8)
+        criticAdam = Adam(count: critics.count, epsilon: 1e-8)
+        logAlpha = Foundation.log(settings.entCoefInit)
+        targetEntropy = -Double(d)
+
+        actorWorkspace = MLPWorkspace(shape: architecture.actor, capacity: capacity)
+        nextActorWorkspace = MLPWorkspace(shape: architecture.actor, capacity: capacity)
+        let batchSize = settings.batchSize
+        criticWorkspaces = (0..<criticCount).map { _ in MLPWorkspace(shape: architecture.critic, capacity: batchSize) }
+        targetCriticWorkspaces = (0..<criticCount).map { _ in MLPWorkspace(shape: architecture.critic, capacity: batchSize) }
+        let inputSize = architecture.critic.inputSize
+        criticInput = .allocate(count: capacity * inputSize, filledWith: 0)
+        nextCriticInput = .allocate(count: capacity * inputSize, filledWith: 0)
+        policyCriticInput = .allocate(count: capacity * inputSize, filledWith: 0)
+        noise = .allocate(count: capacity * d, filledWith: 0)
+        nextNoise = .allocate(count: capacity * d, filledWith: 0)
+        policyActions = .allocate(count: capacity * d, filledWith: 0)
+        logProbabilities = .allocate(count: capacity, filledWith: 0)
+        targets = .allocate(count: capacity, filledWith: 0)
+        nextValues = .allocate(count: capacity, filledWith: 0)
+        outputGradients = (0..<criticCount).map { _ in .allocate(count: batchSize, filledWith: 0) }
+        values = (0..<criticCount).map { _ in .allocate(count: batchSize, filledWith: 0) }
+        inputGradients = (0..<criticCount).map { _ in .allocate(count: batchSize * inputSize, filledWith: 0) }
+        actorOutputGradient = .allocate(count: capacity * architecture.distribution.outputSize, filledWith: 0)
+        criticLossParts = .allocate(count: criticCount, filledWith: 0)
+        helper = settings.threads >= 2 && criticCount == 2 ? HelperThread() : nil
+    }
+
+    deinit {
+        helper?.stop()
+        targetActor.deallocate()
+        targetCritics.deallocate()
+        for p in [criticInput, nextCriticInput, policyCriticInput, noise, nextNoise, policyActions, logProbabilities,
+                  targets, nextValues, actorOutputGradient] { p.deallocate() }
+        (outputGradients + values + inputGradients).forEach { $0.deallocate() }
+        criticLossParts.deallocate()
+    }
+
+    var alpha: Double { Foundation.exp(logAlpha) }
+
+    /// Runs `body(c)` for every critic: the second on the helper thread when there is one. Each
+    /// critic writes only its own memory, so the result does not depend on the threads.
+    private func forEachCritic(_ body: (Int) -> Void) {
+        if let helper, architecture.criticCount == 2 {
+            helper.fork({ body(0) }, { body(1) })
+        } else {
+            for c in 0..<architecture.criticCount { body(c) }
+        }
+    }
+
+    /// The squashed deterministic action of `outputs` (rows of the actor's outputs) into the
+    /// action columns of `input` (rows of observation then action).
+    private func writeActions(_ outputs: UnsafePointer<T>, rows: Int, into input: UnsafeMutablePointer<T>) {
+        let outSize = architecture.distribution.outputSize, inputSize = n + d
+        for i in 0..<rows {
+            for j in 0..<d { input[i * inputSize + n + j] = T.tanh(outputs[i * outSize + j]) }
+        }
+    }
+
+    private func copyObservations(_ observations: UnsafePointer<T>, rows: Int, into input: UnsafeMutablePointer<T>) {
+        for i in 0..<rows { (input + i * (n + d)).update(from: observations + i * n, count: n) }
+    }
+
+    /// One gradient step on `batch`. `rng` draws SAC's samples and TD3's smoothing noise.
+    @_specialize(where T == Float)
+    func step(_ batch: OffPolicyBatch<T>, learningRate: Double, rng: inout SeededGenerator) -> OffPolicyLosses {
+        let rows = batch.rows
+        let inverseRows = 1 / T(rows)
+        var losses = OffPolicyLosses()
+        var alphaNow: T = 0
+
+        // SAC: sample the actor's actions for this batch now, and step the temperature.
+        if algorithm == .sac {
+            let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows)
+            for k in 0..<(rows * d) { noise[k] = T(rng.normal()) }
+            var logProbabilitySum = 0.0
+            for i in 0..<rows {
+                logProbabilities[i] = SquashedGaussian.sample(output: outputs + i * 2 * d, noise: noise + i * d,
+                                                              dimensions: d, into: policyActions + i * d)
+                logProbabilitySum += Double(logProbabilities[i])
+            }
+            alphaNow = T(alpha)
+            losses.alpha = alpha
+            losses.entropy = -logProbabilitySum / Double(rows)
+            if settings.autoEntCoef {
+                // ∂/∂log α of -log α · (log π + target entropy), averaged over the batch.
+                stepTemperature(gradient: -(logProbabilitySum / Double(rows) + targetEntropy), learningRate: learningRate)
+            }
+        }
+
+        // 1. Targets from the next observations.
+        copyObservations(batch.nextObservations, rows: rows, into: nextCriticInput)
+        let nextOutputs = nextActorWorkspace.forward(parameters: algorithm == .sac ? actor.values : targetActor,
+                                                     input: batch.nextObservations, rows: rows)
+        switch algorithm {
+        case .ddpg:
+            writeActions(nextOutputs, rows: rows, into: nextCriticInput)
+        case .td3:
+            let sigma = settings.targetPolicyNoise, limit = settings.targetNoiseClip
+            for i in 0..<rows {
+                for j in 0..<d {
+                    let smoothing = Swift.min(Swift.max(rng.normal() * sigma, -limit), limit)
+                    let a = T.tanh(nextOutputs[i * d + j]) + T(smoothing)
+                    nextCriticInput[i * (n + d) + n + j] = Swift.min(Swift.max(a, -1), 1)
+                }
+            }
+        case .sac:
+            for k in 0..<(rows * d) { nextNoise[k] = T(rng.normal()) }
+            for i in 0..<rows {
+                let logProbability = SquashedGaussian.sample(output: nextOutputs + i * 2 * d, noise: nextNoise + i * d,
+                                                             dimensions: d, into: nextCriticInput + i * (n + d) + n)
+                nextValues[i] = -alphaNow * logProbability
+            }
+        case .ppo:
+            preconditionFailure("PPO has its own update")
+        }
+        if algorithm != .sac { nextValues.update(repeating: 0, count: rows) }
+        forEachCritic { c in
+            let q = self.targetCriticWorkspaces[c].forward(parameters: self.targetCritics + c * self.criticParameters,
+                                                          input: self.nextCriticInput, rows: rows)
+            self.values[c].update(from: q, count: rows)
+        }
+        let gamma = T(settings.gamma)
+        for i in 0..<rows {
+            let minimum = architecture.criticCount == 2 ? Swift.min(values[0][i], values[1][i]) : values[0][i]
+            targets[i] = batch.rewards[i] + gamma * (1 - batch.terminals[i]) * (minimum + nextValues[i])
+        }
+
+        // 2. Critics: (halved, for SAC) sum over critics of the mean squared error.
+        copyObservations(batch.observations, rows: rows, into: criticInput)
+        for i in 0..<rows { (criticInput + i * (n + d) + n).update(from: batch.actions + i * d, count: d) }
+        critics.zeroGradients(in: 0..<critics.count)
+        let lossScale: T = algorithm == .sac ? 0.5 : 1
+        forEachCritic { c in
+            let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
+                                                    input: self.criticInput, rows: rows)
+            var sum = 0.0
+            for i in 0..<rows {
+                let error = q[i] - self.targets[i]
+                sum += Double(error * error)
+                self.outputGradients[c][i] = 2 * lossScale * error * inverseRows
+            }
+            self.criticLossParts[c] = Double(lossScale) * sum / Double(rows)
+            self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
+                                              outputGradient: self.outputGradients[c],
+                                              gradients: self.critics.gradients + c * self.criticParameters)
+        }
+        losses.critic = (0..<architecture.criticCount).reduce(0) { $0 + criticLossParts[$1] }
+        criticAdam.advance()
+        criticAdam.step(critics, learningRate: learningRate)
+        criticSteps += 1
+
+        // 3. The actor (TD3: every policy_delay critic steps), then 4. the targets.
+        let actorDue = algorithm != .td3 || criticSteps % settings.policyDelay == 0
+        if actorDue {
+            losses.actor = Double(algorithm == .sac ? stepSACActor(batch, alpha: alphaNow)
+                                                   : stepDeterministicActor(batch))
+            actorAdam.advance()
+            actorAdam.step(actor, learningRate: learningRate)
+            if algorithm != .sac { Self.polyak(targetActor, toward: actor.values, count: actor.count, tau: settings.tau) }
+        }
+        if actorDue || algorithm == .sac {
+            Self.polyak(targetCritics, toward: critics.values, count: critics.count, tau: settings.tau)
+        }
+        return losses
+    }
+
+    /// DDPG and TD3: minimize -mean Q₁(s, tanh(actor(s))); returns that loss.
+    private func stepDeterministicActor(_ batch: OffPolicyBatch<T>) -> T {
+        let rows = batch.rows, inverseRows = 1 / T(rows)
+        let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows)
+        copyObservations(batch.observations, rows: rows, into: policyCriticInput)
+        writeActions(outputs, rows: rows, into: policyCriticInput)
+        let q = criticWorkspaces[0].forward(parameters: critics.values, input: policyCriticInput, rows: rows)
+        var loss: T = 0
+        for i in 0..<rows { loss -= q[i] * inverseRows; outputGradients[0][i] = -inverseRows }
+        criticWorkspaces[0].backward(parameters: critics.values, outputGradient: outputGradients[0], gradients: nil,
+                                     inputGradient: inputGradients[0])
+        for i in 0..<rows {
+            for j in 0..<d {
+                let a = policyCriticInput[i * (n + d) + n + j]
+                actorOutputGradient[i * d + j] = inputGradients[0][i * (n + d) + n + j] * (1 - a * a)
+            }
+        }
+        actor.zeroGradients(in: 0..<actor.count)
+        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients)
+        return loss
+    }
+
+    /// SAC: minimize mean(α log π(a|s) - min_c Q_c(s, a)) over the actions sampled at the start
+    /// of the step, valued by the critics just stepped; returns that loss.
+    private func stepSACActor(_ batch: OffPolicyBatch<T>, alpha: T) -> T {
+        let rows = batch.rows, inverseRows = 1 / T(rows)
+        copyObservations(batch.observations, rows: rows, into: policyCriticInput)
+        for i in 0..<rows { (policyCriticInput + i * (n + d) + n).update(from: policyActions + i * d, count: d) }
+        forEachCritic { c in
+            let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
+                                                    input: self.policyCriticInput, rows: rows)
+            self.values[c].update(from: q, count: rows)
+        }
+        var loss: T = 0
+        for i in 0..<rows {
+            let first = values[0][i] <= values[1][i]
+            let minimum = first ? values[0][i] : values[1][i]
+            loss += (alpha * logProbabilities[i] - minimum) * inverseRows
+            outputGradients[0][i] = first ? -inverseRows : 0
+            outputGradients[1][i] = first ? 0 : -inverseRows
+        }
+        forEachCritic { c in
+            self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
+                                              outputGradient: self.outputGradients[c], gradients: nil,
+                                              inputGradient: self.inputGradients[c])
+        }
+        let outSize = 2 * d
+        actorOutputGradient.update(repeating: 0, count: rows * outSize)
+        let outputs = actorWorkspace.output
+        for i in 0..<rows {
+            // The action's gradient from the critics; the first critic's block doubles as scratch.
+            for j in 0..<d {
+                let k = i * (n + d) + n + j
+                inputGradients[0][k] += inputGradients[1][k]
+            }
+            SquashedGaussian.addGradient(output: outputs + i * outSize, noise: noise + i * d, action: policyActions + i * d,
+                                         dimensions: d, logProbabilityScale: alpha * inverseRows,
+                                         actionGradient: inputGradients[0] + i * (n + d) + n,
+                                         into: actorOutputGradient + i * outSize)
+        }
+        actor.zeroGradients(in: 0..<actor.count)
+        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients)
+        return loss
+    }
+
+    /// Adam on the scalar log α (PyTorch's, epsilon 1e-8).
+    private func stepTemperature(gradient: Double, learningRate: Double) {
+        alphaMoments.step += 1
+        let t = Double(alphaMoments.step)
+        alphaMoments.first = 0.9 * alphaMoments.first + 0.1 * gradient
+        alphaMoments.second = 0.999 * alphaMoments.second + 0.001 * gradient * gradient
+        let stepSize = learningRate / (1 - pow(0.9, t))
+        logAlpha -= stepSize * alphaMoments.first / (alphaMoments.second.squareRoot() / (1 - pow(0.999, t)).squareRoot() + 1e-8)
+    }
+
+    /// target ← (1 - τ) target + τ live.
+    static func polyak(_ target: UnsafeMutablePointer<T>, toward live: UnsafePointer<T>, count: Int, tau: Double) {
+        let keep = T(1 - tau), move = T(tau)
+        for i in 0..<count { target[i] = keep * target[i] + move * live[i] }
+    }
+}
