@@ -49,6 +49,12 @@ local env = {
     envs = 4, steps = 100000, n_steps = 1024, batch_size = 64, epochs = 15,
     learning_rate = 1e-3, gamma = 0.9, gae_lambda = 0.95, clip_range = 0.2, ent_coef = 0.0,
     anneal_lr = true,
+    -- Off-policy (gym train --algorithm sac|td3|ddpg): the RL Zoo's Pendulum settings.
+    sac = { steps = 20000, learning_rate = 1e-3 },
+    td3 = { steps = 20000, gamma = 0.98, buffer_size = 200000, learning_starts = 10000, learning_rate = 1e-3,
+            action_noise = 0.1 },
+    ddpg = { steps = 20000, gamma = 0.98, buffer_size = 200000, learning_starts = 10000, learning_rate = 1e-3,
+             action_noise = 0.1 },
   },
   state = { 0.0, 0.0 },
   obs = { 1.0, 0.0, 0.0 },  -- reused: the host copies the observation out at once

@@ -88,6 +88,8 @@ import Testing
                     buffer.actions[r] = Double(rng.integer(in: 0...Int64(n - 1)))
                     Categorical.logSoftmax(output, count: n, into: &scratch)
                     current = scratch[Int(buffer.actions[r])]
+                case .deterministic, .squashedGaussian:
+                    preconditionFailure("PPO batches only")
                 }
                 let offset = r % 2 == 0 ? rng.uniform(-0.1, 0.1) : (r % 4 == 1 ? 1 : -1) * rng.uniform(0.4, 1)
                 buffer.logProbabilities[r] = current + offset

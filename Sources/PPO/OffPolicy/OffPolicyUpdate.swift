@@ -151,34 +151,66 @@ final class OffPolicyUpdate<T: NetworkScalar> {
     /// One gradient step on `batch`. `rng` draws SAC's samples and TD3's smoothing noise.
     @_specialize(where T == Float)
     func step(_ batch: OffPolicyBatch<T>, learningRate: Double, rng: inout SeededGenerator) -> OffPolicyLosses {
-        let rows = batch.rows
-        let inverseRows = 1 / T(rows)
         var losses = OffPolicyLosses()
         var alphaNow: T = 0
-
         // SAC: sample the actor's actions for this batch now, and step the temperature.
         if algorithm == .sac {
-            let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows)
-            for k in 0..<(rows * d) { noise[k] = T(rng.normal()) }
-            var logProbabilitySum = 0.0
-            for i in 0..<rows {
-                logProbabilities[i] = SquashedGaussian.sample(output: outputs + i * 2 * d, noise: noise + i * d,
-                                                              dimensions: d, into: policyActions + i * d)
-                logProbabilitySum += Double(logProbabilities[i])
-            }
+            drawPolicyNoise(rows: batch.rows, rng: &rng)
+            let meanLogProbability = samplePolicy(batch)
             alphaNow = T(alpha)
             losses.alpha = alpha
-            losses.entropy = -logProbabilitySum / Double(rows)
+            losses.entropy = -meanLogProbability
             if settings.autoEntCoef {
                 // ∂/∂log α of -log α · (log π + target entropy), averaged over the batch.
-                stepTemperature(gradient: -(logProbabilitySum / Double(rows) + targetEntropy), learningRate: learningRate)
+                stepTemperature(gradient: -(meanLogProbability + targetEntropy), learningRate: learningRate)
             }
         }
+        computeTargets(batch, alpha: alphaNow, rng: &rng)
+        losses.critic = criticLossAndGradients(batch)
+        criticAdam.advance()
+        criticAdam.step(critics, learningRate: learningRate)
+        criticSteps += 1
 
-        // 1. Targets from the next observations.
+        // The actor (TD3: every policy_delay critic steps), then the targets.
+        let actorDue = algorithm != .td3 || criticSteps % settings.policyDelay == 0
+        if actorDue {
+            losses.actor = actorLossAndGradients(batch, alpha: alphaNow)
+            actorAdam.advance()
+            actorAdam.step(actor, learningRate: learningRate)
+            if algorithm != .sac { Self.polyak(targetActor, toward: actor.values, count: actor.count, tau: settings.tau) }
+        }
+        if actorDue || algorithm == .sac {
+            Self.polyak(targetCritics, toward: critics.values, count: critics.count, tau: settings.tau)
+        }
+        return losses
+    }
+
+    /// SAC: the standard normal draws behind this step's actions at the batch's observations.
+    func drawPolicyNoise(rows: Int, rng: inout SeededGenerator) {
+        for k in 0..<(rows * d) { noise[k] = T(rng.normal()) }
+    }
+
+    /// SAC: runs the actor on the batch's observations (kept for its backward pass) and draws
+    /// its actions with the current noise; returns the mean log-probability.
+    @discardableResult
+    func samplePolicy(_ batch: OffPolicyBatch<T>) -> Double {
+        let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: batch.rows)
+        var sum = 0.0
+        for i in 0..<batch.rows {
+            logProbabilities[i] = SquashedGaussian.sample(output: outputs + i * 2 * d, noise: noise + i * d,
+                                                          dimensions: d, into: policyActions + i * d)
+            sum += Double(logProbabilities[i])
+        }
+        return sum / Double(batch.rows)
+    }
+
+    /// The critics' regression targets y = r + γ (1 - terminal) (min_c Q'_c(s', a') - α log π(a'|s')).
+    func computeTargets(_ batch: OffPolicyBatch<T>, alpha: T, rng: inout SeededGenerator) {
+        let rows = batch.rows
         copyObservations(batch.nextObservations, rows: rows, into: nextCriticInput)
         let nextOutputs = nextActorWorkspace.forward(parameters: algorithm == .sac ? actor.values : targetActor,
                                                      input: batch.nextObservations, rows: rows)
+        nextValues.update(repeating: 0, count: rows)
         switch algorithm {
         case .ddpg:
             writeActions(nextOutputs, rows: rows, into: nextCriticInput)
@@ -196,12 +228,11 @@ final class OffPolicyUpdate<T: NetworkScalar> {
             for i in 0..<rows {
                 let logProbability = SquashedGaussian.sample(output: nextOutputs + i * 2 * d, noise: nextNoise + i * d,
                                                              dimensions: d, into: nextCriticInput + i * (n + d) + n)
-                nextValues[i] = -alphaNow * logProbability
+                nextValues[i] = -alpha * logProbability
             }
         case .ppo:
             preconditionFailure("PPO has its own update")
         }
-        if algorithm != .sac { nextValues.update(repeating: 0, count: rows) }
         forEachCritic { c in
             let q = self.targetCriticWorkspaces[c].forward(parameters: self.targetCritics + c * self.criticParameters,
                                                           input: self.nextCriticInput, rows: rows)
@@ -212,8 +243,13 @@ final class OffPolicyUpdate<T: NetworkScalar> {
             let minimum = architecture.criticCount == 2 ? Swift.min(values[0][i], values[1][i]) : values[0][i]
             targets[i] = batch.rewards[i] + gamma * (1 - batch.terminals[i]) * (minimum + nextValues[i])
         }
+    }
 
-        // 2. Critics: (halved, for SAC) sum over critics of the mean squared error.
+    /// The critics' loss against the targets, with its gradients in `critics.gradients`: the sum
+    /// over critics of each one's mean squared error, halved for SAC (as Stable-Baselines3 does).
+    func criticLossAndGradients(_ batch: OffPolicyBatch<T>) -> Double {
+        let rows = batch.rows
+        let inverseRows = 1 / T(rows)
         copyObservations(batch.observations, rows: rows, into: criticInput)
         for i in 0..<rows { (criticInput + i * (n + d) + n).update(from: batch.actions + i * d, count: d) }
         critics.zeroGradients(in: 0..<critics.count)
@@ -232,28 +268,22 @@ final class OffPolicyUpdate<T: NetworkScalar> {
                                               outputGradient: self.outputGradients[c],
                                               gradients: self.critics.gradients + c * self.criticParameters)
         }
-        losses.critic = (0..<architecture.criticCount).reduce(0) { $0 + criticLossParts[$1] }
-        criticAdam.advance()
-        criticAdam.step(critics, learningRate: learningRate)
-        criticSteps += 1
-
-        // 3. The actor (TD3: every policy_delay critic steps), then 4. the targets.
-        let actorDue = algorithm != .td3 || criticSteps % settings.policyDelay == 0
-        if actorDue {
-            losses.actor = Double(algorithm == .sac ? stepSACActor(batch, alpha: alphaNow)
-                                                   : stepDeterministicActor(batch))
-            actorAdam.advance()
-            actorAdam.step(actor, learningRate: learningRate)
-            if algorithm != .sac { Self.polyak(targetActor, toward: actor.values, count: actor.count, tau: settings.tau) }
-        }
-        if actorDue || algorithm == .sac {
-            Self.polyak(targetCritics, toward: critics.values, count: critics.count, tau: settings.tau)
-        }
-        return losses
+        return (0..<architecture.criticCount).reduce(0) { $0 + criticLossParts[$1] }
     }
 
+    /// The actor's loss, with its gradients in `actor.gradients` (SAC: for the actions of the
+    /// last `samplePolicy`).
+    func actorLossAndGradients(_ batch: OffPolicyBatch<T>, alpha: T) -> Double {
+        Double(algorithm == .sac ? sacActorLoss(batch, alpha: alpha) : deterministicActorLoss(batch))
+    }
+
+    /// The targets of the last `computeTargets`, for tests.
+    func target(_ row: Int) -> T { targets[row] }
+    /// SAC's noise behind the next actions of the last `computeTargets`, for tests.
+    func nextNoise(_ index: Int) -> T { nextNoise[index] }
+
     /// DDPG and TD3: minimize -mean Q₁(s, tanh(actor(s))); returns that loss.
-    private func stepDeterministicActor(_ batch: OffPolicyBatch<T>) -> T {
+    private func deterministicActorLoss(_ batch: OffPolicyBatch<T>) -> T {
         let rows = batch.rows, inverseRows = 1 / T(rows)
         let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows)
         copyObservations(batch.observations, rows: rows, into: policyCriticInput)
@@ -276,7 +306,7 @@ final class OffPolicyUpdate<T: NetworkScalar> {
 
     /// SAC: minimize mean(α log π(a|s) - min_c Q_c(s, a)) over the actions sampled at the start
     /// of the step, valued by the critics just stepped; returns that loss.
-    private func stepSACActor(_ batch: OffPolicyBatch<T>, alpha: T) -> T {
+    private func sacActorLoss(_ batch: OffPolicyBatch<T>, alpha: T) -> T {
         let rows = batch.rows, inverseRows = 1 / T(rows)
         copyObservations(batch.observations, rows: rows, into: policyCriticInput)
         for i in 0..<rows { (policyCriticInput + i * (n + d) + n).update(from: policyActions + i * d, count: d) }
