@@ -48,6 +48,21 @@ GYM_INLINE void tanh_backward(const float *outputs, float *gradient, long count)
 
 GYM_VERSIONS(void, tanh_backward, (const float *outputs, float *gradient, long count), (outputs, gradient, count))
 
+/* ReLU's backward: the gradient passes where the output is positive. A select, so the result
+   is the reference's exactly (a NaN output blocks, as `outputs[i] <= 0` is false for NaN and
+   the Swift reference keeps the gradient there too). */
+GYM_INLINE void relu_backward(const float *outputs, float *gradient, long count) {
+    long i = 0;
+    const f8 zero = 0.0f;
+    for (; i + 8 <= count; i += 8) {
+        f8 y = load8(outputs + i), g = load8(gradient + i);
+        store8(y <= zero ? zero : g, gradient + i);
+    }
+    for (; i < count; i++) if (outputs[i] <= 0.0f) gradient[i] = 0.0f;
+}
+
+GYM_VERSIONS(void, relu_backward, (const float *outputs, float *gradient, long count), (outputs, gradient, count))
+
 GYM_INLINE void add_column_sums(const float *rows, long row_count, long columns, float *sums) {
     for (long r = 0; r < row_count; r++) {
         const float *row = rows + r * columns;

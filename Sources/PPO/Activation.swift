@@ -30,7 +30,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .tanh:
             T.tanhBackward(outputs: outputs, gradient: gradient, count: count)
         case .relu:
-            for i in 0..<count where outputs[i] <= 0 { gradient[i] = 0 }
+            T.reluBackward(outputs: outputs, gradient: gradient, count: count)
         }
     }
 }

@@ -18,6 +18,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func tanhInPlace(_ values: UnsafeMutablePointer<Self>, count: Int)
     /// gradient[i] *= 1 - outputs[i]²: back through tanh.
     static func tanhBackward(outputs: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
+    /// gradient[i] = 0 where outputs[i] <= 0.
+    static func reluBackward(outputs: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
     /// sums[j] += Σ_r rows[r][j], rows in increasing order (a bias's gradient).
     static func addColumnSums(_ rows: UnsafePointer<Self>, rowCount: Int, columns: Int, into sums: UnsafeMutablePointer<Self>)
     /// One Adam step over `range` (see `Adam.referenceStep`).
@@ -57,6 +59,10 @@ extension Float: NetworkScalar {
     @inline(__always)
     public static func tanhBackward(outputs: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
         gym_tanh_backward(outputs, gradient, count)
+    }
+
+    public static func reluBackward(outputs: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+        gym_relu_backward(outputs, gradient, count)
     }
 
     @inline(__always)
@@ -133,6 +139,10 @@ extension Double: NetworkScalar {
 
     public static func tanhBackward(outputs: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
         for i in 0..<count { gradient[i] *= 1 - outputs[i] * outputs[i] }
+    }
+
+    public static func reluBackward(outputs: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count where outputs[i] <= 0 { gradient[i] = 0 }
     }
 
     public static func addColumnSums(_ rows: UnsafePointer<Double>, rowCount: Int, columns: Int,

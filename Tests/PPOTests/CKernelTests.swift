@@ -72,11 +72,18 @@ import Testing
             for i in expectedGradient.indices { expectedGradient[i] *= 1 - outputs[i] * outputs[i] }
             var expectedSums = start
             for r in 0..<rows { for j in 0..<columns { expectedSums[j] += gradient[r * columns + j] } }
+            // ReLU's outputs are never negative; zeros must block the gradient too.
+            let reluOutputs = outputs.enumerated().map { $0.offset % 5 == 0 ? 0 : max($0.element, 0) }
+            let expectedRelu = zip(gradient, reluOutputs).map { $1 <= 0 ? 0 : $0 }
             onEachVersion { version in
-                var g = gradient, sums = start
+                var g = gradient, sums = start, relu = gradient
                 outputs.withUnsafeBufferPointer { o in
                     g.withUnsafeMutableBufferPointer { gym_tanh_backward(o.baseAddress!, $0.baseAddress!, $0.count) }
                 }
+                reluOutputs.withUnsafeBufferPointer { o in
+                    relu.withUnsafeMutableBufferPointer { gym_relu_backward(o.baseAddress!, $0.baseAddress!, $0.count) }
+                }
+                #expect(relu.map(\.bitPattern) == expectedRelu.map(\.bitPattern), "relu \(version) \(rows)x\(columns)")
                 gradient.withUnsafeBufferPointer { rowsPointer in
                     sums.withUnsafeMutableBufferPointer { gym_add_column_sums(rowsPointer.baseAddress!, rows, columns, $0.baseAddress!) }
                 }

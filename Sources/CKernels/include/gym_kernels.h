@@ -25,6 +25,8 @@ void gym_transpose(long rows, long columns, const float *source, float *destinat
 
 /// gradient[i] *= 1 - outputs[i]²: back through tanh, from its outputs.
 void gym_tanh_backward(const float *outputs, float *gradient, long count);
+/* gradient[i] = 0 where outputs[i] <= 0 (ReLU's derivative). */
+void gym_relu_backward(const float *outputs, float *gradient, long count);
 
 /// sums[j] += Σ_r rows[r * columns + j], rows in increasing order: a bias's gradient.
 void gym_add_column_sums(const float *rows, long row_count, long columns, float *sums);

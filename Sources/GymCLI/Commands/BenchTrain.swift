@@ -8,7 +8,7 @@ import Scenarios
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-train",
-        abstract: "Measure PPO training: wall time, steps per second and the learned return, over seeds.",
+        abstract: "Measure training: wall time, steps per second and the learned return, over seeds.",
         discussion: """
         Trains each environment with its recommended settings (its `train` table, then any \
         flags) once per seed, without writing files, then evaluates the policy deterministically \
@@ -17,6 +17,7 @@ struct BenchTrain: ParsableCommand {
 
           gym bench-train envs/pendulum.lua envs/cartpole.lua --seeds 5
           gym bench-train envs/acrobot.lua --steps 200000 --seeds 3
+          gym bench-train envs/pendulum.lua --algorithm sac --seeds 5
         """
     )
 
@@ -40,19 +41,25 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let files = scripts.isEmpty ? ["envs/pendulum.lua", "envs/cartpole.lua"] : scripts
         let limits = limitOptions.limits
-        Console.line("PPO training benchmark: \(seeds) seeds each, deterministic evaluation over \(evalEpisodes) episodes")
+        Console.line("Training benchmark: \(seeds) seeds each, deterministic evaluation over \(evalEpisodes) episodes")
         for file in files {
             let probe = try LuaEnvironment(path: file, limits: limits)
             let base = try training.settings(trainTable: probe.spec.train, source: file, deprecated: Console.note)
             let threshold = probe.spec.rewardThreshold
-            Console.line("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
-                  + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
-            Console.line("  seed   wall      steps/s   rollout steps/s   update   eval return")
+            if base.algorithm.isOffPolicy {
+                Console.line("\n\(probe.spec.name): \(base.algorithm.rawValue.uppercased()), \(base.steps) steps, \(base.envs) env(s), "
+                      + "hidden \(base.hidden), batch \(base.batchSize), lr \(base.learningRate), learning starts \(base.learningStarts), threads \(base.threads)")
+                Console.line("  seed   wall      steps/s   rollout steps/s   update   GFLOP/s   eval return")
+            } else {
+                Console.line("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
+                      + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
+                Console.line("  seed   wall      steps/s   rollout steps/s   update   eval return")
+            }
             var walls: [Double] = [], rates: [Double] = [], solved = 0
             for seed in 0..<seeds {
                 var settings = base
                 settings.seed = UInt64(seed)
-                let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: file, limits: limits) }
+                let trainer = try makeTrainer(settings: settings) { _ in try LuaEnvironment(path: file, limits: limits) }
                 var last: UpdateReport?
                 let policy = try trainer.train { last = $0; return true }
                 let result = try ScenarioEvaluation.run(
@@ -65,9 +72,17 @@ struct BenchTrain: ParsableCommand {
                 if ok { solved += 1 }
                 // Rollout: policy forward passes, sampling and env steps; update: GAE excluded, the epochs.
                 let rolloutRate = Double(policy.stepsTrained) / max(last?.rolloutSeconds ?? 0, 1e-9)
-                Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %9.1f  %@", seed, policy.wallSeconds, rate,
-                             rolloutRate, last?.updateSeconds ?? 0, result.meanReturn,
-                             threshold == nil ? "" : (ok ? "solved" : "not solved")))
+                let verdict = threshold == nil ? "" : (ok ? "solved" : "not solved")
+                if let offPolicy = trainer as? OffPolicyTrainer {
+                    // The update's useful work: the matrix products of every gradient step.
+                    let gigaflops = Double(offPolicy.gradientStepsTaken) * offPolicy.flopsPerGradientStep
+                        / max(last?.updateSeconds ?? 0, 1e-9) / 1e9
+                    Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %7.1f  %9.1f  %@", seed, policy.wallSeconds, rate,
+                                        rolloutRate, last?.updateSeconds ?? 0, gigaflops, result.meanReturn, verdict))
+                } else {
+                    Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %9.1f  %@", seed, policy.wallSeconds, rate,
+                                        rolloutRate, last?.updateSeconds ?? 0, result.meanReturn, verdict))
+                }
             }
             let median = { (values: [Double]) in values.sorted()[values.count / 2] }
             var line = String(format: "  median wall %.2f s, median %.0f steps/s", median(walls), median(rates))

@@ -35,6 +35,9 @@ public final class OffPolicyTrainer: PolicyTraining {
     private var updateSeconds = 0.0
     public private(set) var lastGoodPolicy: TrainedPolicy?
     public var supportsCheckpoints: Bool { false }
+    /// Gradient steps taken so far, and the matrix products' work in each (for benchmarks).
+    public private(set) var gradientStepsTaken = 0
+    public var flopsPerGradientStep: Double { update.flopsPerStep }
 
     public init(settings: PPOSettings, makeEnvironment: (Int) throws -> Environment) throws {
         precondition(settings.algorithm.isOffPolicy, "PPO trains with Trainer")
@@ -135,6 +138,7 @@ public final class OffPolicyTrainer: PolicyTraining {
                 for _ in 0..<settings.gradientSteps {
                     batch.draw(Swift.min(settings.batchSize, replay.count), from: replay, normalizer: normalizer, rng: &updateGenerator)
                     let losses = update.step(batch, learningRate: learningRate, rng: &updateGenerator)
+                    gradientStepsTaken += 1
                     guard losses.critic.isFinite else { throw TrainingError.nonFinite(quantity: "the critic loss", update: report) }
                     statistics.valueLoss += losses.critic
                     statistics.minibatches += 1

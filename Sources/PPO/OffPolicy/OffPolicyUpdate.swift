@@ -125,6 +125,22 @@ final class OffPolicyUpdate<T: NetworkScalar> {
 
     var alpha: Double { Foundation.exp(logAlpha) }
 
+    /// The matrix products' floating-point operations in one gradient step at full batch (on
+    /// average, for TD3's delayed actor): the useful work, for the benchmarks' GFLOP/s.
+    var flopsPerStep: Double {
+        func forward(_ shape: MLPShape) -> Double {
+            2 * Double(settings.batchSize) * (0..<shape.layerCount).reduce(0.0) { $0 + Double(shape.sizes[$1] * shape.sizes[$1 + 1]) }
+        }
+        let (a, c) = (forward(architecture.actor), forward(architecture.critic))
+        // A full backward pass costs two forwards (weights and inputs), an input-only one, one.
+        switch algorithm {
+        case .sac: return 4 * a + 12 * c
+        case .td3: return a + 8 * c + (3 * a + 2 * c) / Double(settings.policyDelay)
+        case .ddpg: return 4 * a + 6 * c
+        case .ppo: return 0
+        }
+    }
+
     /// Runs `body(c)` for every critic: the second on the helper thread when there is one. Each
     /// critic writes only its own memory, so the result does not depend on the threads.
     private func forEachCritic(_ body: (Int) -> Void) {
@@ -154,9 +170,25 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         var losses = OffPolicyLosses()
         var alphaNow: T = 0
         // SAC: sample the actor's actions for this batch now, and step the temperature.
+        // The actor's two forward passes, at s (for its loss) and at s' (for the targets), do
+        // not depend on each other or on this step's critic update: one per core.
+        let actorDue = algorithm != .td3 || (criticSteps + 1) % settings.policyDelay == 0
+        var meanLogProbability = 0.0
+        if algorithm == .sac { drawPolicyNoise(rows: batch.rows, rng: &rng) }
+        let forwardAtS = {
+            if self.algorithm == .sac {
+                meanLogProbability = self.samplePolicy(batch)
+            } else if actorDue {
+                self.actorWorkspace.forward(parameters: self.actor.values, input: batch.observations, rows: batch.rows)
+            }
+        }
+        if let helper {
+            helper.fork(forwardAtS, { self.forwardNextActor(batch) })
+        } else {
+            forwardAtS()
+            forwardNextActor(batch)
+        }
         if algorithm == .sac {
-            drawPolicyNoise(rows: batch.rows, rng: &rng)
-            let meanLogProbability = samplePolicy(batch)
             alphaNow = T(alpha)
             losses.alpha = alpha
             losses.entropy = -meanLogProbability
@@ -165,16 +197,15 @@ final class OffPolicyUpdate<T: NetworkScalar> {
                 stepTemperature(gradient: -(meanLogProbability + targetEntropy), learningRate: learningRate)
             }
         }
-        computeTargets(batch, alpha: alphaNow, rng: &rng)
+        computeTargets(batch, alpha: alphaNow, rng: &rng, nextActorDone: true)
         losses.critic = criticLossAndGradients(batch)
         criticAdam.advance()
         criticAdam.step(critics, learningRate: learningRate)
         criticSteps += 1
 
         // The actor (TD3: every policy_delay critic steps), then the targets.
-        let actorDue = algorithm != .td3 || criticSteps % settings.policyDelay == 0
         if actorDue {
-            losses.actor = actorLossAndGradients(batch, alpha: alphaNow)
+            losses.actor = actorLossAndGradients(batch, alpha: alphaNow, forwardDone: true)
             actorAdam.advance()
             actorAdam.step(actor, learningRate: learningRate)
             if algorithm != .sac { Self.polyak(targetActor, toward: actor.values, count: actor.count, tau: settings.tau) }
@@ -204,12 +235,19 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         return sum / Double(batch.rows)
     }
 
+    /// The actor that picks the next actions (SAC's own, else the target actor) at s'.
+    private func forwardNextActor(_ batch: OffPolicyBatch<T>) {
+        nextActorWorkspace.forward(parameters: algorithm == .sac ? actor.values : targetActor,
+                                   input: batch.nextObservations, rows: batch.rows)
+    }
+
     /// The critics' regression targets y = r + γ (1 - terminal) (min_c Q'_c(s', a') - α log π(a'|s')).
-    func computeTargets(_ batch: OffPolicyBatch<T>, alpha: T, rng: inout SeededGenerator) {
+    /// `nextActorDone`: the next actor's forward pass has run for this batch already.
+    func computeTargets(_ batch: OffPolicyBatch<T>, alpha: T, rng: inout SeededGenerator, nextActorDone: Bool = false) {
         let rows = batch.rows
         copyObservations(batch.nextObservations, rows: rows, into: nextCriticInput)
-        let nextOutputs = nextActorWorkspace.forward(parameters: algorithm == .sac ? actor.values : targetActor,
-                                                     input: batch.nextObservations, rows: rows)
+        if !nextActorDone { forwardNextActor(batch) }
+        let nextOutputs = nextActorWorkspace.output
         nextValues.update(repeating: 0, count: rows)
         switch algorithm {
         case .ddpg:
@@ -272,9 +310,9 @@ final class OffPolicyUpdate<T: NetworkScalar> {
     }
 
     /// The actor's loss, with its gradients in `actor.gradients` (SAC: for the actions of the
-    /// last `samplePolicy`).
-    func actorLossAndGradients(_ batch: OffPolicyBatch<T>, alpha: T) -> Double {
-        Double(algorithm == .sac ? sacActorLoss(batch, alpha: alpha) : deterministicActorLoss(batch))
+    /// last `samplePolicy`). `forwardDone`: the actor has just run on the batch's observations.
+    func actorLossAndGradients(_ batch: OffPolicyBatch<T>, alpha: T, forwardDone: Bool = false) -> Double {
+        Double(algorithm == .sac ? sacActorLoss(batch, alpha: alpha) : deterministicActorLoss(batch, forwardDone: forwardDone))
     }
 
     /// The targets of the last `computeTargets`, for tests.
@@ -283,9 +321,10 @@ final class OffPolicyUpdate<T: NetworkScalar> {
     func nextNoise(_ index: Int) -> T { nextNoise[index] }
 
     /// DDPG and TD3: minimize -mean Q₁(s, tanh(actor(s))); returns that loss.
-    private func deterministicActorLoss(_ batch: OffPolicyBatch<T>) -> T {
+    private func deterministicActorLoss(_ batch: OffPolicyBatch<T>, forwardDone: Bool) -> T {
         let rows = batch.rows, inverseRows = 1 / T(rows)
-        let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows)
+        if !forwardDone { actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows) }
+        let outputs = actorWorkspace.output
         copyObservations(batch.observations, rows: rows, into: policyCriticInput)
         writeActions(outputs, rows: rows, into: policyCriticInput)
         let q = criticWorkspaces[0].forward(parameters: critics.values, input: policyCriticInput, rows: rows)
