@@ -21,11 +21,15 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// Per-env running discounted return (reward scaling).
     public var runningReturns: [Double]
     public var environments: [EnvironmentSnapshot]
+    /// DDPG, TD3 and SAC only: the state beyond the fields above (which they share: the Adam
+    /// moments in the policy's flat layout with `adamStep` counting critic steps, the sampler
+    /// generators for per-env exploration, the minibatch generator and the episode tallies).
+    public var offPolicy: OffPolicyState?
 
     public init(adamStep: Int, adamFirstMoment: [Float], adamSecondMoment: [Float], klCoef: Double,
                 episodesCompleted: Int, recentReturns: [Double], recentLengths: [Int], returnStatistics: RunningMeanStd,
                 updateGenerator: [UInt64], samplerGenerators: [UInt64], runningReturns: [Double],
-                environments: [EnvironmentSnapshot]) {
+                environments: [EnvironmentSnapshot], offPolicy: OffPolicyState? = nil) {
         self.adamStep = adamStep
         self.adamFirstMoment = adamFirstMoment
         self.adamSecondMoment = adamSecondMoment
@@ -38,5 +42,42 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         self.samplerGenerators = samplerGenerators
         self.runningReturns = runningReturns
         self.environments = environments
+        self.offPolicy = offPolicy
     }
+}
+
+/// What an off-policy run needs besides its policy and the shared checkpoint fields.
+public struct OffPolicyState: Equatable, Sendable {
+    /// The target networks in the policy's flat layout (SAC has no target actor: its slot holds
+    /// the live actor).
+    public var targetParameters: [Float]
+    public var actorAdamStep: Int
+    /// SAC's log temperature and its Adam state: first moment, second moment, step.
+    public var logAlpha: Double
+    public var alphaMoments: [Double]
+    /// The replay buffer's stored transitions in slot order, and where the next one goes.
+    public var replayPosition: Int
+    public var replayObservations: [Double]
+    public var replayNextObservations: [Double]
+    public var replayActions: [Float]
+    public var replayRewards: [Float]
+    public var replayTerminals: [Float]
+
+    public init(targetParameters: [Float], actorAdamStep: Int, logAlpha: Double, alphaMoments: [Double],
+                replayPosition: Int, replayObservations: [Double], replayNextObservations: [Double],
+                replayActions: [Float], replayRewards: [Float], replayTerminals: [Float]) {
+        self.targetParameters = targetParameters
+        self.actorAdamStep = actorAdamStep
+        self.logAlpha = logAlpha
+        self.alphaMoments = alphaMoments
+        self.replayPosition = replayPosition
+        self.replayObservations = replayObservations
+        self.replayNextObservations = replayNextObservations
+        self.replayActions = replayActions
+        self.replayRewards = replayRewards
+        self.replayTerminals = replayTerminals
+    }
+
+    /// Transitions in the replay buffer.
+    public var replayCount: Int { replayRewards.count }
 }

@@ -16,7 +16,20 @@ enum CheckpointTensors {
                 NamedTensor("env.scenario_params", shape: [envs, paramCount], .f64(scenarios.flatMap(\.params))),
             ]
         }
-        return scenarioTensors + [
+        var offPolicyTensors: [NamedTensor] = []
+        if let state = c.offPolicy {
+            let count = state.replayCount
+            let n = count == 0 ? 0 : state.replayObservations.count / count, d = count == 0 ? 0 : state.replayActions.count / count
+            offPolicyTensors = [
+                NamedTensor("target.parameters", shape: [state.targetParameters.count], .f32(state.targetParameters)),
+                NamedTensor("replay.observations", shape: [count, n], .f64(state.replayObservations)),
+                NamedTensor("replay.next_observations", shape: [count, n], .f64(state.replayNextObservations)),
+                NamedTensor("replay.actions", shape: [count, d], .f32(state.replayActions)),
+                NamedTensor("replay.rewards", shape: [count], .f32(state.replayRewards)),
+                NamedTensor("replay.terminals", shape: [count], .f32(state.replayTerminals)),
+            ]
+        }
+        return offPolicyTensors + scenarioTensors + [
             NamedTensor("optimizer.adam.first_moment", shape: [c.adamFirstMoment.count], .f32(c.adamFirstMoment)),
             NamedTensor("optimizer.adam.second_moment", shape: [c.adamSecondMoment.count], .f32(c.adamSecondMoment)),
             NamedTensor("training.recent_returns", shape: [c.recentReturns.count], .f64(c.recentReturns)),
@@ -97,6 +110,10 @@ enum CheckpointTensors {
                 throw FormatError("tensor '\(name)' holds an all-zero generator state (row \(row / 4)), which no seed produces")
             }
         }
+        var offPolicy: OffPolicyState?
+        if settings.algorithm.isOffPolicy {
+            offPolicy = try offPolicyState(info, tensors: tensors, architecture: architecture, settings: settings)
+        }
         return TrainingCheckpoint(
             adamStep: info.adamStep, adamFirstMoment: first, adamSecondMoment: second, klCoef: info.klCoef,
             episodesCompleted: info.episodesCompleted, recentReturns: recentReturns,
@@ -104,6 +121,33 @@ enum CheckpointTensors {
             returnStatistics: RunningMeanStd(mean: [returnStatistics[0]], variance: [returnStatistics[1]], count: info.returnCount),
             updateGenerator: updateGenerator, samplerGenerators: samplerGenerators,
             runningReturns: try PolicyCodec.doubles("env.running_return", shape: [envs], in: tensors),
-            environments: environments)
+            environments: environments, offPolicy: offPolicy)
+    }
+
+    /// An off-policy checkpoint's targets, temperature and replay buffer, checked.
+    private static func offPolicyState(_ info: PolicyMetadata.CheckpointInfo, tensors: [String: NamedTensor],
+                                       architecture: NetworkArchitecture,
+                                       settings: PPOSettings) throws(FormatError) -> OffPolicyState {
+        guard let o = info.offPolicy else { throw FormatError("a \(settings.algorithm.rawValue) checkpoint without its 'off_policy' metadata") }
+        let (n, d, count) = (architecture.observationSize, architecture.distribution.actionSize, o.replayCount)
+        guard o.actorAdamStep >= 0, o.logAlpha.isFinite, o.alphaAdam.count == 3, o.alphaAdam.allSatisfy(\.isFinite),
+              o.alphaAdam[2] >= 0, o.alphaAdam[2] <= 1e15,
+              (0...PPOSettings.Limits.replayTransitions).contains(count), (0...count).contains(o.replayPosition) else {
+            throw FormatError("the off-policy state is out of range (replay_count \(count), replay_position \(o.replayPosition))")
+        }
+        let target = try PolicyCodec.floats("target.parameters", shape: [architecture.parameterCount], in: tensors)
+        let observations = try PolicyCodec.doubles("replay.observations", shape: [count, n], in: tensors)
+        let next = try PolicyCodec.doubles("replay.next_observations", shape: [count, n], in: tensors)
+        let actions = try PolicyCodec.floats("replay.actions", shape: [count, d], in: tensors)
+        let rewards = try PolicyCodec.floats("replay.rewards", shape: [count], in: tensors)
+        let terminals = try PolicyCodec.floats("replay.terminals", shape: [count], in: tensors)
+        guard target.allSatisfy(\.isFinite), rewards.allSatisfy(\.isFinite), terminals.allSatisfy({ $0 == 0 || $0 == 1 }),
+              actions.allSatisfy({ $0 >= -1 && $0 <= 1 }) else {
+            throw FormatError("the replay buffer or the target networks hold values out of range (NaN, or actions outside [-1, 1])")
+        }
+        return OffPolicyState(targetParameters: target, actorAdamStep: o.actorAdamStep, logAlpha: o.logAlpha,
+                              alphaMoments: o.alphaAdam, replayPosition: o.replayPosition, replayObservations: observations,
+                              replayNextObservations: next, replayActions: actions, replayRewards: rewards,
+                              replayTerminals: terminals)
     }
 }

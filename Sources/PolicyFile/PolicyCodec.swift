@@ -65,7 +65,12 @@ public enum PolicyCodec {
             stepsTrained: policy.stepsTrained, updates: policy.updates, wallSeconds: policy.wallSeconds,
             checkpoint: checkpoint.map { .init(adamStep: $0.adamStep, klCoef: $0.klCoef,
                                                episodesCompleted: $0.episodesCompleted,
-                                               returnCount: $0.returnStatistics.count) },
+                                               returnCount: $0.returnStatistics.count,
+                                               offPolicy: $0.offPolicy.map { state in
+                                                   .init(actorAdamStep: state.actorAdamStep, logAlpha: state.logAlpha,
+                                                         alphaAdam: state.alphaMoments, replayCount: state.replayCount,
+                                                         replayPosition: state.replayPosition)
+                                               }) },
             trainingScenarios: policy.scenarios.isEmpty ? nil : policy.scenarios)
         return try TensorContainer.assemble(metadata: metadata, tensors: tensors)
     }
@@ -102,9 +107,6 @@ public enum PolicyCodec {
         }
         guard m.settings.algorithm == algorithm else {
             throw FormatError("the algorithm is '\(m.algorithm)' but the settings say '\(m.settings.algorithm.rawValue)'")
-        }
-        if algorithm.isOffPolicy && m.kind == "checkpoint" {
-            throw FormatError("\(m.algorithm) checkpoints are not supported by this gym")
         }
         let architecture = try architecture(m.architecture, algorithm: algorithm)
         let observationSpace = try space(m.observationSpace, prefix: "observation_space", tensors: parsed.tensors)

@@ -73,9 +73,25 @@ struct PolicyMetadata: Codable {
         var klCoef: Double
         var episodesCompleted: Int
         var returnCount: Double
+        /// Off-policy checkpoints only.
+        var offPolicy: OffPolicyInfo?
         enum CodingKeys: String, CodingKey {
             case adamStep = "adam_step", klCoef = "kl_coef", episodesCompleted = "episodes_completed"
-            case returnCount = "return_count"
+            case returnCount = "return_count", offPolicy = "off_policy"
+        }
+    }
+
+    /// The scalars of an off-policy run's state (its arrays are tensors).
+    struct OffPolicyInfo: Codable {
+        var actorAdamStep: Int
+        var logAlpha: Double
+        /// SAC's temperature optimizer: first moment, second moment, step.
+        var alphaAdam: [Double]
+        var replayCount: Int
+        var replayPosition: Int
+        enum CodingKeys: String, CodingKey {
+            case actorAdamStep = "actor_adam_step", logAlpha = "log_alpha", alphaAdam = "alpha_adam"
+            case replayCount = "replay_count", replayPosition = "replay_position"
         }
     }
 }

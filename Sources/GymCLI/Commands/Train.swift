@@ -150,9 +150,7 @@ struct Train: ParsableCommand {
         /// at the end): drawing costs milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
             guard let policy = trainer.lastGoodPolicy else { return }
-            if trainer.supportsCheckpoints {
-                try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
-            }
+            try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
             let now = Date().timeIntervalSince1970
             if always || now - curvesDrawn >= 5 {
                 try recorder.writeCurves()
@@ -216,14 +214,10 @@ struct Train: ParsableCommand {
         if !finished {
             if display.live && !quiet { Console.error("\n") }
             let saved = savePartial(policy)
-            if trainer.supportsCheckpoints {
-                Console.error("""
-                    \(interrupt.signalName): stopped after \(policy.stepsTrained) steps; checkpoint saved to \(checkpointPath); \(saved)
-                    resume with: \(resumeCommand(checkpoint: checkpointPath))\n
-                    """)
-            } else {
-                Console.error("\(interrupt.signalName): stopped after \(policy.stepsTrained) steps; \(saved) (\(settings.algorithm.rawValue) runs cannot be resumed yet)\n")
-            }
+            Console.error("""
+                \(interrupt.signalName): stopped after \(policy.stepsTrained) steps; checkpoint saved to \(checkpointPath); \(saved)
+                resume with: \(resumeCommand(checkpoint: checkpointPath))\n
+                """)
             throw ExitCode(130)
         }
         Console.line(summary(policy: policy, report: lastReport, evaluation: lastEvaluation, best: recorder.bestEvaluation,

@@ -34,12 +34,15 @@ public final class OffPolicyTrainer: PolicyTraining {
     private var rolloutSeconds = 0.0
     private var updateSeconds = 0.0
     public private(set) var lastGoodPolicy: TrainedPolicy?
-    public var supportsCheckpoints: Bool { false }
+    private let resumed: TrainingCheckpoint?
     /// Gradient steps taken so far, and the matrix products' work in each (for benchmarks).
     public private(set) var gradientStepsTaken = 0
     public var flopsPerGradientStep: Double { update.flopsPerStep }
 
-    public init(settings: PPOSettings, makeEnvironment: (Int) throws -> Environment) throws {
+    /// A new run, or with `resume` a run continued from a checkpoint of the same settings (the
+    /// step count may differ).
+    public init(settings: PPOSettings, resume: (policy: TrainedPolicy, checkpoint: TrainingCheckpoint)? = nil,
+                makeEnvironment: (Int) throws -> Environment) throws {
         precondition(settings.algorithm.isOffPolicy, "PPO trains with Trainer")
         if let problem = settings.problem() { throw TrainingError.settings(problem) }
         self.settings = settings
@@ -77,6 +80,69 @@ public final class OffPolicyTrainer: PolicyTraining {
         noise = .allocate(count: d, filledWith: 0)
         explorers = (0..<settings.envs).map { SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 5000 + UInt64($0))) }
         updateGenerator = SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 12))
+        resumed = resume?.checkpoint
+        if let resume { try restore(resume.policy, resume.checkpoint) }
+    }
+
+    /// Puts the state of a checkpoint back; the envs are restored when training starts.
+    private func restore(_ policy: TrainedPolicy, _ checkpoint: TrainingCheckpoint) throws {
+        guard policy.architecture == architecture else {
+            throw TrainingError.settings("the checkpoint's networks (\(policy.architecture.hidden), \(policy.architecture.activation.rawValue)) differ from these settings'")
+        }
+        guard let state = checkpoint.offPolicy else {
+            throw TrainingError.settings("the checkpoint holds no \(settings.algorithm.rawValue) state (replay buffer, targets)")
+        }
+        guard checkpoint.environments.count == settings.envs, checkpoint.samplerGenerators.count == 4 * settings.envs else {
+            throw TrainingError.settings("the checkpoint was made with \(checkpoint.environments.count) envs; resume with the same number")
+        }
+        guard state.replayCount <= replay.capacity else {
+            throw TrainingError.settings("the checkpoint's replay buffer holds \(state.replayCount) transitions, more than buffer_size \(replay.capacity)")
+        }
+        guard state.replayCount < replay.capacity || state.replayPosition < replay.capacity,
+              state.targetParameters.count == architecture.parameterCount, state.alphaMoments.count == 3,
+              checkpoint.adamFirstMoment.count == architecture.parameterCount,
+              checkpoint.adamSecondMoment.count == architecture.parameterCount else {
+            throw TrainingError.settings("the checkpoint's off-policy state does not fit these networks and buffer")
+        }
+        let actorCount = update.actor.count
+        let split = { (values: [Float]) in (Array(values[..<actorCount]), Array(values[actorCount...])) }
+        let (actor, critics) = split(policy.parameters)
+        update.actor.load(actor)
+        update.critics.load(critics)
+        let (targetActor, targetCritics) = split(state.targetParameters)
+        update.targetActor.update(from: targetActor, count: actorCount)
+        update.targetCritics.update(from: targetCritics, count: targetCritics.count)
+        let (actorFirst, criticFirst) = split(checkpoint.adamFirstMoment)
+        let (actorSecond, criticSecond) = split(checkpoint.adamSecondMoment)
+        update.actorAdam.firstMoment.update(from: actorFirst, count: actorCount)
+        update.actorAdam.secondMoment.update(from: actorSecond, count: actorCount)
+        update.criticAdam.firstMoment.update(from: criticFirst, count: criticFirst.count)
+        update.criticAdam.secondMoment.update(from: criticSecond, count: criticSecond.count)
+        update.actorAdam.stepCount = state.actorAdamStep
+        update.criticAdam.stepCount = checkpoint.adamStep
+        update.criticSteps = checkpoint.adamStep
+        update.logAlpha = state.logAlpha
+        update.alphaMoments = (state.alphaMoments[0], state.alphaMoments[1], Int(state.alphaMoments[2]))
+        // A buffer that has not overwritten anything holds its transitions in order from slot 0,
+        // and the next goes after them, whatever the capacity was (a resume may ask for more
+        // steps, and so get a larger buffer); one that has overwritten had buffer_size slots,
+        // as this one has, and goes on where it was.
+        let position = state.replayCount < replay.capacity ? state.replayCount : state.replayPosition
+        replay.restore(count: state.replayCount, position: position,
+                       observations: state.replayObservations, nextObservations: state.replayNextObservations,
+                       actions: state.replayActions, rewards: state.replayRewards, terminals: state.replayTerminals)
+        normalizer = policy.normalizer
+        updateGenerator = SeededGenerator(words: checkpoint.updateGenerator)
+        for e in 0..<settings.envs { explorers[e] = SeededGenerator(words: Array(checkpoint.samplerGenerators[(4 * e)..<(4 * e + 4)])) }
+        timesteps = policy.stepsTrained
+        vectorSteps = policy.stepsTrained / settings.envs
+        elapsed = policy.wallSeconds
+        completedReports = policy.updates
+        episodesCompleted = checkpoint.episodesCompleted
+        recentEpisodes = zip(checkpoint.recentReturns, checkpoint.recentLengths).map {
+            VectorEnvironment.CompletedEpisode(totalReward: $0, length: $1)
+        }
+        lastGoodPolicy = policy
     }
 
     deinit {
@@ -87,16 +153,41 @@ public final class OffPolicyTrainer: PolicyTraining {
         noise.deallocate()
     }
 
+    /// The state after the last completed report, for a checkpoint file.
     public func checkpoint() throws -> TrainingCheckpoint {
-        throw TrainingError.settings("\(settings.algorithm.rawValue) runs cannot be checkpointed yet")
+        func array<T>(_ pointer: UnsafePointer<T>, _ count: Int) -> [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+        // SAC has no target actor: its slot holds the live one, so every value is meaningful.
+        let targetActor = settings.algorithm == .sac ? update.actor.valueArray : array(update.targetActor, update.actor.count)
+        let n = architecture.observationSize, d = architecture.distribution.actionSize, count = replay.count
+        let state = OffPolicyState(
+            targetParameters: targetActor + array(update.targetCritics, update.critics.count),
+            actorAdamStep: update.actorAdam.stepCount, logAlpha: update.logAlpha,
+            alphaMoments: [update.alphaMoments.first, update.alphaMoments.second, Double(update.alphaMoments.step)],
+            replayPosition: replay.position, replayObservations: array(replay.observations, count * n),
+            replayNextObservations: array(replay.nextObservations, count * n), replayActions: array(replay.actions, count * d),
+            replayRewards: array(replay.rewards, count), replayTerminals: array(replay.terminals, count))
+        return TrainingCheckpoint(
+            adamStep: update.criticAdam.stepCount,
+            adamFirstMoment: array(update.actorAdam.firstMoment, update.actor.count) + array(update.criticAdam.firstMoment, update.critics.count),
+            adamSecondMoment: array(update.actorAdam.secondMoment, update.actor.count) + array(update.criticAdam.secondMoment, update.critics.count),
+            klCoef: 0, episodesCompleted: episodesCompleted,
+            recentReturns: recentEpisodes.map(\.totalReward), recentLengths: recentEpisodes.map(\.length),
+            returnStatistics: RunningMeanStd(size: 1), updateGenerator: updateGenerator.words,
+            samplerGenerators: explorers.flatMap(\.words), runningReturns: [Double](repeating: 0, count: settings.envs),
+            environments: try vector.snapshot(), offPolicy: state)
     }
 
     public func train(progress: (UpdateReport) throws -> Bool = { _ in true }) throws -> TrainedPolicy {
         let started = DispatchTime.now().uptimeNanoseconds
         let reports = settings.updateCount
         let n = architecture.observationSize, d = architecture.distribution.actionSize, envs = settings.envs
-        try vector.reset(seed: settings.seed)
-        if normalizer.enabled { normalizer.statistics.update(vector.observations, batchCount: envs) }
+        let elapsedBefore = elapsed
+        if let resumed {
+            try vector.restore(resumed.environments)
+        } else {
+            try vector.reset(seed: settings.seed)
+            if normalizer.enabled { normalizer.statistics.update(vector.observations, batchCount: envs) }
+        }
 
         for report in stride(from: completedReports + 1, through: reports, by: 1) {
             var statistics = UpdateStatistics()
@@ -160,7 +251,7 @@ public final class OffPolicyTrainer: PolicyTraining {
                 throw TrainingError.nonFinite(quantity: "a network parameter", update: report)
             }
             completedReports = report
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            elapsed = elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let finished = vector.takeCompletedEpisodes()
             episodesCompleted += finished.count
             recentEpisodes.append(contentsOf: finished)
@@ -170,7 +261,7 @@ public final class OffPolicyTrainer: PolicyTraining {
                                                 learningRate: learningRate))
             if !goOn { break }
         }
-        guard let lastGoodPolicy else { throw TrainingError.settings("no steps to train; ask for some with --steps") }
+        guard let lastGoodPolicy else { throw TrainingError.settings("the checkpoint already holds \(timesteps) steps; ask for more with --steps") }
         return lastGoodPolicy
     }
 
@@ -222,14 +313,11 @@ public final class OffPolicyTrainer: PolicyTraining {
 /// What `gym train` needs of a trainer, whichever the algorithm.
 public protocol PolicyTraining: AnyObject {
     var lastGoodPolicy: TrainedPolicy? { get }
-    /// Whether `checkpoint()` can capture the run for an exact resume.
-    var supportsCheckpoints: Bool { get }
     func checkpoint() throws -> TrainingCheckpoint
     func train(progress: (UpdateReport) throws -> Bool) throws -> TrainedPolicy
 }
 
 extension Trainer: PolicyTraining {
-    public var supportsCheckpoints: Bool { true }
 }
 
 /// The trainer for `settings.algorithm`.
@@ -238,8 +326,5 @@ public func makeTrainer(settings: PPOSettings, resume: (policy: TrainedPolicy, c
     guard settings.algorithm.isOffPolicy else {
         return try Trainer(settings: settings, resume: resume, makeEnvironment: makeEnvironment)
     }
-    guard resume == nil else {
-        throw TrainingError.settings("\(settings.algorithm.rawValue) runs cannot be resumed yet; only PPO checkpoints resume")
-    }
-    return try OffPolicyTrainer(settings: settings, makeEnvironment: makeEnvironment)
+    return try OffPolicyTrainer(settings: settings, resume: resume, makeEnvironment: makeEnvironment)
 }

@@ -57,6 +57,20 @@ final class ReplayBuffer {
         count = Swift.min(count + 1, capacity)
     }
 
+    /// Puts back the transitions of a checkpoint (slot order), `count` of them.
+    func restore(count: Int, position: Int, observations o: [Double], nextObservations next: [Double],
+                 actions a: [Float], rewards r: [Float], terminals t: [Float]) {
+        precondition(count <= capacity && position < capacity && o.count == count * observationSize
+                     && next.count == o.count && a.count == count * actionSize && r.count == count && t.count == count)
+        observations.update(from: o, count: o.count)
+        nextObservations.update(from: next, count: next.count)
+        actions.update(from: a, count: a.count)
+        rewards.update(from: r, count: count)
+        terminals.update(from: t, count: count)
+        self.count = count
+        self.position = position
+    }
+
     /// `rows` uniform draws (with replacement) among the stored transitions.
     func sampleIndices(_ rows: Int, into indices: UnsafeMutablePointer<Int>, rng: inout SeededGenerator) {
         precondition(count > 0, "sampling an empty replay buffer")
