@@ -87,8 +87,13 @@ final class MLPWorkspace<T: NetworkScalar> {
     /// layout as the parameters; nil skips them, when only the input's gradient is wanted) and,
     /// if asked, writes the gradient at the input.
     @_specialize(where T == Float)
+    ///
+    /// With a `helper`, each layer's weight gradient (Xᵀ dY) runs on the helper while this thread
+    /// computes the gradient at the layer's input (dY Wᵀ): the two read the same dY and write
+    /// disjoint memory, so the result is the same bits either way.
     func backward(parameters: UnsafePointer<T>, outputGradient: UnsafePointer<T>,
-                  gradients: UnsafeMutablePointer<T>?, inputGradient: UnsafeMutablePointer<T>? = nil) {
+                  gradients: UnsafeMutablePointer<T>?, inputGradient: UnsafeMutablePointer<T>? = nil,
+                  helper: HelperThread? = nil) {
         guard let input else { preconditionFailure("backward before forward") }
         var (dY, dX) = gradientScratch
         dY.update(from: outputGradient, count: rows * shape.outputSize)
@@ -97,20 +102,29 @@ final class MLPWorkspace<T: NetworkScalar> {
             if shape.isActivated(l) {
                 shape.activation.backward(outputs: outputs[l], gradient: dY, count: rows * outSize)
             }
-            if let gradients {
-                T.addColumnSums(dY, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
-                let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
+            let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
+            let weightGradient = { [dY] in
+                guard let gradients else { return }
+                T.addColumnSums(dY, rowCount: self.rows, columns: outSize, into: gradients + self.shape.biasOffset(l))
                 // dW (in x out) += Xᵀ dY: read X transposed through strides.
-                MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
-                                        b: dY, c: gradients + shape.weightOffset(l), accumulate: true)
+                MatrixMultiply.multiply(m: inSize, n: outSize, k: self.rows, a: x, aRowStride: 1, aColumnStride: inSize,
+                                        b: dY, c: gradients + self.shape.weightOffset(l), accumulate: true)
             }
             let target: UnsafeMutablePointer<T>
-            if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { break }
-            // dX (rows x in) = dY Wᵀ.
-            T.transpose(rows: inSize, columns: outSize, source: parameters + shape.weightOffset(l),
-                        destination: transposedWeights)
-            MatrixMultiply.multiply(m: rows, n: inSize, k: outSize, a: dY, aRowStride: outSize, aColumnStride: 1,
-                                    b: transposedWeights, c: target, accumulate: false)
+            if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }
+            let gradientAtInput = { [dY] in
+                // dX (rows x in) = dY Wᵀ.
+                T.transpose(rows: inSize, columns: outSize, source: parameters + self.shape.weightOffset(l),
+                            destination: self.transposedWeights)
+                MatrixMultiply.multiply(m: self.rows, n: inSize, k: outSize, a: dY, aRowStride: outSize, aColumnStride: 1,
+                                        b: self.transposedWeights, c: target, accumulate: false)
+            }
+            if let helper, gradients != nil {
+                helper.fork(gradientAtInput, weightGradient)
+            } else {
+                weightGradient()
+                gradientAtInput()
+            }
             swap(&dY, &dX)
         }
     }

@@ -60,7 +60,7 @@ final class OffPolicyUpdate<T: NetworkScalar> {
     private let inputGradients: [UnsafeMutablePointer<T>]
     private let actorOutputGradient: UnsafeMutablePointer<T>
     private let criticLossParts: UnsafeMutablePointer<Double>
-    /// Runs the second critic on the second core; nil with one thread or one critic.
+    /// The second core: the second critic, and half of each actor pass; nil with one thread.
     private let helper: HelperThread?
 
     init(architecture: NetworkArchitecture, settings: PPOSettings, seed: UInt64) {
@@ -110,7 +110,7 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         inputGradients = (0..<criticCount).map { _ in .allocate(count: batchSize * inputSize, filledWith: 0) }
         actorOutputGradient = .allocate(count: capacity * architecture.distribution.outputSize, filledWith: 0)
         criticLossParts = .allocate(count: criticCount, filledWith: 0)
-        helper = settings.threads >= 2 && criticCount == 2 ? HelperThread() : nil
+        helper = settings.threads >= 2 ? HelperThread() : nil
     }
 
     deinit {
@@ -339,7 +339,8 @@ final class OffPolicyUpdate<T: NetworkScalar> {
             }
         }
         actor.zeroGradients(in: 0..<actor.count)
-        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients)
+        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients,
+                                helper: helper)
         return loss
     }
 
@@ -382,7 +383,8 @@ final class OffPolicyUpdate<T: NetworkScalar> {
                                          into: actorOutputGradient + i * outSize)
         }
         actor.zeroGradients(in: 0..<actor.count)
-        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients)
+        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients,
+                                helper: helper)
         return loss
     }
 
