@@ -22,7 +22,6 @@ public enum ONNXExport {
     }
 
     public static func model(_ policy: TrainedPolicy, metadata: Metadata) -> [UInt8] {
-        precondition(!policy.settings.algorithm.isOffPolicy, "ONNX export covers PPO policies")
         var graph = Graph()
         let a = policy.architecture
         var x = "observation"
@@ -36,6 +35,10 @@ public enum ONNXExport {
             x = graph.node("Clip", [x, graph.constant("normalization.low", [-clip], []), graph.constant("normalization.high", [clip], [])])
         }
         let p = policy.parameters
+        if a.distribution.isSquashed {
+            squashedOutputs(policy, graph: &graph, normalized: x)
+            return serialize(policy, graph: graph, metadata: metadata)
+        }
         var trunkOutput = x
         if let trunk = a.trunk { trunkOutput = graph.mlp(trunk, parameters: p, offset: 0, input: x, name: "trunk") }
         let head = graph.mlp(a.actor, parameters: p, offset: a.actorOffset, input: trunkOutput, name: "actor")
@@ -58,6 +61,62 @@ public enum ONNXExport {
             graph.node("Identity", [source], output: name)
             graph.outputs.append(valueInfo(name, type: type, dims: width == 0 ? ["N"] : width < 0 ? [String(-width)] : ["N", String(width)]))
         }
+        return serialize(policy, graph: graph, metadata: metadata)
+    }
+
+    /// DDPG, TD3 and SAC: the action is tanh of the actor's output (SAC: of its means) scaled to
+    /// the box, as `gym run --policy` takes it; `value` is the first critic's value of it, and
+    /// SAC adds its `mean` and `log_std` outputs.
+    static func squashedOutputs(_ policy: TrainedPolicy, graph: inout Graph, normalized x: String) {
+        let a = policy.architecture, p = policy.parameters
+        guard case .box(let low, let high) = policy.actionSpace else { preconditionFailure("a squashed policy needs a box") }
+        let d = low.count
+        var outputs: [(String, String, Int)] = []
+        var head: String
+        if case .squashedGaussian = a.distribution {
+            // The last layer's first d columns give the means, the other d the log stds: two
+            // heads on the shared hidden layers, so no Slice is needed.
+            var hiddenShape = a.actor
+            hiddenShape.sizes.removeLast()
+            hiddenShape.activatesOutput = true
+            let hidden = a.hidden.isEmpty ? x : graph.mlp(hiddenShape, parameters: p, offset: a.actorOffset, input: x, name: "actor")
+            let last = a.actor.layerCount - 1, inSize = a.actor.sizes[last], outSize = 2 * d
+            let w = a.actorOffset + a.actor.weightOffset(last), b = a.actorOffset + a.actor.biasOffset(last)
+            func columns(_ range: Range<Int>) -> (String, String) {
+                let weights = (0..<inSize).flatMap { row in range.map { p[w + row * outSize + $0] } }
+                let name = range.lowerBound == 0 ? "mean" : "log_std"
+                return (graph.constant("actor.\(last).\(name).weight", weights, [inSize, d]),
+                        graph.constant("actor.\(last).\(name).bias", range.map { p[b + $0] }, [d]))
+            }
+            let (meanWeight, meanBias) = columns(0..<d), (logStdWeight, logStdBias) = columns(d..<(2 * d))
+            head = graph.node("Add", [graph.node("MatMul", [hidden, meanWeight]), meanBias])
+            let rawLogStd = graph.node("Add", [graph.node("MatMul", [hidden, logStdWeight]), logStdBias])
+            let logStd = graph.node("Min", [graph.node("Max", [rawLogStd, graph.constant("log_std.low", [-20], [])]),
+                                            graph.constant("log_std.high", [2], [])])
+            outputs += [("mean", head, d), ("log_std", logStd, d)]
+        } else {
+            head = graph.mlp(a.actor, parameters: p, offset: a.actorOffset, input: x, name: "actor")
+        }
+        let squashed = graph.node("Tanh", [head])
+        // low + (s + 1) · (high - low) / 2, then clipped to the box, as SquashedActions.toBox.
+        let halfRange = graph.constant("action.half_range", zip(low, high).map { Float(0.5 * ($1 - $0)) }, [d])
+        let lowTensor = graph.constant("action.low", low.map(Float.init), [d])
+        let highTensor = graph.constant("action.high", high.map(Float.init), [d])
+        let scaled = graph.node("Add", [lowTensor, graph.node("Mul", [graph.node("Add", [squashed, graph.constant("one", [1], [])]), halfRange])])
+        let action = graph.node("Max", [graph.node("Min", [scaled, highTensor]), lowTensor])
+        let criticInput = graph.node("Concat", [x, squashed], attributes: [("axis", 1)])
+        let value = graph.mlp(a.critic, parameters: p, offset: a.criticOffset, input: criticInput, name: "critic")
+        outputs = [("action", action, d), ("value", value, 1)] + outputs
+        for (name, source, width) in outputs {
+            graph.node("Identity", [source], output: name)
+            graph.outputs.append(valueInfo(name, type: 1, dims: ["N", String(width)]))
+        }
+    }
+
+    /// The model around a finished graph: its input, metadata and opset.
+    static func serialize(_ policy: TrainedPolicy, graph: Graph, metadata: Metadata) -> [UInt8] {
+        var graph = graph
+        let a = policy.architecture
         graph.inputs.append(valueInfo("observation", type: 1, dims: ["N", String(a.observationSize)]))
 
         var body = ProtobufMessage()

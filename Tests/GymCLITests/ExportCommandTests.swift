@@ -8,6 +8,7 @@ import Testing
     @Test(.enabled(if: OutsideChecks.enabled), arguments: [
         ("pendulum", "pendulum"), ("cartpole", "cartpole"), ("mountaincar_continuous", "mountaincar_continuous"),
         ("acrobot", "acrobot"), ("cartpole_robust", "cartpole"), ("shared_relu", "pendulum"),
+        ("td3", "pendulum"), ("sac", "point_mass"),
     ])
     func exportedModelsActAsGymDoes(policy name: String, env: String) throws {
         let folder = try temporaryFolder()
@@ -16,6 +17,14 @@ import Testing
             policy = "\(folder)/shared.policy"
             let trained = try gym(["train", "envs/pendulum.lua", "--steps", "8192", "--shared", "--activation", "relu",
                                    "--normalize-observations", "--hidden", "32,16", "--quiet", "--out", policy, "--run-dir", "\(folder)/run"])
+            #expect(trained.status == 0, "\(trained.stderr)")
+        }
+        if name == "td3" || name == "sac" {
+            // Off-policy actors: tanh-squashed into the box; SAC's means feed the action.
+            policy = "\(folder)/\(name).policy"
+            let trained = try gym(["train", "envs/\(env).lua", "--algorithm", name, "--steps", "600", "--learning-starts", "200",
+                                   "--n-steps", "300", "--hidden", "32,16", "--normalize-observations", "--quiet",
+                                   "--out", policy, "--run-dir", "\(folder)/run"])
             #expect(trained.status == 0, "\(trained.stderr)")
         }
         let exported = try gym(["export", policy, "--onnx", "\(folder)/model.onnx"])

@@ -32,9 +32,6 @@ struct Export: ParsableCommand {
             try AtomicFile.checkWritable(onnx)
             let bytes = try Data(contentsOf: URL(fileURLWithPath: policy))
             let trained = try PolicyCodec.read(from: policy).policy
-            guard !trained.settings.algorithm.isOffPolicy else {
-                throw CLIError("\(policy): a \(trained.settings.algorithm.rawValue) policy; ONNX export covers PPO policies only for now")
-            }
             let model = ONNXExport.model(trained, metadata: .init(gymVersion: GymVersion.current, policyHash: SourceHash.of([UInt8](bytes))))
             try AtomicFile.write(model, to: onnx)
             Console.line("Wrote \(onnx): \(trained.envName) policy, \(model.count) bytes, ONNX opset \(ONNXExport.opset).")

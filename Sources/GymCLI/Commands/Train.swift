@@ -105,6 +105,9 @@ struct Train: ParsableCommand {
             : try training.apply(to: settings, deprecated: Console.note)
         if let resumeState { warnAboutChangedSettings(from: resumeState.policy.settings, to: requested) }
         settings = requested
+        if settings.algorithm.isOffPolicy, case .discrete = probe.spec.actionSpace {
+            throw ValidationError("\(settings.algorithm.rawValue) needs box (continuous) actions; \(script) has \(probe.spec.actionSpace) actions: train it with --algorithm ppo")
+        }
 
         // Every output is checked before the first step: a typo in --out must not cost a run.
         let stem = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
