@@ -35,7 +35,7 @@ public enum GymTraining {
     /// stops training there, with the policy as it is.
     public static func train(env script: String, settings: TrainingSettings, limits: ScriptLimits = ScriptLimits(),
                              progress: (TrainingProgress) throws -> Bool = { _ in true }) throws -> GymPolicy {
-        let trainer = try Trainer(settings: settings) { _ in try LuaEnvironment(path: script, limits: limits) }
+        let trainer = try makeTrainer(settings: settings) { _ in try LuaEnvironment(path: script, limits: limits) }
         var policy = try trainer.train(progress: progress)
         policy.envScript = script
         policy.sourceHash = SourceHash.of(try BoundedFile.read(script, limit: LuaState.maximumScriptSize, what: "script"))

@@ -13,7 +13,7 @@ extension PPOSettings {
                help: "Steps per environment per rollout (off-policy: per progress report); a rollout is envs x n_steps transitions."),
         .count("batch_size", \.batchSize, atLeast: 2, help: "Transitions per minibatch."),
         .count("epochs", \.epochs, atLeast: 1, atMost: Limits.epochs, help: "Passes over each rollout."),
-        .real("learning_rate", \.learningRate, .positive, help: "Adam's step size (at the start, when annealed; Adam's epsilon is 1e-5)."),
+        .real("learning_rate", \.learningRate, .positive, help: "Adam's step size (at the start, when annealed; Adam's epsilon is 1e-5 for PPO, 1e-8 off-policy)."),
         .boolean("anneal_lr", \.annealLearningRate, help: "Anneal the learning rate linearly to 0 over training."),
         .real("gamma", \.gamma, .aboveUpTo(0, 1), help: "Discount factor."),
         .real("gae_lambda", \.gaeLambda, .closed(0, 1), help: "GAE's lambda: bias (0) against variance (1) of the advantage estimate."),

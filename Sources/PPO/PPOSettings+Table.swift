@@ -3,32 +3,32 @@ import LuaBridge
 extension PPOSettings {
     /// These settings with an env file's `train` table laid over them. An unknown key or a value
     /// of the wrong type is an error naming it; a former key works, and `deprecated` hears of it.
-    public func applying(trainTable table: LuaTable, source: String,
+    public func applying(trainTable table: LuaTable, source: String, keyPrefix: String = "train.",
                          deprecated: (String) -> Void = { _ in }) throws -> PPOSettings {
         var settings = self
         for (key, lua) in table.fields.sorted(by: { $0.key < $1.key }) {
             // `train.sac = {...}` and the like hold one algorithm's settings: see `recommended(for:trainTable:)`.
-            if let algorithm = Algorithm(rawValue: key), algorithm.isOffPolicy {
+            if keyPrefix == "train.", let algorithm = Algorithm(rawValue: key), algorithm.isOffPolicy {
                 guard case .table = lua else {
-                    throw TrainingError.settings("\(source): train.\(key) must be a table of \(key)'s settings (got a \(lua.typeName))")
+                    throw TrainingError.settings("\(source): \(keyPrefix)\(key) must be a table of \(key)'s settings (got a \(lua.typeName))")
                 }
                 continue
             }
             guard let setting = Self.declaration(key) else {
                 if let nearest = Self.nearestKey(to: key) {
-                    throw TrainingError.settings("\(source): train.\(key) is not a setting; did you mean \(nearest)?")
+                    throw TrainingError.settings("\(source): \(keyPrefix)\(key) is not a setting; did you mean \(nearest)?")
                 }
                 let known = Self.keys.sorted().joined(separator: ", ")
-                throw TrainingError.settings("\(source): train.\(key) is not a setting (known: \(known))")
+                throw TrainingError.settings("\(source): \(keyPrefix)\(key) is not a setting (known: \(known))")
             }
             if key != setting.key {
-                deprecated("\(source): train.\(key) is now called \(setting.key); the old name still works for now")
+                deprecated("\(source): \(keyPrefix)\(key) is now called \(setting.key); the old name still works for now")
             }
             if case .number(let number) = lua, !number.isFinite {
-                throw TrainingError.settings("\(source): train.\(key) must be a finite number (got \(number.isNaN ? "nan" : "\(number)"))")
+                throw TrainingError.settings("\(source): \(keyPrefix)\(key) must be a finite number (got \(number.isNaN ? "nan" : "\(number)"))")
             }
             guard let value = setting.value(fromLua: lua) else {
-                throw TrainingError.settings("\(source): train.\(key) must be \(setting.expectation) (got \(Self.describe(lua)))")
+                throw TrainingError.settings("\(source): \(keyPrefix)\(key) must be \(setting.expectation) (got \(Self.describe(lua)))")
             }
             setting.set(value, in: &settings)
         }
@@ -49,7 +49,7 @@ extension PPOSettings {
         if own.fields["algorithm"] != nil {
             throw TrainingError.settings("\(source): train.\(algorithm.rawValue).algorithm: the sub-table already names its algorithm")
         }
-        return try defaults.applying(trainTable: own, source: source + " (train.\(algorithm.rawValue))", deprecated: deprecated)
+        return try defaults.applying(trainTable: own, source: source, keyPrefix: "train.\(algorithm.rawValue).", deprecated: deprecated)
     }
 
     /// The setting whose key is closest to a misspelt one (at most a third of its letters

@@ -53,9 +53,23 @@ struct Check: ParsableCommand {
         let name = "train table: known settings with valid values"
         guard let table = env.spec.train else { return CheckResult(name: name, passed: true, detail: "none (gym's defaults apply)") }
         do {
-            let settings = try PPOSettings().applying(trainTable: table, source: script)
-            if let problem = settings.problem() { return CheckResult(name: name, passed: false, detail: problem) }
-            return CheckResult(name: name, passed: true, detail: "\(table.fields.count) settings")
+            // PPO's keys, then each algorithm's sub-table over that algorithm's defaults.
+            var counted: [String] = []
+            for algorithm in PPOSettings.Algorithm.allCases {
+                let subTable = table.fields[algorithm.rawValue]
+                if algorithm.isOffPolicy && subTable == nil { continue }
+                let settings = try PPOSettings.recommended(for: algorithm, trainTable: table, source: script)
+                if let problem = settings.problem() {
+                    return CheckResult(name: name, passed: false, detail: "\(algorithm.rawValue): \(problem)")
+                }
+                if case .table(let own)? = subTable {
+                    counted.append("\(own.fields.count) for \(algorithm.rawValue)")
+                } else {
+                    let own = table.fields.keys.filter { PPOSettings.Algorithm(rawValue: $0) == nil }.count
+                    counted.append("\(own) for ppo")
+                }
+            }
+            return CheckResult(name: name, passed: true, detail: counted.joined(separator: ", "))
         } catch {
             return CheckResult(name: name, passed: false, detail: "\(error)")
         }
