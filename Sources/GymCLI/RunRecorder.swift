@@ -93,6 +93,18 @@ final class RunRecorder {
         var scalars: [(String, Double)] = []
         if let ret = r.episodeReturn { scalars.append(("rollout/ep_rew_mean", ret.mean)) }
         if let len = r.episodeLength { scalars.append(("rollout/ep_len_mean", len.mean)) }
+        if r.algorithm.isOffPolicy {
+            // SB3's off-policy names.
+            scalars += [
+                ("train/actor_loss", s.policyLoss), ("train/critic_loss", s.valueLoss), ("train/learning_rate", r.learningRate),
+                ("time/fps", r.stepsPerSecond), ("time/iterations", Double(r.update)), ("time/time_elapsed", r.wallSeconds),
+            ]
+            if let alpha = r.entCoef { scalars += [("train/ent_coef", alpha), ("train/entropy", s.entropy)] }
+            if let evaluation {
+                scalars += [("eval/mean_reward", evaluation.meanReturn), ("eval/mean_ep_length", evaluation.meanLength)]
+            }
+            return scalars
+        }
         scalars += [
             ("train/approx_kl", s.approxKL), ("train/clip_fraction", s.clipFraction), ("train/entropy_loss", -s.entropy),
             ("train/explained_variance", r.explainedVariance), ("train/learning_rate", r.learningRate),

@@ -12,7 +12,7 @@ final class TrainingLog {
         "episode_length_mean", "episode_length_min", "episode_length_max", "episodes",
         "policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "explained_variance",
         "kl", "kl_coef", "learning_rate", "clip_range", "grad_norm", "stopped_early",
-        "loss", "action_std", "eval_return_mean", "eval_length_mean",
+        "loss", "action_std", "eval_return_mean", "eval_length_mean", "ent_coef",
     ]
 
     let path: String
@@ -108,6 +108,7 @@ final class TrainingLog {
             .double(r.learningRate), .double(r.clipRange), .double(s.gradientNorm), .bool(s.stoppedEarly),
             .double(r.loss), r.actionStandardDeviation.map { .double($0) } ?? .missing,
             evaluation.map { .double($0.meanReturn) } ?? .missing, evaluation.map { .double($0.meanLength) } ?? .missing,
+            r.entCoef.map { .double($0) } ?? .missing,
         ]
     }
 }

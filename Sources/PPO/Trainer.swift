@@ -31,6 +31,11 @@ public struct UpdateReport: Sendable {
     /// PPO update, for the benchmarks.
     public var rolloutSeconds: Double
     public var updateSeconds: Double
+    /// Which learner made the report: the off-policy ones fill `statistics.policyLoss` with the
+    /// actor's loss and `valueLoss` with the critics'.
+    public var algorithm = PPOSettings.Algorithm.ppo
+    /// SAC's entropy temperature after the report's last gradient step.
+    public var entCoef: Double?
 }
 
 /// PPO training, in the order of the paper's pseudocode: for each iteration, collect a rollout

@@ -91,6 +91,21 @@ import Synchronization
         #expect(check.status == 0, "\(check.output)")
     }
 
+    /// SAC's run folder: SB3's off-policy tags (actor and critic losses, the temperature)
+    /// equal the log's columns, under TensorBoard's own reader.
+    @Test(.enabled(if: OutsideChecks.enabled)) func tensorBoardReadsAnOffPolicyRun() throws {
+        let folder = try temporaryFolder()
+        let result = try gym(["train", "envs/pendulum.lua", "--algorithm", "sac", "--steps", "1200", "--n-steps", "200",
+                              "--learning-starts", "300", "--hidden", "16,16", "--batch-size", "32", "--eval-every", "2",
+                              "--out", "\(folder)/s.policy", "--run-dir", "\(folder)/run"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try jsonRecords("\(folder)/run/progress.jsonl")
+        #expect(records.count == 6 && records.allSatisfy { $0["ent_coef"] is Double })
+        let check = try OutsideChecks.run("check_run_folder.py", ["\(folder)/run"], browser: true)
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("the event file has every SB3 tag (sac)"), "\(check.output)")
+    }
+
     @Test func noTensorboardWritesNoEventFileAndTheOtherLogsStill() throws {
         let folder = try temporaryFolder()
         let result = try gym(["train", "envs/cartpole.lua", "--steps", "2048", "--no-tensorboard",

@@ -47,6 +47,22 @@ TAGS = {
     "eval/mean_ep_length": ("eval_length_mean", 1),
 }
 
+# Off-policy runs (DDPG, TD3, SAC) use SB3's off-policy names; the last two are SAC's only.
+OFF_POLICY_TAGS = {
+    "rollout/ep_rew_mean": ("episode_return_mean", 1),
+    "rollout/ep_len_mean": ("episode_length_mean", 1),
+    "train/actor_loss": ("policy_loss", 1),
+    "train/critic_loss": ("value_loss", 1),
+    "train/learning_rate": ("learning_rate", 1),
+    "time/fps": ("steps_per_second", 1),
+    "time/iterations": ("update", 1),
+    "time/time_elapsed": ("wall_time", 1),
+    "eval/mean_reward": ("eval_return_mean", 1),
+    "eval/mean_ep_length": ("eval_length_mean", 1),
+    "train/ent_coef": ("ent_coef", 1),
+    "train/entropy": ("entropy", 1),
+}
+
 failures = []
 
 
@@ -76,11 +92,18 @@ def main():
 
     events = load(folder)
     scalar_tags = set(events.Tags()["scalars"])
-    is_box = any(r.get("action_std") is not None for r in records)
-    expected = {t for t in TAGS if t != "train/std" or is_box}
-    check("the event file has every SB3 tag", expected <= scalar_tags, f"missing {sorted(expected - scalar_tags)}")
+    settings = json.load(open(os.path.join(folder, "settings.json")))
+    algorithm = settings.get("algorithm", "ppo")
+    if algorithm == "ppo":
+        tags, loss_tag = TAGS, "train/value_loss"
+        is_box = any(r.get("action_std") is not None for r in records)
+        expected = {t for t in TAGS if t != "train/std" or is_box}
+    else:
+        tags, loss_tag = OFF_POLICY_TAGS, "train/critic_loss"
+        expected = {t for t in OFF_POLICY_TAGS if algorithm == "sac" or t not in ("train/ent_coef", "train/entropy")}
+    check(f"the event file has every SB3 tag ({algorithm})", expected <= scalar_tags, f"missing {sorted(expected - scalar_tags)}")
     for tag in sorted(expected & scalar_tags):
-        column, sign = TAGS[tag]
+        column, sign = tags[tag]
         logged = [(r["timesteps"], sign * r[column]) for r in records
                   if r.get(column) is not None and math.isfinite(r[column])]
         got = [(e.step, e.value) for e in events.Scalars(tag)]
@@ -88,7 +111,7 @@ def main():
         same_values = same_steps and all(float32_close(a, b) for (_, a), (_, b) in zip(got, logged))
         check(f"{tag} equals progress.jsonl's {column} at every update", same_steps and same_values,
               f"{len(got)} values" if same_values else f"event file {got[:3]}..., log {logged[:3]}...")
-    steps = [e.step for e in events.Scalars("train/value_loss")]
+    steps = [e.step for e in events.Scalars(loss_tag)]
     check("steps strictly increase (no duplicate or rewound steps)", all(a < b for a, b in zip(steps, steps[1:])),
           f"{steps[0]}..{steps[-1]}")
     texts = events.Tags()["tensors"]
@@ -110,7 +133,7 @@ def main():
             os.makedirs(os.path.join(scratch, subfolder))
             open(os.path.join(scratch, subfolder, name), "wb").write(blob)
             reader = load(os.path.join(scratch, subfolder))
-            return len(reader.Scalars("train/value_loss")) if "train/value_loss" in reader.Tags()["scalars"] else 0
+            return len(reader.Scalars(loss_tag)) if loss_tag in reader.Tags()["scalars"] else 0
 
         before = count_updates(bytes(data[:middle]), "cut")
         data[middle + 12] ^= 0x01

@@ -299,14 +299,16 @@ public final class OffPolicyTrainer: PolicyTraining {
             episodeReturn = (returns.reduce(0, +) / Double(returns.count), returns.min()!, returns.max()!)
             episodeLength = (Double(lengths.reduce(0, +)) / Double(lengths.count), lengths.min()!, lengths.max()!)
         }
-        return UpdateReport(update: report, updates: reports, timesteps: timesteps, totalTimesteps: reports * settings.rolloutSize,
+        var made = UpdateReport(update: report, updates: reports, timesteps: timesteps, totalTimesteps: reports * settings.rolloutSize,
                             wallSeconds: elapsed, stepsPerSecond: Double(timesteps) / Swift.max(elapsed, 1e-9),
                             episodeReturn: episodeReturn, episodeLength: episodeLength, episodesCompleted: episodesCompleted,
                             newEpisodes: finished.map { ($0.totalReward, $0.length) }, statistics: statistics,
                             loss: statistics.policyLoss + statistics.valueLoss, actionStandardDeviation: nil,
-                            explainedVariance: .nan, klCoef: settings.algorithm == .sac ? update.alpha : 0,
-                            learningRate: learningRate, clipRange: 0,
+                            explainedVariance: .nan, klCoef: 0, learningRate: learningRate, clipRange: 0,
                             rolloutSeconds: rolloutSeconds, updateSeconds: updateSeconds)
+        made.algorithm = settings.algorithm
+        made.entCoef = settings.algorithm == .sac ? update.alpha : nil
+        return made
     }
 }
 
