@@ -102,4 +102,19 @@ private func file(_ relative: String) -> String { root + "/" + relative }
         let stopped = try GymTraining.train(env: file("envs/pendulum.lua"), settings: settings) { _ in seen += 1; return false }
         #expect(seen == 1 && stopped.stepsTrained == settings.steps / 4)
     }
+
+    @Test func offPolicyAlgorithmsTrainThroughTheSameCalls() throws {
+        var settings = try GymTraining.recommendedSettings(for: file("envs/pendulum.lua"), algorithm: .sac)
+        #expect(settings.algorithm == .sac && settings.steps == 20000 && settings.learningRate == 1e-3,
+                "the env's `sac` sub-table applies over SAC's defaults")
+        settings.steps = 400
+        settings.nSteps = 200
+        settings.learningStarts = 200
+        settings.hidden = [16, 16]
+        settings.batchSize = 32
+        let policy = try GymTraining.train(env: file("envs/pendulum.lua"), settings: settings)
+        let env = try GymEnvironment(script: file("envs/pendulum.lua"))
+        let action = try policy.act(try env.reset(seed: 1))
+        #expect(action.count == 1 && abs(action[0]) <= 2, "a squashed action inside the box")
+    }
 }
