@@ -227,7 +227,9 @@ public final class OffPolicyTrainer: PolicyTraining {
                 let done = Double(timesteps) / Double(reports * settings.rolloutSize)
                 learningRate = settings.learningRate * (settings.annealLearningRate ? Swift.max(1 - done, 0) : 1)
                 for _ in 0..<settings.gradientSteps {
-                    batch.draw(Swift.min(settings.batchSize, replay.count), from: replay, normalizer: normalizer, rng: &updateGenerator)
+                    // Always a full batch, drawn with replacement (as SB3 does, even from a buffer
+                    // that holds fewer transitions than a batch).
+                    batch.draw(settings.batchSize, from: replay, normalizer: normalizer, rng: &updateGenerator)
                     let losses = update.step(batch, learningRate: learningRate, rng: &updateGenerator)
                     gradientStepsTaken += 1
                     guard losses.critic.isFinite else { throw TrainingError.nonFinite(quantity: "the critic loss", update: report) }

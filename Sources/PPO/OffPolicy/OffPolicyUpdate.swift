@@ -17,7 +17,7 @@ struct OffPolicyLosses {
 /// 1. targets y = r + γ (1 - terminal) (min over target critics of Q'(s', a') - α log π(a'|s')),
 ///    where a' is the target actor's action (DDPG), with clipped noise (TD3), or a fresh sample
 ///    of the actor (SAC, whose α term is absent elsewhere);
-/// 2. critics: mean squared error to y (SAC and SB3 halve the sum over the twin critics);
+/// 2. critics: the sum over critics of the mean squared error to y (halved for SAC, as SB3 does);
 /// 3. actor: minimize -Q₁(s, μ(s)) (DDPG, TD3) or α log π(a|s) - min Q(s, a) (SAC);
 /// 4. targets follow the live networks by Polyak averaging with τ.
 ///
@@ -39,29 +39,29 @@ final class OffPolicyUpdate<T: NetworkScalar> {
     /// Critic gradient steps so far (TD3 steps its actor every `policy_delay` of them).
     var criticSteps = 0
 
-    private let n: Int, d: Int, capacity: Int
-    private let criticParameters: Int
-    private let actorWorkspace: MLPWorkspace<T>
-    private let nextActorWorkspace: MLPWorkspace<T>
-    private let criticWorkspaces: [MLPWorkspace<T>]
-    private let targetCriticWorkspaces: [MLPWorkspace<T>]
-    private let criticInput: UnsafeMutablePointer<T>
-    private let nextCriticInput: UnsafeMutablePointer<T>
-    private let policyCriticInput: UnsafeMutablePointer<T>
-    private let noise: UnsafeMutablePointer<T>
-    private let nextNoise: UnsafeMutablePointer<T>
-    private let policyActions: UnsafeMutablePointer<T>
-    private let logProbabilities: UnsafeMutablePointer<T>
-    private let targets: UnsafeMutablePointer<T>
-    private let nextValues: UnsafeMutablePointer<T>
+    let n: Int, d: Int, capacity: Int
+    let criticParameters: Int
+    let actorWorkspace: MLPWorkspace<T>
+    let nextActorWorkspace: MLPWorkspace<T>
+    let criticWorkspaces: [MLPWorkspace<T>]
+    let targetCriticWorkspaces: [MLPWorkspace<T>]
+    let criticInput: UnsafeMutablePointer<T>
+    let nextCriticInput: UnsafeMutablePointer<T>
+    let policyCriticInput: UnsafeMutablePointer<T>
+    let noise: UnsafeMutablePointer<T>
+    let nextNoise: UnsafeMutablePointer<T>
+    let policyActions: UnsafeMutablePointer<T>
+    let logProbabilities: UnsafeMutablePointer<T>
+    let targets: UnsafeMutablePointer<T>
+    let nextValues: UnsafeMutablePointer<T>
     /// Per critic: the loss's gradient at its output, its value, and the gradient at its input.
-    private let outputGradients: [UnsafeMutablePointer<T>]
-    private let values: [UnsafeMutablePointer<T>]
-    private let inputGradients: [UnsafeMutablePointer<T>]
-    private let actorOutputGradient: UnsafeMutablePointer<T>
-    private let criticLossParts: UnsafeMutablePointer<Double>
+    let outputGradients: [UnsafeMutablePointer<T>]
+    let values: [UnsafeMutablePointer<T>]
+    let inputGradients: [UnsafeMutablePointer<T>]
+    let actorOutputGradient: UnsafeMutablePointer<T>
+    let criticLossParts: UnsafeMutablePointer<Double>
     /// The second core: the second critic, and half of each actor pass; nil with one thread.
-    private let helper: HelperThread?
+    let helper: HelperThread?
 
     init(architecture: NetworkArchitecture, settings: PPOSettings, seed: UInt64) {
         precondition(architecture.criticsTakeActions, "an off-policy update needs critics of (observation, action)")
@@ -143,7 +143,7 @@ final class OffPolicyUpdate<T: NetworkScalar> {
 
     /// Runs `body(c)` for every critic: the second on the helper thread when there is one. Each
     /// critic writes only its own memory, so the result does not depend on the threads.
-    private func forEachCritic(_ body: (Int) -> Void) {
+    func forEachCritic(_ body: (Int) -> Void) {
         if let helper, architecture.criticCount == 2 {
             helper.fork({ body(0) }, { body(1) })
         } else {
@@ -153,14 +153,14 @@ final class OffPolicyUpdate<T: NetworkScalar> {
 
     /// The squashed deterministic action of `outputs` (rows of the actor's outputs) into the
     /// action columns of `input` (rows of observation then action).
-    private func writeActions(_ outputs: UnsafePointer<T>, rows: Int, into input: UnsafeMutablePointer<T>) {
+    func writeActions(_ outputs: UnsafePointer<T>, rows: Int, into input: UnsafeMutablePointer<T>) {
         let outSize = architecture.distribution.outputSize, inputSize = n + d
         for i in 0..<rows {
             for j in 0..<d { input[i * inputSize + n + j] = T.tanh(outputs[i * outSize + j]) }
         }
     }
 
-    private func copyObservations(_ observations: UnsafePointer<T>, rows: Int, into input: UnsafeMutablePointer<T>) {
+    func copyObservations(_ observations: UnsafePointer<T>, rows: Int, into input: UnsafeMutablePointer<T>) {
         for i in 0..<rows { (input + i * (n + d)).update(from: observations + i * n, count: n) }
     }
 
@@ -216,180 +216,8 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         return losses
     }
 
-    /// SAC: the standard normal draws behind this step's actions at the batch's observations.
-    func drawPolicyNoise(rows: Int, rng: inout SeededGenerator) {
-        for k in 0..<(rows * d) { noise[k] = T(rng.normal()) }
-    }
-
-    /// SAC: runs the actor on the batch's observations (kept for its backward pass) and draws
-    /// its actions with the current noise; returns the mean log-probability.
-    @discardableResult
-    func samplePolicy(_ batch: OffPolicyBatch<T>) -> Double {
-        let outputs = actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: batch.rows)
-        var sum = 0.0
-        for i in 0..<batch.rows {
-            logProbabilities[i] = SquashedGaussian.sample(output: outputs + i * 2 * d, noise: noise + i * d,
-                                                          dimensions: d, into: policyActions + i * d)
-            sum += Double(logProbabilities[i])
-        }
-        return sum / Double(batch.rows)
-    }
-
-    /// The actor that picks the next actions (SAC's own, else the target actor) at s'.
-    private func forwardNextActor(_ batch: OffPolicyBatch<T>) {
-        nextActorWorkspace.forward(parameters: algorithm == .sac ? actor.values : targetActor,
-                                   input: batch.nextObservations, rows: batch.rows)
-    }
-
-    /// The critics' regression targets y = r + γ (1 - terminal) (min_c Q'_c(s', a') - α log π(a'|s')).
-    /// `nextActorDone`: the next actor's forward pass has run for this batch already.
-    func computeTargets(_ batch: OffPolicyBatch<T>, alpha: T, rng: inout SeededGenerator, nextActorDone: Bool = false) {
-        let rows = batch.rows
-        copyObservations(batch.nextObservations, rows: rows, into: nextCriticInput)
-        if !nextActorDone { forwardNextActor(batch) }
-        let nextOutputs = nextActorWorkspace.output
-        nextValues.update(repeating: 0, count: rows)
-        switch algorithm {
-        case .ddpg:
-            writeActions(nextOutputs, rows: rows, into: nextCriticInput)
-        case .td3:
-            let sigma = settings.targetPolicyNoise, limit = settings.targetNoiseClip
-            for i in 0..<rows {
-                for j in 0..<d {
-                    let smoothing = Swift.min(Swift.max(rng.normal() * sigma, -limit), limit)
-                    let a = T.tanh(nextOutputs[i * d + j]) + T(smoothing)
-                    nextCriticInput[i * (n + d) + n + j] = Swift.min(Swift.max(a, -1), 1)
-                }
-            }
-        case .sac:
-            for k in 0..<(rows * d) { nextNoise[k] = T(rng.normal()) }
-            for i in 0..<rows {
-                let logProbability = SquashedGaussian.sample(output: nextOutputs + i * 2 * d, noise: nextNoise + i * d,
-                                                             dimensions: d, into: nextCriticInput + i * (n + d) + n)
-                nextValues[i] = -alpha * logProbability
-            }
-        case .ppo:
-            preconditionFailure("PPO has its own update")
-        }
-        forEachCritic { c in
-            let q = self.targetCriticWorkspaces[c].forward(parameters: self.targetCritics + c * self.criticParameters,
-                                                          input: self.nextCriticInput, rows: rows)
-            self.values[c].update(from: q, count: rows)
-        }
-        let gamma = T(settings.gamma)
-        for i in 0..<rows {
-            let minimum = architecture.criticCount == 2 ? Swift.min(values[0][i], values[1][i]) : values[0][i]
-            targets[i] = batch.rewards[i] + gamma * (1 - batch.terminals[i]) * (minimum + nextValues[i])
-        }
-    }
-
-    /// The critics' loss against the targets, with its gradients in `critics.gradients`: the sum
-    /// over critics of each one's mean squared error, halved for SAC (as Stable-Baselines3 does).
-    func criticLossAndGradients(_ batch: OffPolicyBatch<T>) -> Double {
-        let rows = batch.rows
-        let inverseRows = 1 / T(rows)
-        copyObservations(batch.observations, rows: rows, into: criticInput)
-        for i in 0..<rows { (criticInput + i * (n + d) + n).update(from: batch.actions + i * d, count: d) }
-        critics.zeroGradients(in: 0..<critics.count)
-        let lossScale: T = algorithm == .sac ? 0.5 : 1
-        forEachCritic { c in
-            let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
-                                                    input: self.criticInput, rows: rows)
-            var sum = 0.0
-            for i in 0..<rows {
-                let error = q[i] - self.targets[i]
-                sum += Double(error * error)
-                self.outputGradients[c][i] = 2 * lossScale * error * inverseRows
-            }
-            self.criticLossParts[c] = Double(lossScale) * sum / Double(rows)
-            self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
-                                              outputGradient: self.outputGradients[c],
-                                              gradients: self.critics.gradients + c * self.criticParameters)
-        }
-        return (0..<architecture.criticCount).reduce(0) { $0 + criticLossParts[$1] }
-    }
-
-    /// The actor's loss, with its gradients in `actor.gradients` (SAC: for the actions of the
-    /// last `samplePolicy`). `forwardDone`: the actor has just run on the batch's observations.
-    func actorLossAndGradients(_ batch: OffPolicyBatch<T>, alpha: T, forwardDone: Bool = false) -> Double {
-        Double(algorithm == .sac ? sacActorLoss(batch, alpha: alpha) : deterministicActorLoss(batch, forwardDone: forwardDone))
-    }
-
-    /// The targets of the last `computeTargets`, for tests.
-    func target(_ row: Int) -> T { targets[row] }
-    /// SAC's noise behind the next actions of the last `computeTargets`, for tests.
-    func nextNoise(_ index: Int) -> T { nextNoise[index] }
-
-    /// DDPG and TD3: minimize -mean Q₁(s, tanh(actor(s))); returns that loss.
-    private func deterministicActorLoss(_ batch: OffPolicyBatch<T>, forwardDone: Bool) -> T {
-        let rows = batch.rows, inverseRows = 1 / T(rows)
-        if !forwardDone { actorWorkspace.forward(parameters: actor.values, input: batch.observations, rows: rows) }
-        let outputs = actorWorkspace.output
-        copyObservations(batch.observations, rows: rows, into: policyCriticInput)
-        writeActions(outputs, rows: rows, into: policyCriticInput)
-        let q = criticWorkspaces[0].forward(parameters: critics.values, input: policyCriticInput, rows: rows)
-        var loss: T = 0
-        for i in 0..<rows { loss -= q[i] * inverseRows; outputGradients[0][i] = -inverseRows }
-        criticWorkspaces[0].backward(parameters: critics.values, outputGradient: outputGradients[0], gradients: nil,
-                                     inputGradient: inputGradients[0])
-        for i in 0..<rows {
-            for j in 0..<d {
-                let a = policyCriticInput[i * (n + d) + n + j]
-                actorOutputGradient[i * d + j] = inputGradients[0][i * (n + d) + n + j] * (1 - a * a)
-            }
-        }
-        actor.zeroGradients(in: 0..<actor.count)
-        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients,
-                                helper: helper)
-        return loss
-    }
-
-    /// SAC: minimize mean(α log π(a|s) - min_c Q_c(s, a)) over the actions sampled at the start
-    /// of the step, valued by the critics just stepped; returns that loss.
-    private func sacActorLoss(_ batch: OffPolicyBatch<T>, alpha: T) -> T {
-        let rows = batch.rows, inverseRows = 1 / T(rows)
-        copyObservations(batch.observations, rows: rows, into: policyCriticInput)
-        for i in 0..<rows { (policyCriticInput + i * (n + d) + n).update(from: policyActions + i * d, count: d) }
-        forEachCritic { c in
-            let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
-                                                    input: self.policyCriticInput, rows: rows)
-            self.values[c].update(from: q, count: rows)
-        }
-        var loss: T = 0
-        for i in 0..<rows {
-            let first = values[0][i] <= values[1][i]
-            let minimum = first ? values[0][i] : values[1][i]
-            loss += (alpha * logProbabilities[i] - minimum) * inverseRows
-            outputGradients[0][i] = first ? -inverseRows : 0
-            outputGradients[1][i] = first ? 0 : -inverseRows
-        }
-        forEachCritic { c in
-            self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
-                                              outputGradient: self.outputGradients[c], gradients: nil,
-                                              inputGradient: self.inputGradients[c])
-        }
-        let outSize = 2 * d
-        actorOutputGradient.update(repeating: 0, count: rows * outSize)
-        let outputs = actorWorkspace.output
-        for i in 0..<rows {
-            // The action's gradient from the critics; the first critic's block doubles as scratch.
-            for j in 0..<d {
-                let k = i * (n + d) + n + j
-                inputGradients[0][k] += inputGradients[1][k]
-            }
-            SquashedGaussian.addGradient(output: outputs + i * outSize, noise: noise + i * d, action: policyActions + i * d,
-                                         dimensions: d, logProbabilityScale: alpha * inverseRows,
-                                         actionGradient: inputGradients[0] + i * (n + d) + n,
-                                         into: actorOutputGradient + i * outSize)
-        }
-        actor.zeroGradients(in: 0..<actor.count)
-        actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients,
-                                helper: helper)
-        return loss
-    }
-
     /// Adam on the scalar log α (PyTorch's, epsilon 1e-8).
-    private func stepTemperature(gradient: Double, learningRate: Double) {
+    func stepTemperature(gradient: Double, learningRate: Double) {
         alphaMoments.step += 1
         let t = Double(alphaMoments.step)
         alphaMoments.first = 0.9 * alphaMoments.first + 0.1 * gradient
