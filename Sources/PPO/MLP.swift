@@ -62,21 +62,37 @@ final class MLPWorkspace<T: NetworkScalar> {
 
     /// Runs `rows` inputs (rows x inputSize, row-major) through the network. `input` must stay
     /// valid until `backward` has run.
+    ///
+    /// With a `helper`, each layer's rows are split between this thread and the helper: every
+    /// output is one chain of multiply-adds in a fixed order whichever rows a call covers, and
+    /// the split falls on a multiple of 8 rows (whole vectors for the activations), so the bits
+    /// are the same either way.
     @discardableResult
     @_specialize(where T == Float)
-    func forward(parameters: UnsafePointer<T>, input: UnsafePointer<T>, rows: Int) -> UnsafePointer<T> {
+    func forward(parameters: UnsafePointer<T>, input: UnsafePointer<T>, rows: Int,
+                 helper: HelperThread? = nil) -> UnsafePointer<T> {
         precondition(rows <= capacity, "batch of \(rows) exceeds the workspace's \(capacity)")
         self.input = input
         self.rows = rows
         var x = input
+        let split = helper == nil ? 0 : rows / 16 * 8
         for l in 0..<shape.layerCount {
             let (inSize, outSize) = (shape.sizes[l], shape.sizes[l + 1])
             let y = outputs[l]
             let bias = parameters + shape.biasOffset(l)
-            for r in 0..<rows { (y + r * outSize).update(from: bias, count: outSize) }
-            MatrixMultiply.multiply(m: rows, n: outSize, k: inSize, a: x, aRowStride: inSize, aColumnStride: 1,
-                                    b: parameters + shape.weightOffset(l), c: y, accumulate: true)
-            if shape.isActivated(l) { shape.activation.forward(y, count: rows * outSize) }
+            let layerInput = x
+            let run = { (first: Int, count: Int) in
+                let yRows = y + first * outSize
+                for r in 0..<count { (yRows + r * outSize).update(from: bias, count: outSize) }
+                MatrixMultiply.multiply(m: count, n: outSize, k: inSize, a: layerInput + first * inSize, aRowStride: inSize,
+                                        aColumnStride: 1, b: parameters + self.shape.weightOffset(l), c: yRows, accumulate: true)
+                if self.shape.isActivated(l) { self.shape.activation.forward(yRows, count: count * outSize) }
+            }
+            if let helper, split > 0 {
+                helper.fork({ run(0, split) }, { run(split, rows - split) })
+            } else {
+                run(0, rows)
+            }
             x = UnsafePointer(y)
         }
         return UnsafePointer(outputs[shape.layerCount - 1])
@@ -112,18 +128,22 @@ final class MLPWorkspace<T: NetworkScalar> {
             }
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }
-            let gradientAtInput = { [dY] in
-                // dX (rows x in) = dY Wᵀ.
-                T.transpose(rows: inSize, columns: outSize, source: parameters + self.shape.weightOffset(l),
-                            destination: self.transposedWeights)
-                MatrixMultiply.multiply(m: self.rows, n: inSize, k: outSize, a: dY, aRowStride: outSize, aColumnStride: 1,
-                                        b: self.transposedWeights, c: target, accumulate: false)
+            // dX (rows x in) = dY Wᵀ, over rows [first, first + count).
+            let gradientAtInput = { [dY] (first: Int, count: Int) in
+                MatrixMultiply.multiply(m: count, n: inSize, k: outSize, a: dY + first * outSize, aRowStride: outSize,
+                                        aColumnStride: 1, b: self.transposedWeights, c: target + first * inSize,
+                                        accumulate: false)
             }
+            T.transpose(rows: inSize, columns: outSize, source: parameters + shape.weightOffset(l), destination: transposedWeights)
             if let helper, gradients != nil {
-                helper.fork(gradientAtInput, weightGradient)
+                helper.fork({ gradientAtInput(0, self.rows) }, weightGradient)
+            } else if let helper, rows >= 16 {
+                // Only the input's gradient: its rows split between the threads (same bits).
+                let split = rows / 16 * 8
+                helper.fork({ gradientAtInput(0, split) }, { gradientAtInput(split, self.rows - split) })
             } else {
                 weightGradient()
-                gradientAtInput()
+                gradientAtInput(0, rows)
             }
             swap(&dY, &dX)
         }

@@ -250,11 +250,42 @@ import Testing
         }
     }
 
-    @Test(arguments: [PPOSettings.Algorithm.td3, .sac])
+    @Test(arguments: [PPOSettings.Algorithm.ddpg, .td3, .sac])
     func sameSeedGivesTheSamePolicyWhateverTheThreadCount(algorithm: PPOSettings.Algorithm) throws {
         let one = try learn(algorithm, threads: 1, steps: 1000)
         let two = try learn(algorithm, threads: 2, steps: 1000)
         #expect(one.parameters == two.parameters)
+    }
+
+    /// A pass split between two threads (rows for forward and input gradients, weight against
+    /// input gradients for backward) gives the bits of the pass on one.
+    @Test(arguments: [37, 256])
+    func mlpPassesSplitAcrossThreadsGiveTheSameBits(rows: Int) {
+        let helper = HelperThread()
+        defer { helper.stop() }
+        for activation in [Activation.relu, .tanh] {
+            let shape = MLPShape(sizes: [5, 130, 64, 3], activation: activation)
+            let parameters: [Float] = randomArray(shape.parameterCount, seed: 51, scale: 0.3)
+            let input: [Float] = randomArray(rows * 5, seed: 52)
+            let outputGradient: [Float] = randomArray(rows * 3, seed: 53)
+            func pass(_ helper: HelperThread?, weights: Bool) -> (output: [UInt32], gradients: [UInt32], inputGradient: [UInt32]) {
+                let workspace = MLPWorkspace<Float>(shape: shape, capacity: rows)
+                var gradients = [Float](repeating: 0, count: shape.parameterCount)
+                var inputGradient = [Float](repeating: 0, count: rows * 5)
+                let output = Array(UnsafeBufferPointer(start: workspace.forward(parameters: parameters, input: input, rows: rows,
+                                                                                helper: helper), count: rows * 3))
+                gradients.withUnsafeMutableBufferPointer { g in
+                    workspace.backward(parameters: parameters, outputGradient: outputGradient,
+                                       gradients: weights ? g.baseAddress! : nil, inputGradient: &inputGradient, helper: helper)
+                }
+                return (output.map(\.bitPattern), gradients.map(\.bitPattern), inputGradient.map(\.bitPattern))
+            }
+            for weights in [true, false] {
+                let one = pass(nil, weights: weights), two = pass(helper, weights: weights)
+                #expect(one.output == two.output && one.gradients == two.gradients && one.inputGradient == two.inputGradient,
+                        "\(activation), rows \(rows), weight gradients \(weights)")
+            }
+        }
     }
 
     @Test func discreteActionsAreRefusedWithOneClearMessage() {

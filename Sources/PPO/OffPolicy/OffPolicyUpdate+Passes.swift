@@ -24,9 +24,9 @@ extension OffPolicyUpdate {
     }
 
     /// The actor that picks the next actions (SAC's own, else the target actor) at s'.
-    func forwardNextActor(_ batch: OffPolicyBatch<T>) {
+    func forwardNextActor(_ batch: OffPolicyBatch<T>, helper: HelperThread? = nil) {
         nextActorWorkspace.forward(parameters: algorithm == .sac ? actor.values : targetActor,
-                                   input: batch.nextObservations, rows: batch.rows)
+                                   input: batch.nextObservations, rows: batch.rows, helper: helper)
     }
 
     /// The critics' regression targets y = r + γ (1 - terminal) (min_c Q'_c(s', a') - α log π(a'|s')).
@@ -59,9 +59,9 @@ extension OffPolicyUpdate {
         case .ppo:
             preconditionFailure("PPO has its own update")
         }
-        forEachCritic { c in
+        forEachCritic { c, split in
             let q = self.targetCriticWorkspaces[c].forward(parameters: self.targetCritics + c * self.criticParameters,
-                                                          input: self.nextCriticInput, rows: rows)
+                                                          input: self.nextCriticInput, rows: rows, helper: split)
             self.values[c].update(from: q, count: rows)
         }
         let gamma = T(settings.gamma)
@@ -80,9 +80,9 @@ extension OffPolicyUpdate {
         for i in 0..<rows { (criticInput + i * (n + d) + n).update(from: batch.actions + i * d, count: d) }
         critics.zeroGradients(in: 0..<critics.count)
         let lossScale: T = algorithm == .sac ? 0.5 : 1
-        forEachCritic { c in
+        forEachCritic { c, split in
             let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
-                                                    input: self.criticInput, rows: rows)
+                                                    input: self.criticInput, rows: rows, helper: split)
             var sum = 0.0
             for i in 0..<rows {
                 let error = q[i] - self.targets[i]
@@ -92,7 +92,7 @@ extension OffPolicyUpdate {
             self.criticLossParts[c] = Double(lossScale) * sum / Double(rows)
             self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
                                               outputGradient: self.outputGradients[c],
-                                              gradients: self.critics.gradients + c * self.criticParameters)
+                                              gradients: self.critics.gradients + c * self.criticParameters, helper: split)
         }
         return (0..<architecture.criticCount).reduce(0) { $0 + criticLossParts[$1] }
     }
@@ -115,11 +115,11 @@ extension OffPolicyUpdate {
         let outputs = actorWorkspace.output
         copyObservations(batch.observations, rows: rows, into: policyCriticInput)
         writeActions(outputs, rows: rows, into: policyCriticInput)
-        let q = criticWorkspaces[0].forward(parameters: critics.values, input: policyCriticInput, rows: rows)
+        let q = criticWorkspaces[0].forward(parameters: critics.values, input: policyCriticInput, rows: rows, helper: helper)
         var loss: T = 0
         for i in 0..<rows { loss -= q[i] * inverseRows; outputGradients[0][i] = -inverseRows }
         criticWorkspaces[0].backward(parameters: critics.values, outputGradient: outputGradients[0], gradients: nil,
-                                     inputGradient: inputGradients[0])
+                                     inputGradient: inputGradients[0], helper: helper)
         for i in 0..<rows {
             for j in 0..<d {
                 let a = policyCriticInput[i * (n + d) + n + j]
@@ -138,7 +138,7 @@ extension OffPolicyUpdate {
         let rows = batch.rows, inverseRows = 1 / T(rows)
         copyObservations(batch.observations, rows: rows, into: policyCriticInput)
         for i in 0..<rows { (policyCriticInput + i * (n + d) + n).update(from: policyActions + i * d, count: d) }
-        forEachCritic { c in
+        forEachCritic { c, _ in
             let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
                                                     input: self.policyCriticInput, rows: rows)
             self.values[c].update(from: q, count: rows)
@@ -151,7 +151,7 @@ extension OffPolicyUpdate {
             outputGradients[0][i] = first ? -inverseRows : 0
             outputGradients[1][i] = first ? 0 : -inverseRows
         }
-        forEachCritic { c in
+        forEachCritic { c, _ in
             self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
                                               outputGradient: self.outputGradients[c], gradients: nil,
                                               inputGradient: self.inputGradients[c])

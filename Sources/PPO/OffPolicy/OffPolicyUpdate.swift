@@ -143,11 +143,13 @@ final class OffPolicyUpdate<T: NetworkScalar> {
 
     /// Runs `body(c)` for every critic: the second on the helper thread when there is one. Each
     /// critic writes only its own memory, so the result does not depend on the threads.
-    func forEachCritic(_ body: (Int) -> Void) {
+    /// A lone critic gets the helper instead, to split its own passes with (`body`'s second
+    /// argument; nil when the critics already share the cores).
+    func forEachCritic(_ body: (Int, HelperThread?) -> Void) {
         if let helper, architecture.criticCount == 2 {
-            helper.fork({ body(0) }, { body(1) })
+            helper.fork({ body(0, nil) }, { body(1, nil) })
         } else {
-            for c in 0..<architecture.criticCount { body(c) }
+            for c in 0..<architecture.criticCount { body(c, helper) }
         }
     }
 
@@ -182,8 +184,10 @@ final class OffPolicyUpdate<T: NetworkScalar> {
                 self.actorWorkspace.forward(parameters: self.actor.values, input: batch.observations, rows: batch.rows)
             }
         }
-        if let helper {
+        if let helper, algorithm == .sac || actorDue {
             helper.fork(forwardAtS, { self.forwardNextActor(batch) })
+        } else if let helper {
+            forwardNextActor(batch, helper: helper)
         } else {
             forwardAtS()
             forwardNextActor(batch)
