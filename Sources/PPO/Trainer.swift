@@ -53,8 +53,7 @@ public final class Trainer {
     private let updater: PPOUpdate<Float>
     private var normalizer: ObservationNormalizer
     private var returnStatistics = RunningMeanStd(size: 1)
-    private var recentEpisodes: [VectorEnvironment.CompletedEpisode] = []
-    private var episodesCompleted = 0
+    private var episodes = EpisodeTally()
     private var timesteps = 0
     private var elapsed = 0.0
     private var completedUpdates = 0
@@ -138,10 +137,8 @@ public final class Trainer {
         timesteps = policy.stepsTrained
         elapsed = policy.wallSeconds
         completedUpdates = policy.updates
-        episodesCompleted = checkpoint.episodesCompleted
-        recentEpisodes = zip(checkpoint.recentReturns, checkpoint.recentLengths).map {
-            VectorEnvironment.CompletedEpisode(totalReward: $0, length: $1)
-        }
+        episodes = EpisodeTally(completed: checkpoint.episodesCompleted, recentReturns: checkpoint.recentReturns,
+                                recentLengths: checkpoint.recentLengths)
         lastGoodPolicy = policy
     }
 
@@ -151,8 +148,8 @@ public final class Trainer {
             adamStep: adam.stepCount,
             adamFirstMoment: Array(UnsafeBufferPointer(start: adam.firstMoment, count: adam.count)),
             adamSecondMoment: Array(UnsafeBufferPointer(start: adam.secondMoment, count: adam.count)),
-            klCoef: klCoef, episodesCompleted: episodesCompleted,
-            recentReturns: recentEpisodes.map(\.totalReward), recentLengths: recentEpisodes.map(\.length),
+            klCoef: klCoef, episodesCompleted: episodes.completed,
+            recentReturns: episodes.recentReturns, recentLengths: episodes.recentLengths,
             returnStatistics: returnStatistics, updateGenerator: updateGenerator.words,
             samplerGenerators: (0..<settings.envs).flatMap { collector.samplers[$0].words },
             runningReturns: (0..<settings.envs).map { collector.runningReturns[$0] },
@@ -228,7 +225,7 @@ public final class Trainer {
             completedUpdates = update
             elapsed = elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let finished = vector.takeCompletedEpisodes()
-            recordEpisodes(finished)
+            episodes.record(finished)
             lastGoodPolicy = snapshot(updates: update)
             let goOn = try progress(report(update: update, updates: updates, finished: finished, statistics: statistics,
                                            explainedVariance: explainedVariance, klCoef: usedKLCoef,
@@ -259,12 +256,6 @@ public final class Trainer {
         return varianceReturn == 0 ? .nan : 1 - varianceError / varianceReturn
     }
 
-    private func recordEpisodes(_ episodes: [VectorEnvironment.CompletedEpisode]) {
-        episodesCompleted += episodes.count
-        recentEpisodes.append(contentsOf: episodes)
-        if recentEpisodes.count > 100 { recentEpisodes.removeFirst(recentEpisodes.count - 100) }
-    }
-
     private func snapshot(updates: Int) -> TrainedPolicy {
         TrainedPolicy(envName: spec.name, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace,
                       architecture: architecture, normalizer: normalizer, parameters: parameters.valueArray,
@@ -274,13 +265,6 @@ public final class Trainer {
     private func report(update: Int, updates: Int, finished: [VectorEnvironment.CompletedEpisode],
                         statistics: UpdateStatistics, explainedVariance: Double,
                         klCoef: Double, learningRate: Double, clipRange: Double) -> UpdateReport {
-        var episodeReturn: (Double, Double, Double)?
-        var episodeLength: (Double, Int, Int)?
-        if !recentEpisodes.isEmpty {
-            let returns = recentEpisodes.map(\.totalReward), lengths = recentEpisodes.map(\.length)
-            episodeReturn = (returns.reduce(0, +) / Double(returns.count), returns.min()!, returns.max()!)
-            episodeLength = (Double(lengths.reduce(0, +)) / Double(lengths.count), lengths.min()!, lengths.max()!)
-        }
         var standardDeviation: Double?
         if case .gaussian(let d) = architecture.distribution {
             let logStd = parameters.values + architecture.logStdOffset
@@ -290,8 +274,8 @@ public final class Trainer {
         return UpdateReport(update: update, updates: updates, timesteps: timesteps,
                             totalTimesteps: updates * settings.rolloutSize, wallSeconds: elapsed,
                             stepsPerSecond: Double(timesteps) / Swift.max(elapsed, 1e-9),
-                            episodeReturn: episodeReturn, episodeLength: episodeLength,
-                            episodesCompleted: episodesCompleted,
+                            episodeReturn: episodes.returnSummary, episodeLength: episodes.lengthSummary,
+                            episodesCompleted: episodes.completed,
                             newEpisodes: finished.map { ($0.totalReward, $0.length) },
                             statistics: statistics, loss: loss, actionStandardDeviation: standardDeviation,
                             explainedVariance: explainedVariance, klCoef: klCoef,

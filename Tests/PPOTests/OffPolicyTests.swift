@@ -238,15 +238,8 @@ import Testing
     /// The one-step task: the action must match the observation, in a box of [-2, 2].
     @Test(arguments: PPOSettings.Algorithm.allCases.filter(\.isOffPolicy))
     func learnsAOneStepContinuousTarget(algorithm: PPOSettings.Algorithm) throws {
-        let policy = try learn(algorithm)
-        let runner = PolicyRunner(policy: policy)
-        var rng = SeededGenerator(seed: 0)
-        var action = [0.0]
-        for target in [-0.8, -0.3, 0.0, 0.4, 0.9] {
-            [target].withUnsafeBufferPointer { obs in
-                action.withUnsafeMutableBufferPointer { runner.act(obs, into: $0, rng: &rng) }
-            }
-            #expect(abs(action[0] - target) < 0.15, "\(algorithm), target \(target): action \(action[0])")
+        for (target, action) in targetReachActions(try learn(algorithm)) {
+            #expect(abs(action - target) < 0.15, "\(algorithm), target \(target): action \(action)")
         }
     }
 

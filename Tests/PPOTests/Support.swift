@@ -22,3 +22,16 @@ func centralDifference(_ x: inout [Double], _ i: Int, step: Double = 1e-6, _ f: 
 func relativeError(_ a: Double, _ b: Double, floor: Double = 1e-6) -> Double {
     abs(a - b) / max(abs(a), abs(b), floor)
 }
+
+/// The deterministic actions a TargetReach policy takes at some targets (it should match them).
+func targetReachActions(_ policy: TrainedPolicy, targets: [Double] = [-0.8, -0.3, 0.0, 0.4, 0.9]) -> [(target: Double, action: Double)] {
+    let runner = PolicyRunner(policy: policy)
+    var rng = SeededGenerator(seed: 0)
+    var action = [0.0]
+    return targets.map { target in
+        [target].withUnsafeBufferPointer { obs in
+            action.withUnsafeMutableBufferPointer { runner.act(obs, into: $0, rng: &rng) }
+        }
+        return (target, action[0])
+    }
+}

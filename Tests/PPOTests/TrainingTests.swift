@@ -40,14 +40,8 @@ import Testing
         var s = settings(steps: 20_000)
         s.shared = shared
         let policy = try Trainer(settings: s) { _ in TargetReach() }.train()
-        let runner = PolicyRunner(policy: policy)
-        var rng = SeededGenerator(seed: 0)
-        var action = [0.0]
-        for target in [-0.8, -0.3, 0.0, 0.4, 0.9] {
-            [target].withUnsafeBufferPointer { obs in
-                action.withUnsafeMutableBufferPointer { runner.act(obs, into: $0, rng: &rng) }
-            }
-            #expect(abs(action[0] - target) < 0.15, "target \(target): action \(action[0])")
+        for (target, action) in targetReachActions(policy) {
+            #expect(abs(action - target) < 0.15, "target \(target): action \(action)")
         }
     }
 

@@ -25,8 +25,7 @@ public final class OffPolicyTrainer: PolicyTraining {
     /// Per-env exploration: random actions and noise do not depend on how envs are scheduled.
     private var explorers: [SeededGenerator]
     private var updateGenerator: SeededGenerator
-    private var recentEpisodes: [VectorEnvironment.CompletedEpisode] = []
-    private var episodesCompleted = 0
+    private var episodes = EpisodeTally()
     private var timesteps = 0
     private var vectorSteps = 0
     private var elapsed = 0.0
@@ -138,10 +137,8 @@ public final class OffPolicyTrainer: PolicyTraining {
         vectorSteps = policy.stepsTrained / settings.envs
         elapsed = policy.wallSeconds
         completedReports = policy.updates
-        episodesCompleted = checkpoint.episodesCompleted
-        recentEpisodes = zip(checkpoint.recentReturns, checkpoint.recentLengths).map {
-            VectorEnvironment.CompletedEpisode(totalReward: $0, length: $1)
-        }
+        episodes = EpisodeTally(completed: checkpoint.episodesCompleted, recentReturns: checkpoint.recentReturns,
+                                recentLengths: checkpoint.recentLengths)
         lastGoodPolicy = policy
     }
 
@@ -170,8 +167,8 @@ public final class OffPolicyTrainer: PolicyTraining {
             adamStep: update.criticAdam.stepCount,
             adamFirstMoment: array(update.actorAdam.firstMoment, update.actor.count) + array(update.criticAdam.firstMoment, update.critics.count),
             adamSecondMoment: array(update.actorAdam.secondMoment, update.actor.count) + array(update.criticAdam.secondMoment, update.critics.count),
-            klCoef: 0, episodesCompleted: episodesCompleted,
-            recentReturns: recentEpisodes.map(\.totalReward), recentLengths: recentEpisodes.map(\.length),
+            klCoef: 0, episodesCompleted: episodes.completed,
+            recentReturns: episodes.recentReturns, recentLengths: episodes.recentLengths,
             returnStatistics: RunningMeanStd(size: 1), updateGenerator: updateGenerator.words,
             samplerGenerators: explorers.flatMap(\.words), runningReturns: [Double](repeating: 0, count: settings.envs),
             environments: try vector.snapshot(), offPolicy: state)
@@ -255,9 +252,7 @@ public final class OffPolicyTrainer: PolicyTraining {
             completedReports = report
             elapsed = elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let finished = vector.takeCompletedEpisodes()
-            episodesCompleted += finished.count
-            recentEpisodes.append(contentsOf: finished)
-            if recentEpisodes.count > 100 { recentEpisodes.removeFirst(recentEpisodes.count - 100) }
+            episodes.record(finished)
             lastGoodPolicy = snapshot()
             let goOn = try progress(self.report(report, of: reports, finished: finished, statistics: statistics,
                                                 learningRate: learningRate))
@@ -294,16 +289,9 @@ public final class OffPolicyTrainer: PolicyTraining {
 
     private func report(_ report: Int, of reports: Int, finished: [VectorEnvironment.CompletedEpisode],
                         statistics: UpdateStatistics, learningRate: Double) -> UpdateReport {
-        var episodeReturn: (Double, Double, Double)?
-        var episodeLength: (Double, Int, Int)?
-        if !recentEpisodes.isEmpty {
-            let returns = recentEpisodes.map(\.totalReward), lengths = recentEpisodes.map(\.length)
-            episodeReturn = (returns.reduce(0, +) / Double(returns.count), returns.min()!, returns.max()!)
-            episodeLength = (Double(lengths.reduce(0, +)) / Double(lengths.count), lengths.min()!, lengths.max()!)
-        }
         var made = UpdateReport(update: report, updates: reports, timesteps: timesteps, totalTimesteps: reports * settings.rolloutSize,
                             wallSeconds: elapsed, stepsPerSecond: Double(timesteps) / Swift.max(elapsed, 1e-9),
-                            episodeReturn: episodeReturn, episodeLength: episodeLength, episodesCompleted: episodesCompleted,
+                            episodeReturn: episodes.returnSummary, episodeLength: episodes.lengthSummary, episodesCompleted: episodes.completed,
                             newEpisodes: finished.map { ($0.totalReward, $0.length) }, statistics: statistics,
                             loss: statistics.policyLoss + statistics.valueLoss, actionStandardDeviation: nil,
                             explainedVariance: .nan, klCoef: 0, learningRate: learningRate, clipRange: 0,
