@@ -156,6 +156,48 @@ GYM_INLINE void tile1x8(const float *a, long cs, const float *b, long ldb, float
     store8(x0, c);
 }
 
+/* Four columns left over (a 300-wide layer: 18 blocks of 16, one of 8, then these four): 4-wide
+   vectors, each lane the same fused chain over k as the scalar code below would compute. */
+GYM_INLINE f4 load4(const float *p) {
+    f4 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+GYM_INLINE void store4(f4 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
+GYM_INLINE f4 start4(const float *p, int accumulate) { return accumulate ? load4(p) : (f4)(0.0f); }
+
+GYM_INLINE void tile4x4(const float *a, long rs, long cs, const float *b, long ldb, float *c, long n, long k,
+                        int accumulate) {
+    float *c0 = c, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    f4 x0 = start4(c0, accumulate), x1 = start4(c1, accumulate);
+    f4 x2 = start4(c2, accumulate), x3 = start4(c3, accumulate);
+    const float *a0 = a, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        f4 b0 = load4(bp);
+        x0 = __builtin_elementwise_fma((f4)(a0[ap]), b0, x0);
+        x1 = __builtin_elementwise_fma((f4)(a1[ap]), b0, x1);
+        x2 = __builtin_elementwise_fma((f4)(a2[ap]), b0, x2);
+        x3 = __builtin_elementwise_fma((f4)(a3[ap]), b0, x3);
+        bp += ldb;
+        ap += cs;
+    }
+    store4(x0, c0); store4(x1, c1); store4(x2, c2); store4(x3, c3);
+}
+
+GYM_INLINE void tile1x4(const float *a, long cs, const float *b, long ldb, float *c, long k, int accumulate) {
+    f4 x0 = start4(c, accumulate);
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        x0 = __builtin_elementwise_fma((f4)(a[ap]), load4(bp), x0);
+        bp += ldb;
+        ap += cs;
+    }
+    store4(x0, c);
+}
+
 GYM_INLINE void scalar_columns(long i, long j0, long n, long k, const float *a, long rs, long cs,
                                const float *b, float *c, int accumulate) {
     const float *a0 = a + i * rs;
@@ -267,6 +309,18 @@ GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, 
             }
         }
         for (; i < m; i++) tile1x8(a + i * rs, cs, b + j, n, c + i * n + j, k, accumulate);
+    }
+    if (j + 4 <= n) {
+        long i = 0;
+        for (; i < row_tiles; i += 4) {
+            if (panels) {
+                tile4x4(panels + i * k, 1, 4, b + j, n, c + i * n + j, n, k, accumulate);
+            } else {
+                tile4x4(a + i * rs, rs, cs, b + j, n, c + i * n + j, n, k, accumulate);
+            }
+        }
+        for (; i < m; i++) tile1x4(a + i * rs, cs, b + j, n, c + i * n + j, k, accumulate);
+        j += 4;
     }
     if (j < n) {
         for (long row = 0; row < m; row++) scalar_columns(row, j, n, k, a, rs, cs, b, c, accumulate);
