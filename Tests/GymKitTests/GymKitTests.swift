@@ -105,7 +105,7 @@ private func file(_ relative: String) -> String { root + "/" + relative }
 
     @Test func offPolicyAlgorithmsTrainThroughTheSameCalls() throws {
         var settings = try GymTraining.recommendedSettings(for: file("envs/pendulum.lua"), algorithm: .sac)
-        #expect(settings.algorithm == .sac && settings.steps == 20000 && settings.learningRate == 1e-3,
+        #expect(settings.algorithm == .sac && settings.steps == 10000 && settings.hidden == [64, 64] && settings.learningRate == 1e-3,
                 "the env's `sac` sub-table applies over SAC's defaults")
         settings.steps = 400
         settings.nSteps = 200
