@@ -8,6 +8,11 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
     case discrete(Int)
 
     /// How many doubles one element occupies in a flat buffer (a discrete value takes one).
+    public var isDiscrete: Bool {
+        if case .discrete = self { return true }
+        return false
+    }
+
     public var flatSize: Int {
         switch self {
         case .box(let low, _): return low.count

@@ -41,13 +41,11 @@ public struct TrainedPolicy: Equatable, Sendable {
         if spec.observationSpace.flatSize != architecture.observationSize {
             return "the policy takes \(architecture.observationSize) observation values, \(spec.name) gives \(spec.observationSpace.flatSize)"
         }
-        let expected = architecture.distribution.isSquashed
+        let squashed = architecture.distribution.isSquashed
+        let expected = squashed
             ? ActionDistributionKind(offPolicy: settings.algorithm, dimensions: spec.actionSpace.flatSize)
             : ActionDistributionKind(actionSpace: spec.actionSpace)
-        if case .discrete = spec.actionSpace, architecture.distribution.isSquashed {
-            return "the policy's actions (\(actionSpace)) do not match \(spec.name)'s action space (\(spec.actionSpace))"
-        }
-        if expected != architecture.distribution {
+        if expected != architecture.distribution || (squashed && spec.actionSpace.isDiscrete) {
             return "the policy's actions (\(actionSpace)) do not match \(spec.name)'s action space (\(spec.actionSpace))"
         }
         return nil

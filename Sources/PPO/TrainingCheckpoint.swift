@@ -62,10 +62,12 @@ public struct OffPolicyState: Equatable, Sendable {
     public var replayActions: [Float]
     public var replayRewards: [Float]
     public var replayTerminals: [Float]
+    /// Numbers per stored action (the arrays' width even when the buffer is empty).
+    public var actionSize: Int
 
     public init(targetParameters: [Float], actorAdamStep: Int, logAlpha: Double, alphaMoments: [Double],
                 replayPosition: Int, replayObservations: [Double], replayNextObservations: [Double],
-                replayActions: [Float], replayRewards: [Float], replayTerminals: [Float]) {
+                replayActions: [Float], replayRewards: [Float], replayTerminals: [Float], actionSize: Int) {
         self.targetParameters = targetParameters
         self.actorAdamStep = actorAdamStep
         self.logAlpha = logAlpha
@@ -76,6 +78,7 @@ public struct OffPolicyState: Equatable, Sendable {
         self.replayActions = replayActions
         self.replayRewards = replayRewards
         self.replayTerminals = replayTerminals
+        self.actionSize = actionSize
     }
 
     /// Transitions in the replay buffer.

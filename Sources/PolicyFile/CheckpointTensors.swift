@@ -19,7 +19,9 @@ enum CheckpointTensors {
         var offPolicyTensors: [NamedTensor] = []
         if let state = c.offPolicy {
             let count = state.replayCount
-            let n = count == 0 ? 0 : state.replayObservations.count / count, d = count == 0 ? 0 : state.replayActions.count / count
+            // Sizes from the envs and the targets' layout, so an empty buffer has its shape too.
+            let n = c.environments.first?.observation.count ?? 0
+            let d = count == 0 ? state.actionSize : state.replayActions.count / count
             offPolicyTensors = [
                 NamedTensor("target.parameters", shape: [state.targetParameters.count], .f32(state.targetParameters)),
                 NamedTensor("replay.observations", shape: [count, n], .f64(state.replayObservations)),
@@ -142,12 +144,13 @@ enum CheckpointTensors {
         let rewards = try PolicyCodec.floats("replay.rewards", shape: [count], in: tensors)
         let terminals = try PolicyCodec.floats("replay.terminals", shape: [count], in: tensors)
         guard target.allSatisfy(\.isFinite), rewards.allSatisfy(\.isFinite), terminals.allSatisfy({ $0 == 0 || $0 == 1 }),
+              observations.allSatisfy(\.isFinite), next.allSatisfy(\.isFinite),
               actions.allSatisfy({ $0 >= -1 && $0 <= 1 }) else {
-            throw FormatError("the replay buffer or the target networks hold values out of range (NaN, or actions outside [-1, 1])")
+            throw FormatError("the replay buffer or the target networks hold values out of range (NaN or infinity, or actions outside [-1, 1])")
         }
         return OffPolicyState(targetParameters: target, actorAdamStep: o.actorAdamStep, logAlpha: o.logAlpha,
                               alphaMoments: o.alphaAdam, replayPosition: o.replayPosition, replayObservations: observations,
                               replayNextObservations: next, replayActions: actions, replayRewards: rewards,
-                              replayTerminals: terminals)
+                              replayTerminals: terminals, actionSize: d)
     }
 }

@@ -117,7 +117,7 @@ public enum PolicyCodec {
         let expected = algorithm.isOffPolicy
             ? ActionDistributionKind(offPolicy: algorithm, dimensions: actionSpace.flatSize)
             : ActionDistributionKind(actionSpace: actionSpace)
-        guard expected == architecture.distribution, !(algorithm.isOffPolicy && { if case .discrete = actionSpace { true } else { false } }()) else {
+        guard expected == architecture.distribution, !(algorithm.isOffPolicy && actionSpace.isDiscrete) else {
             throw FormatError("the action space \(actionSpace) does not match a \(m.architecture.distribution) policy of \(m.architecture.outputs) outputs")
         }
         if case .box(let low, let high) = actionSpace, !(zip(low, high).allSatisfy { $0.isFinite && $1.isFinite }) {

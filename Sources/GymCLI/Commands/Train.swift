@@ -105,7 +105,7 @@ struct Train: ParsableCommand {
             : try training.apply(to: settings, deprecated: Console.note)
         if let resumeState { warnAboutChangedSettings(from: resumeState.policy.settings, to: requested) }
         settings = requested
-        if settings.algorithm.isOffPolicy, case .discrete = probe.spec.actionSpace {
+        if settings.algorithm.isOffPolicy && probe.spec.actionSpace.isDiscrete {
             throw ValidationError("\(settings.algorithm.rawValue) needs box (continuous) actions; \(script) has \(probe.spec.actionSpace) actions: train it with --algorithm ppo")
         }
 

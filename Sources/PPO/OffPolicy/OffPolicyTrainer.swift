@@ -162,7 +162,7 @@ public final class OffPolicyTrainer: PolicyTraining {
             alphaMoments: [update.alphaMoments.first, update.alphaMoments.second, Double(update.alphaMoments.step)],
             replayPosition: replay.position, replayObservations: array(replay.observations, count * n),
             replayNextObservations: array(replay.nextObservations, count * n), replayActions: array(replay.actions, count * d),
-            replayRewards: array(replay.rewards, count), replayTerminals: array(replay.terminals, count))
+            replayRewards: array(replay.rewards, count), replayTerminals: array(replay.terminals, count), actionSize: d)
         return TrainingCheckpoint(
             adamStep: update.criticAdam.stepCount,
             adamFirstMoment: array(update.actorAdam.firstMoment, update.actor.count) + array(update.criticAdam.firstMoment, update.critics.count),
