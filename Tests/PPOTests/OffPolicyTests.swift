@@ -281,6 +281,36 @@ import Testing
         }
     }
 
+    /// A transition cut by the time limit keeps its bootstrap (terminal 0) and stores the
+    /// episode's final observation as the next one, not the reset's; a termination stores 1.
+    @Test func replayStoresFinalObservationsAndBootstrapsOnlyWithoutTermination() throws {
+        for (terminateAt, maxSteps) in [(nil, 3), (3, 10)] as [(Int?, Int)] {
+            var s = PPOSettings.defaults(for: .td3)
+            s.steps = 7
+            s.nSteps = 7
+            s.learningStarts = 100
+            let trainer = try OffPolicyTrainer(settings: s) { _ in Counter(maxSteps: maxSteps, terminateAt: terminateAt, boxActions: true) }
+            _ = try trainer.train()
+            let replay = trainer.replay
+            #expect((0..<7).map { replay.observations[$0] } == [0, 1, 2, 0, 1, 2, 0])
+            #expect((0..<7).map { replay.nextObservations[$0] } == [1, 2, 3, 1, 2, 3, 1], "the final observation, 3, at the episode's end")
+            let ended: Float = terminateAt == nil ? 0 : 1
+            #expect((0..<7).map { replay.terminals[$0] } == [0, 0, ended, 0, 0, ended, 0])
+        }
+    }
+
+    @Test func aNaNRewardStopsTrainingKeepingTheLastGoodPolicy() throws {
+        var s = PPOSettings.defaults(for: .sac)
+        s.steps = 40
+        s.nSteps = 10
+        s.learningStarts = 5
+        s.batchSize = 4
+        s.hidden = [8]
+        let trainer = try OffPolicyTrainer(settings: s) { _ in Counter(maxSteps: 100, nanRewardAt: 25, boxActions: true) }
+        #expect(throws: TrainingError.nonFinite(quantity: "a reward (env 0)", update: 3)) { try trainer.train() }
+        #expect(trainer.lastGoodPolicy?.stepsTrained == 20)
+    }
+
     @Test func discreteActionsAreRefusedWithOneClearMessage() {
         #expect(throws: TrainingError.settings("sac needs box (continuous) actions; SignBandit has Discrete(2) actions: train it with --algorithm ppo")) {
             _ = try OffPolicyTrainer(settings: PPOSettings.defaults(for: .sac)) { _ in SignBandit() }

@@ -46,9 +46,9 @@ final class Counter: Environment {
     let nanRewardAt: Int?
     private var t = 0
 
-    init(maxSteps: Int, terminateAt: Int? = nil, nanRewardAt: Int? = nil) {
+    init(maxSteps: Int, terminateAt: Int? = nil, nanRewardAt: Int? = nil, boxActions: Bool = false) {
         spec = EnvironmentSpec(name: "Counter", observationSpace: .box(low: [0], high: [100]),
-                               actionSpace: .discrete(2), maxSteps: maxSteps)
+                               actionSpace: boxActions ? .box(low: [-1], high: [1]) : .discrete(2), maxSteps: maxSteps)
         self.terminateAt = terminateAt
         self.nanRewardAt = nanRewardAt
     }

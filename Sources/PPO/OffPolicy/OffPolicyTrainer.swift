@@ -12,7 +12,7 @@ public final class OffPolicyTrainer: PolicyTraining {
     public let architecture: NetworkArchitecture
     private let vector: VectorEnvironment
     private let update: OffPolicyUpdate<Float>
-    private let replay: ReplayBuffer
+    let replay: ReplayBuffer
     private let batch: OffPolicyBatch<Float>
     private var normalizer: ObservationNormalizer
     private let actorWorkspace: MLPWorkspace<Float>
