@@ -41,6 +41,9 @@ struct BenchKernels: ParsableCommand {
             (256, 256, 256, true, "256-wide Xᵀ dY, 256 rows"),
             (64, 512, 512, false, "512-wide layer, minibatch 64"),
             (512, 64, 512, true, "512-wide Xᵀ dY, 64 rows"),
+            (256, 400, 300, false, "400x300 layer, batch 256 (TD3)"),
+            (400, 256, 300, true, "400x300 Xᵀ dY, 256 rows (TD3)"),
+            (256, 300, 400, false, "400x300 dY Wᵀ, 256 rows (TD3)"),
         ]
         for (m, k, n, transposed, use) in shapes {
             let a = [Float]((0..<(m * k)).map { Float($0 % 7) * 0.1 - 0.3 })
