@@ -1,17 +1,32 @@
-// Which version of the kernels runs: AVX2 + FMA when the CPU has both, unless a test forces the
-// portable one.
+// Which version of the kernels runs: the best the CPU has (AVX-512 for the matrix product, AVX2 +
+// FMA for everything), unless a test or a benchmark sets a lower ceiling.
 #include "gym_kernels_internal.h"
 
-static int force_portable = 0; // read and written atomically: tests run side by side
+static int ceiling = GYM_KERNELS_AVX512; // read and written atomically: tests run side by side
 
-int gym_kernels_use_avx2(void) {
+int gym_kernels_best_level(void) {
 #if defined(__x86_64__)
-    return !__atomic_load_n(&force_portable, __ATOMIC_RELAXED) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return GYM_KERNELS_PORTABLE;
+    if (__builtin_cpu_supports("avx512f")) return GYM_KERNELS_AVX512;
+    return GYM_KERNELS_AVX2;
 #else
-    return 0;
+    return GYM_KERNELS_PORTABLE;
 #endif
 }
 
-const char *gym_kernels_path(void) { return gym_kernels_use_avx2() ? "avx2+fma" : "portable"; }
+int gym_kernels_level(void) {
+    int best = gym_kernels_best_level(), limit = __atomic_load_n(&ceiling, __ATOMIC_RELAXED);
+    return best < limit ? best : limit;
+}
 
-void gym_kernels_force_portable(int force) { __atomic_store_n(&force_portable, force, __ATOMIC_RELAXED); }
+int gym_kernels_use_avx2(void) { return gym_kernels_level() >= GYM_KERNELS_AVX2; }
+
+const char *gym_kernels_path(void) {
+    switch (gym_kernels_level()) {
+    case GYM_KERNELS_AVX512: return "avx512";
+    case GYM_KERNELS_AVX2: return "avx2+fma";
+    default: return "portable";
+    }
+}
+
+void gym_kernels_set_ceiling(int level) { __atomic_store_n(&ceiling, level, __ATOMIC_RELAXED); }

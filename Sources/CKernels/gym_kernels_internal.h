@@ -1,5 +1,6 @@
 // What the kernel sources share: vector types, loads and stores, and GYM_VERSIONS, which
-// compiles one kernel body for AVX2 + FMA and for the baseline CPU and picks at run time.
+// compiles one kernel body for AVX2 + FMA and for the baseline CPU and picks at run time (the
+// matrix product also has an AVX-512 body: gym_matrix.c picks among three).
 #ifndef GYM_KERNELS_INTERNAL_H
 #define GYM_KERNELS_INTERNAL_H
 
@@ -34,6 +35,10 @@ GYM_INLINE f8 fma8(f8 a, f8 b, f8 c) { return __builtin_elementwise_fma(a, b, c)
 
 /// Whether the AVX2 + FMA versions run (gym_kernels.c).
 int gym_kernels_use_avx2(void);
+
+/// The AVX-512 body of gym_sgemm (gym_matrix_wide.c), for CPUs at GYM_KERNELS_AVX512.
+void gym_sgemm_avx512(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
+                      int accumulate);
 
 // Defines gym_<name> over the body `name`: an AVX2 + FMA version and a baseline version of it,
 // and the entry point that picks one.

@@ -4,8 +4,32 @@ import Dispatch
 /// Times the matrix-product kernel at a given shape, for `gym bench-kernels` (comparing it with
 /// a BLAS at the sizes PPO meets).
 public enum KernelBenchmark {
-    /// Which version of the C kernels this CPU runs: "avx2+fma" or "portable".
+    /// Which version of the C kernels this CPU runs: "avx512", "avx2+fma" or "portable".
     public static var kernelVersion: String { String(cString: gym_kernels_path()) }
+
+    /// The vector versions of the matrix product this CPU can run, best first, by name (the
+    /// portable one only when there is no other).
+    public static var vectorVersions: [String] {
+        let best = Int(gym_kernels_best_level())
+        let levels = best == 0 ? [0] : Array((1...best).reversed())
+        return levels.map { level in withVersion(level) { kernelVersion } }
+    }
+
+    /// Runs `body` with the kernels capped at the `index`-th of `vectorVersions`' levels counted
+    /// from the best; restores the best afterwards. Not for use while training runs.
+    public static func withVersion<R>(named name: String, _ body: () -> R) -> R {
+        let best = Int(gym_kernels_best_level())
+        for level in stride(from: best, through: 0, by: -1) where withVersion(level, { kernelVersion }) == name {
+            return withVersion(level, body)
+        }
+        return body()
+    }
+
+    private static func withVersion<R>(_ level: Int, _ body: () -> R) -> R {
+        gym_kernels_set_ceiling(Int32(level))
+        defer { gym_kernels_set_ceiling(Int32(GYM_KERNELS_AVX512)) }
+        return body()
+    }
 
     /// Seconds for `iterations` products C (m x n) = A B, A read transposed if asked.
     public static func time(m: Int, n: Int, k: Int, transposedA: Bool, iterations: Int,

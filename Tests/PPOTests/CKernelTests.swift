@@ -3,15 +3,15 @@ import Foundation
 import Testing
 @testable import PPO
 
-/// The C float kernels (both versions: AVX2 + FMA and portable) give the Swift references' bits
+/// The C float kernels (every version: AVX-512 for the matrix product, AVX2 + FMA, portable) give the Swift references' bits
 /// exactly. That is what keeps policies identical across CPUs and to the policies trained before
 /// the kernels moved to C. The suite is serialized: it switches the kernels' version.
 @Suite(.serialized) struct CKernelTests {
     /// Runs `body` once on each version the machine has, labelled.
     private func onEachVersion(_ body: (String) -> Void) {
-        defer { gym_kernels_force_portable(0) }
-        for portable in [false, true] {
-            gym_kernels_force_portable(portable ? 1 : 0)
+        defer { gym_kernels_set_ceiling(Int32(GYM_KERNELS_AVX512)) }
+        for level in 0...gym_kernels_best_level() {
+            gym_kernels_set_ceiling(level)
             body(String(cString: gym_kernels_path()))
         }
     }
@@ -20,7 +20,9 @@ import Testing
                       (3, 64, 33), (20, 3, 19), (9, 2, 8), (64, 7, 300), (256, 256, 64), (10, 1, 13), (33, 40, 5),
                       (130, 203, 150), (9, 150, 300), (200, 131, 7), (40, 160, 700), (520, 136, 40), (200, 144, 600),
                       // Four-column tails: 300 = 18 x 16 + 8 + 4 (TD3's 400x300 layers), 20 = 16 + 4, 12 = 8 + 4.
-                      (7, 300, 41), (256, 300, 400), (5, 20, 3), (6, 12, 9), (11, 13, 10)])
+                      (7, 300, 41), (256, 300, 400), (5, 20, 3), (6, 12, 9), (11, 13, 10),
+                      // The AVX-512 body's 8 x 32 and 8 x 16 tiles and their row and column tails.
+                      (17, 48, 20), (15, 28, 131), (136, 44, 260), (9, 304, 129), (128, 400, 4), (24, 16, 256)])
     func sgemmGivesTheReferenceBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a: [Float] = randomArray(m * k, seed: 11)

@@ -5,13 +5,14 @@
 
 // The float kernels of training and acting, in C so that one build runs everywhere at full speed:
 // each kernel is compiled twice, for AVX2 + FMA (Haswell, 2013, and every later x86 server) and
-// for the baseline CPU, and picked at run time. Swift cannot compile one function for another CPU
+// for the baseline CPU, and picked at run time; the matrix product, where the time goes, is also
+// compiled for AVX-512 (16-lane registers: twice the arithmetic per instruction). Swift cannot compile one function for another CPU
 // than its module's, and a module compiled for AVX2 (`-target-cpu`, an unsafe flag) could not be a
 // dependency taken by version.
 //
-// Both versions do the same operations in the same order, with fused multiply-adds where the
+// Every version does the same operations in the same order, with fused multiply-adds where the
 // kernels say so (the baseline calls libm's `fmaf`, which rounds the same), so results are bit
-// for bit the same on either path and for any split of rows across threads. The Swift reference
+// for bit the same on any path and for any split of rows across threads. The Swift reference
 // implementations (MatrixMultiply and friends, instantiated in Double for the gradient tests)
 // follow the same sequence; a test holds them equal.
 
@@ -44,12 +45,19 @@ void gym_adam_step(float *parameters, const float *gradients, float *first_momen
 /// Σ g² over [start, end): eight float lanes of fused multiply-adds, then summed in double.
 double gym_sum_squares(const float *values, long start, long end);
 
-/// Which version the kernels run: "avx2+fma" or "portable".
+/// The kernel versions, from the baseline CPU up.
+enum { GYM_KERNELS_PORTABLE = 0, GYM_KERNELS_AVX2 = 1, GYM_KERNELS_AVX512 = 2 };
+
+/// The best version this CPU runs, and the one that runs now (the best, or the ceiling if lower).
+int gym_kernels_best_level(void);
+int gym_kernels_level(void);
+
+/// Which version runs, by name: "avx512", "avx2+fma" or "portable".
 const char *gym_kernels_path(void);
 
-/// Forces the portable version (for tests that hold both versions equal); 0 returns to the
-/// best the CPU has.
-void gym_kernels_force_portable(int force);
+/// Caps the version (for tests that hold every version equal, and benchmarks that compare them);
+/// GYM_KERNELS_AVX512 returns to the best the CPU has.
+void gym_kernels_set_ceiling(int level);
 
 // Small vector helpers for Swift code that Swift cannot yet express without branches: Swift's
 // min/max on Float follow IEEE minNum semantics through compare-and-branch code, and SIMD mask

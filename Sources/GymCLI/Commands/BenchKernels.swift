@@ -25,8 +25,13 @@ struct BenchKernels: ParsableCommand {
 
     func run() throws {
         let blas = loadOpenBLAS()
-        Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add); kernels: \(KernelBenchmark.kernelVersion)")
-        Console.line("  shape (m x k) x (k x n)          use                          gym    OpenBLAS")
+        let versions = KernelBenchmark.vectorVersions
+        Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add); training runs \(KernelBenchmark.kernelVersion)")
+        Console.line("  shape (m x k) x (k x n)          use                        "
+                     + versions.map { version in
+                         let label = "gym \(version)"
+                         return String(repeating: " ", count: max(1, 14 - label.count)) + label
+                     }.joined() + "    OpenBLAS")
         let shapes: [(Int, Int, Int, Bool, String)] = [
             (64, 64, 64, false, "hidden layer, minibatch 64"),
             (256, 64, 64, false, "hidden layer, minibatch 256"),
@@ -51,10 +56,14 @@ struct BenchKernels: ParsableCommand {
             var c = [Float](repeating: 0, count: m * n)
             let iterations = max(1, Int(work / Double(m * n * k)))
             let flops = 2 * Double(m * n * k) * Double(iterations)
-            let ours = a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                KernelBenchmark.time(m: m, n: n, k: k, transposedA: transposed, iterations: iterations,
-                                     a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
-            } } }
+            let ours = versions.map { version in
+                KernelBenchmark.withVersion(named: version) {
+                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                        KernelBenchmark.time(m: m, n: n, k: k, transposedA: transposed, iterations: iterations,
+                                             a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                    } } }
+                }
+            }
             var theirs = "not installed"
             if let sgemm = blas {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -70,8 +79,8 @@ struct BenchKernels: ParsableCommand {
             }
             let shape = "(\(m) x \(k)) x (\(k) x \(n))\(transposed ? " Aᵀ" : "")"
             Console.line("  " + shape.padding(toLength: 33, withPad: " ", startingAt: 0)
-                  + use.padding(toLength: 29, withPad: " ", startingAt: 0)
-                  + String(format: "%6.1f", flops / ours / 1e9) + "    " + theirs)
+                  + use.padding(toLength: 31, withPad: " ", startingAt: 0)
+                  + ours.map { String(format: "%14.1f", flops / $0 / 1e9) }.joined() + "    " + theirs)
         }
     }
 

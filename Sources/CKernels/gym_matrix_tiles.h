@@ -1,0 +1,227 @@
+// The pieces of gym_sgemm that its CPU versions share: the narrow-output paths, the 8- and
+// 4-lane register tiles (the AVX2 body's tiles, and the AVX-512 body's column tails) and the
+// packing constants. Always inlined, so each version compiles them for its own CPU.
+#ifndef GYM_MATRIX_TILES_H
+#define GYM_MATRIX_TILES_H
+
+#include "gym_kernels_internal.h"
+
+// MARK: Narrow outputs
+
+// C[i, j] = Σ_p A[i, p] B[p, j] with A's rows contiguous: eight-lane dot products along k,
+// reduced in a fixed order; four rows side by side only to overlap their latencies.
+GYM_INLINE float narrow_finish(f8 lanes, long i, long j, long n, long k, long vector_end,
+                               const float *a, long rs, const float *b, const float *c, int accumulate) {
+    f4 half = lanes.lo + lanes.hi;
+    f2 quarter = half.lo + half.hi;
+    float sum = (accumulate ? c[i * n + j] : 0.0f) + (quarter.x + quarter.y);
+    const float *row = a + i * rs;
+    for (long p = vector_end; p < k; p++) sum = fmaf(row[p], b[p * n + j], sum);
+    return sum;
+}
+
+GYM_INLINE f8 narrow_column(const float *b, long p, long n, long j) {
+    if (n == 1) return load8(b + p);
+    const float *q = b + p * n + j;
+    return (f8){q[0], q[n], q[2 * n], q[3 * n], q[4 * n], q[5 * n], q[6 * n], q[7 * n]};
+}
+
+GYM_INLINE void narrow_dot_products_body(long m, long n, long k, const float *a, long rs, const float *b,
+                                         float *c, int accumulate) {
+    long vector_end = k / 8 * 8;
+    for (long j = 0; j < n; j++) {
+        long i = 0;
+        for (; i + 4 <= m; i += 4) {
+            const float *r0 = a + i * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
+            f8 l0 = 0.0f, l1 = 0.0f, l2 = 0.0f, l3 = 0.0f;
+            for (long p = 0; p < vector_end; p += 8) {
+                f8 bp = narrow_column(b, p, n, j);
+                l0 = fma8(load8(r0 + p), bp, l0);
+                l1 = fma8(load8(r1 + p), bp, l1);
+                l2 = fma8(load8(r2 + p), bp, l2);
+                l3 = fma8(load8(r3 + p), bp, l3);
+            }
+            // Each finish reads its own c before writing it, as the Swift reference does.
+            c[i * n + j] = narrow_finish(l0, i, j, n, k, vector_end, a, rs, b, c, accumulate);
+            c[(i + 1) * n + j] = narrow_finish(l1, i + 1, j, n, k, vector_end, a, rs, b, c, accumulate);
+            c[(i + 2) * n + j] = narrow_finish(l2, i + 2, j, n, k, vector_end, a, rs, b, c, accumulate);
+            c[(i + 3) * n + j] = narrow_finish(l3, i + 3, j, n, k, vector_end, a, rs, b, c, accumulate);
+        }
+        for (; i < m; i++) {
+            const float *r0 = a + i * rs;
+            f8 l0 = 0.0f;
+            for (long p = 0; p < vector_end; p += 8) l0 = fma8(load8(r0 + p), narrow_column(b, p, n, j), l0);
+            c[i * n + j] = narrow_finish(l0, i, j, n, k, vector_end, a, rs, b, c, accumulate);
+        }
+    }
+}
+
+// One output column (the value head) gets a body of its own, with B's column a plain load.
+GYM_INLINE void narrow_dot_products(long m, long n, long k, const float *a, long rs, const float *b,
+                                    float *c, int accumulate) {
+    if (n == 1) {
+        narrow_dot_products_body(m, 1, k, a, rs, b, c, accumulate);
+    } else {
+        narrow_dot_products_body(m, n, k, a, rs, b, c, accumulate);
+    }
+}
+
+// C[i, j] = Σ_p A[p, i] B[p, j] with A stored k x m (a weight gradient Xᵀ dY into a head): eight
+// rows of C at once, each one FMA chain over p.
+GYM_INLINE void narrow_columns(long m, long n, long k, const float *a, long cs, const float *b,
+                               float *c, int accumulate) {
+    for (long j = 0; j < n; j++) {
+        long i = 0;
+        for (; i + 8 <= m; i += 8) {
+            f8 x = 0.0f;
+            if (accumulate) {
+                for (int lane = 0; lane < 8; lane++) x[lane] = c[(i + lane) * n + j];
+            }
+            for (long p = 0; p < k; p++) x = fma8(load8(a + p * cs + i), (f8)(b[p * n + j]), x);
+            for (int lane = 0; lane < 8; lane++) c[(i + lane) * n + j] = x[lane];
+        }
+        for (; i < m; i++) {
+            float x = accumulate ? c[i * n + j] : 0.0f;
+            for (long p = 0; p < k; p++) x = fmaf(a[p * cs + i], b[p * n + j], x);
+            c[i * n + j] = x;
+        }
+    }
+}
+
+// MARK: Tiles
+//
+// A tile reads A from `a` (its first row) with `rs` between rows and `cs` between steps along
+// k, and B from `b` (its first column) with `ldb` between rows; C has `n` between rows.
+
+GYM_INLINE f8 start8(const float *p, int accumulate) { return accumulate ? load8(p) : (f8)(0.0f); }
+
+GYM_INLINE void tile4x16(const float *a, long rs, long cs, const float *b, long ldb, float *c, long n, long k,
+                         int accumulate) {
+    float *c0 = c, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    f8 x00 = start8(c0, accumulate), x01 = start8(c0 + 8, accumulate);
+    f8 x10 = start8(c1, accumulate), x11 = start8(c1 + 8, accumulate);
+    f8 x20 = start8(c2, accumulate), x21 = start8(c2 + 8, accumulate);
+    f8 x30 = start8(c3, accumulate), x31 = start8(c3 + 8, accumulate);
+    const float *a0 = a, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        f8 b0 = load8(bp), b1 = load8(bp + 8);
+        f8 v0 = a0[ap], v1 = a1[ap], v2 = a2[ap], v3 = a3[ap];
+        x00 = fma8(v0, b0, x00); x01 = fma8(v0, b1, x01);
+        x10 = fma8(v1, b0, x10); x11 = fma8(v1, b1, x11);
+        x20 = fma8(v2, b0, x20); x21 = fma8(v2, b1, x21);
+        x30 = fma8(v3, b0, x30); x31 = fma8(v3, b1, x31);
+        bp += ldb;
+        ap += cs;
+    }
+    store8(x00, c0); store8(x01, c0 + 8);
+    store8(x10, c1); store8(x11, c1 + 8);
+    store8(x20, c2); store8(x21, c2 + 8);
+    store8(x30, c3); store8(x31, c3 + 8);
+}
+
+GYM_INLINE void tile4x8(const float *a, long rs, long cs, const float *b, long ldb, float *c, long n, long k,
+                        int accumulate) {
+    float *c0 = c, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    f8 x0 = start8(c0, accumulate), x1 = start8(c1, accumulate);
+    f8 x2 = start8(c2, accumulate), x3 = start8(c3, accumulate);
+    const float *a0 = a, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        f8 b0 = load8(bp);
+        x0 = fma8((f8)(a0[ap]), b0, x0);
+        x1 = fma8((f8)(a1[ap]), b0, x1);
+        x2 = fma8((f8)(a2[ap]), b0, x2);
+        x3 = fma8((f8)(a3[ap]), b0, x3);
+        bp += ldb;
+        ap += cs;
+    }
+    store8(x0, c0); store8(x1, c1); store8(x2, c2); store8(x3, c3);
+}
+
+GYM_INLINE void tile1x8(const float *a, long cs, const float *b, long ldb, float *c, long k, int accumulate) {
+    f8 x0 = start8(c, accumulate);
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        x0 = fma8((f8)(a[ap]), load8(bp), x0);
+        bp += ldb;
+        ap += cs;
+    }
+    store8(x0, c);
+}
+
+/* Four columns left over (a 300-wide layer: 18 blocks of 16, one of 8, then these four): 4-wide
+   vectors, each lane the same fused chain over k as the scalar code below would compute. */
+GYM_INLINE f4 load4(const float *p) {
+    f4 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+GYM_INLINE void store4(f4 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
+GYM_INLINE f4 start4(const float *p, int accumulate) { return accumulate ? load4(p) : (f4)(0.0f); }
+
+GYM_INLINE void tile4x4(const float *a, long rs, long cs, const float *b, long ldb, float *c, long n, long k,
+                        int accumulate) {
+    float *c0 = c, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    f4 x0 = start4(c0, accumulate), x1 = start4(c1, accumulate);
+    f4 x2 = start4(c2, accumulate), x3 = start4(c3, accumulate);
+    const float *a0 = a, *a1 = a0 + rs, *a2 = a1 + rs, *a3 = a2 + rs;
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        f4 b0 = load4(bp);
+        x0 = __builtin_elementwise_fma((f4)(a0[ap]), b0, x0);
+        x1 = __builtin_elementwise_fma((f4)(a1[ap]), b0, x1);
+        x2 = __builtin_elementwise_fma((f4)(a2[ap]), b0, x2);
+        x3 = __builtin_elementwise_fma((f4)(a3[ap]), b0, x3);
+        bp += ldb;
+        ap += cs;
+    }
+    store4(x0, c0); store4(x1, c1); store4(x2, c2); store4(x3, c3);
+}
+
+GYM_INLINE void tile1x4(const float *a, long cs, const float *b, long ldb, float *c, long k, int accumulate) {
+    f4 x0 = start4(c, accumulate);
+    const float *bp = b;
+    long ap = 0;
+    for (long p = 0; p < k; p++) {
+        x0 = __builtin_elementwise_fma((f4)(a[ap]), load4(bp), x0);
+        bp += ldb;
+        ap += cs;
+    }
+    store4(x0, c);
+}
+
+GYM_INLINE void scalar_columns(long i, long j0, long n, long k, const float *a, long rs, long cs,
+                               const float *b, float *c, int accumulate) {
+    const float *a0 = a + i * rs;
+    for (long j = j0; j < n; j++) {
+        float x = accumulate ? c[i * n + j] : 0.0f;
+        const float *bp = b + j;
+        long ap = 0;
+        for (long p = 0; p < k; p++) {
+            x = fmaf(a0[ap], bp[0], x);
+            bp += n;
+            ap += cs;
+        }
+        c[i * n + j] = x;
+    }
+}
+
+// MARK: Packing
+//
+// At 256 columns B's rows are 1 KiB apart, so the k rows of a 16-column block fall into a few
+// L1 sets and evict each other; A read transposed (a weight gradient) has the same problem
+// along k. Above these sizes the block of B, and A's row tiles, are first copied into
+// contiguous panels. Copies change no arithmetic: the bits are the same.
+
+enum { PACK_B_MIN_COLUMNS = 128, PACK_A_MIN_STRIDE = 128, K_BLOCK = 256 };
+
+/// A per-thread buffer of at least `count` floats (`which` is 0 or 1), grown (never shrunk) as
+/// needed: packing allocates once per thread, not per product. NULL if memory ran out.
+float *gym_pack_buffer(int which, long count);
+
+#endif

@@ -1,0 +1,145 @@
+// The AVX-512 body of gym_sgemm. Sixteen-float registers, and thirty-two of them: an 8-row x
+// 32-column tile keeps sixteen accumulators busy, twice the arithmetic per instruction of the
+// AVX2 body's 4 x 16 tile with a broadcast of A per eight multiply-adds instead of per two.
+//
+// The arithmetic is the AVX2 body's: every output element is one fused multiply-add chain over
+// k in increasing order (or, for outputs narrower than eight, the same fixed-order dot products),
+// so the bits are the same on every version and for any split of rows across threads. Only which
+// tile computes an element, and what is packed where, differs.
+#include "gym_matrix_tiles.h"
+
+#if defined(__x86_64__)
+
+typedef float f16 __attribute__((ext_vector_type(16)));
+
+GYM_INLINE f16 load16(const float *p) {
+    f16 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+GYM_INLINE void store16(f16 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
+
+// A tile of `rows` (at most 8) x `vectors` (1 or 2) registers of C. A's row r at step p is at
+// a[r * rs + p * cs]; B's row p at b + p * ldb; C's rows are n apart. Callers pass constants
+// for rows and vectors, so the loops unroll and the accumulators live in registers.
+#define DEFINE_ROW_TILE(name, vector, load, store)                                                            \
+    GYM_INLINE void name(int rows, int vectors, const float *a, long rs, long cs, const float *b, long ldb,    \
+                         float *c, long n, long k, int accumulate) {                                         \
+        enum { lanes = sizeof(vector) / sizeof(float) };                                                      \
+        vector x[8][2];                                                                                       \
+        for (int r = 0; r < rows; r++) {                                                                      \
+            for (int v = 0; v < vectors; v++) x[r][v] = accumulate ? load(c + r * n + lanes * v) : (vector)0.0f; \
+        }                                                                                                     \
+        for (long p = 0; p < k; p++) {                                                                        \
+            const float *bp = b + p * ldb, *ap = a + p * cs;                                                  \
+            vector b0 = load(bp), b1 = vectors > 1 ? load(bp + lanes) : b0;                                   \
+            for (int r = 0; r < rows; r++) {                                                                  \
+                vector s = ap[r * rs];                                                                        \
+                x[r][0] = __builtin_elementwise_fma(s, b0, x[r][0]);                                          \
+                if (vectors > 1) x[r][1] = __builtin_elementwise_fma(s, b1, x[r][1]);                         \
+            }                                                                                                 \
+        }                                                                                                     \
+        for (int r = 0; r < rows; r++) {                                                                      \
+            for (int v = 0; v < vectors; v++) store(x[r][v], c + r * n + lanes * v);                          \
+        }                                                                                                     \
+    }
+
+DEFINE_ROW_TILE(tile16, f16, load16, store16)
+DEFINE_ROW_TILE(tile8, f8, load8, store8)
+DEFINE_ROW_TILE(tile4, f4, load4, store4)
+
+// A packed 32-column block of B holds this many steps of k: 16 KiB, a third of L1.
+enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
+
+// The rows of one column block: 8-row tiles (from A's packed panels when there are any), then
+// the rows left one at a time. `tile` is one of the tiles above, `vectors` constant.
+#define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, continuing)                                            \
+    do {                                                                                                    \
+        long i = 0;                                                                                         \
+        for (; i < row_tiles; i += TILE_ROWS) {                                                             \
+            if (panels) {                                                                                   \
+                tile(TILE_ROWS, vectors, panels + i * k + (k0) * TILE_ROWS, 1, TILE_ROWS, bj, ldb,         \
+                     c + i * n + (j), n, kn, continuing);                                                   \
+            } else {                                                                                        \
+                tile(TILE_ROWS, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn,  \
+                     continuing);                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+        for (; i < m; i++) tile(1, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, continuing); \
+    } while (0)
+
+GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
+                           int accumulate) {
+    if (n < 8 && cs == 1 && k >= 8) {
+        narrow_dot_products(m, n, k, a, rs, b, c, accumulate);
+        return;
+    }
+    if (n < 8 && rs == 1 && m >= 8) {
+        narrow_columns(m, n, k, a, cs, b, c, accumulate);
+        return;
+    }
+    long row_tiles = m / TILE_ROWS * TILE_ROWS;
+    // A's row tiles as panels of k steps x 8 rows (a tile then reads 8 consecutive floats).
+    const float *panels = NULL;
+    if (cs >= PACK_A_MIN_STRIDE && row_tiles > 0 && n >= 16) {
+        float *packed = gym_pack_buffer(0, row_tiles * k);
+        if (packed) {
+            for (long i = 0; i < row_tiles; i += TILE_ROWS) {
+                float *panel = packed + i * k;
+                for (long p = 0; p < k; p++) {
+                    for (long r = 0; r < TILE_ROWS; r++) panel[p * TILE_ROWS + r] = a[(i + r) * rs + p * cs];
+                }
+            }
+            panels = packed;
+        }
+    }
+    float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? gym_pack_buffer(1, WIDE_K_BLOCK * 32) : NULL;
+    // Blocks of 32 columns (then one of 16) outside, row tiles inside: the block of B stays in
+    // L1 while every row tile passes over it. A packed block holds WIDE_K_BLOCK steps of k:
+    // longer products run in k-slices, each tile continuing its chain from what the last slice
+    // stored (a float store loses nothing, so the bits are those of one unbroken chain).
+    long j = 0;
+    while (n - j >= 16) {
+        long width = n - j >= 32 ? 32 : 16;
+        long slice = block ? WIDE_K_BLOCK : (k > 0 ? k : 1);
+        for (long k0 = 0; k0 == 0 || k0 < k; k0 += slice) {
+            long kn = block && k - k0 > WIDE_K_BLOCK ? WIDE_K_BLOCK : k - k0;
+            int continuing = accumulate || k0 > 0;
+            const float *bj = b + k0 * n + j;
+            long ldb = n;
+            if (block) {
+                for (long p = 0; p < kn; p++) {
+                    for (long v = 0; v < width; v += 16) store16(load16(bj + p * n + v), block + p * width + v);
+                }
+                bj = block;
+                ldb = width;
+            }
+            if (width == 32) {
+                RUN_ROWS(tile16, 2, bj, ldb, j, k0, kn, continuing);
+            } else {
+                RUN_ROWS(tile16, 1, bj, ldb, j, k0, kn, continuing);
+            }
+        }
+        j += width;
+    }
+    if (j + 8 <= n) {
+        RUN_ROWS(tile8, 1, b + j, n, j, 0, k, accumulate);
+        j += 8;
+    }
+    if (j + 4 <= n) {
+        RUN_ROWS(tile4, 1, b + j, n, j, 0, k, accumulate);
+        j += 4;
+    }
+    if (j < n) {
+        for (long row = 0; row < m; row++) scalar_columns(row, j, n, k, a, rs, cs, b, c, accumulate);
+    }
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_avx512(long m, long n, long k, const float *a,
+                                                                            long rs, long cs, const float *b,
+                                                                            float *c, int accumulate) {
+    sgemm_wide(m, n, k, a, rs, cs, b, c, accumulate);
+}
+
+#endif
