@@ -1,8 +1,19 @@
 // Which version of the kernels runs: the best the CPU has (AVX-512 for the matrix product, AVX2 +
-// FMA for everything), unless a test or a benchmark sets a lower ceiling.
+// FMA for everything), unless a test, a benchmark or the GYM_KERNELS environment variable
+// ("avx2", "portable") sets a lower ceiling. Every version gives the same bits; the variable is
+// for timing one against another.
 #include "gym_kernels_internal.h"
+#include <stdlib.h>
+#include <string.h>
 
 static int ceiling = GYM_KERNELS_AVX512; // read and written atomically: tests run side by side
+
+__attribute__((constructor)) static void read_environment(void) {
+    const char *name = getenv("GYM_KERNELS");
+    if (!name) return;
+    if (strcmp(name, "avx2") == 0 || strcmp(name, "avx2+fma") == 0) ceiling = GYM_KERNELS_AVX2;
+    if (strcmp(name, "portable") == 0) ceiling = GYM_KERNELS_PORTABLE;
+}
 
 int gym_kernels_best_level(void) {
 #if defined(__x86_64__)
@@ -29,4 +40,4 @@ const char *gym_kernels_path(void) {
     }
 }
 
-void gym_kernels_set_ceiling(int level) { __atomic_store_n(&ceiling, level, __ATOMIC_RELAXED); }
+int gym_kernels_set_ceiling(int level) { return __atomic_exchange_n(&ceiling, level, __ATOMIC_RELAXED); }

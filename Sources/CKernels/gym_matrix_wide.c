@@ -53,7 +53,7 @@ DEFINE_ROW_TILE(tile4, f4, load4, store4)
 enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
 
 // The rows of one column block: 8-row tiles (from A's packed panels when there are any), then
-// the rows left one at a time. `tile` is one of the tiles above, `vectors` constant.
+// the rows left as one tile of that many rows. `tile` is one of the tiles above, `vectors` constant.
 #define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, continuing)                                            \
     do {                                                                                                    \
         long i = 0;                                                                                         \
@@ -66,8 +66,20 @@ enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
                      continuing);                                                                           \
             }                                                                                               \
         }                                                                                                   \
-        for (; i < m; i++) tile(1, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, continuing); \
+        switch (m - i) { /* the rows left, as one tile: a layer's 3 or 4 inputs in a weight gradient */     \
+        case 7: ROW_TAIL(tile, 7, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 6: ROW_TAIL(tile, 6, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 5: ROW_TAIL(tile, 5, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 4: ROW_TAIL(tile, 4, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 3: ROW_TAIL(tile, 3, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 2: ROW_TAIL(tile, 2, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 1: ROW_TAIL(tile, 1, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        default: break;                                                                                     \
+        }                                                                                                   \
     } while (0)
+
+#define ROW_TAIL(tile, rows, vectors, bj, ldb, j, k0, kn, continuing) \
+    tile(rows, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, continuing)
 
 GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
                            int accumulate) {

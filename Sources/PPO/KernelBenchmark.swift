@@ -10,13 +10,13 @@ public enum KernelBenchmark {
     /// The vector versions of the matrix product this CPU can run, best first, by name (the
     /// portable one only when there is no other).
     public static var vectorVersions: [String] {
-        let best = Int(gym_kernels_best_level())
+        let best = Int(gym_kernels_level())
         let levels = best == 0 ? [0] : Array((1...best).reversed())
         return levels.map { level in withVersion(level) { kernelVersion } }
     }
 
-    /// Runs `body` with the kernels capped at the `index`-th of `vectorVersions`' levels counted
-    /// from the best; restores the best afterwards. Not for use while training runs.
+    /// Runs `body` with the kernels capped at the version `name` (one of `vectorVersions`), then
+    /// restores the cap there was. Not for use while training runs.
     public static func withVersion<R>(named name: String, _ body: () -> R) -> R {
         let best = Int(gym_kernels_best_level())
         for level in stride(from: best, through: 0, by: -1) where withVersion(level, { kernelVersion }) == name {
@@ -26,8 +26,8 @@ public enum KernelBenchmark {
     }
 
     private static func withVersion<R>(_ level: Int, _ body: () -> R) -> R {
-        gym_kernels_set_ceiling(Int32(level))
-        defer { gym_kernels_set_ceiling(Int32(GYM_KERNELS_AVX512)) }
+        let previous = gym_kernels_set_ceiling(Int32(level))
+        defer { gym_kernels_set_ceiling(previous) }
         return body()
     }
 

@@ -9,7 +9,8 @@ import Testing
 @Suite(.serialized) struct CKernelTests {
     /// Runs `body` once on each version the machine has, labelled.
     private func onEachVersion(_ body: (String) -> Void) {
-        defer { gym_kernels_set_ceiling(Int32(GYM_KERNELS_AVX512)) }
+        let previous = gym_kernels_set_ceiling(Int32(GYM_KERNELS_AVX512))
+        defer { gym_kernels_set_ceiling(previous) }
         for level in 0...gym_kernels_best_level() {
             gym_kernels_set_ceiling(level)
             body(String(cString: gym_kernels_path()))

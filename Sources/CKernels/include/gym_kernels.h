@@ -55,9 +55,10 @@ int gym_kernels_level(void);
 /// Which version runs, by name: "avx512", "avx2+fma" or "portable".
 const char *gym_kernels_path(void);
 
-/// Caps the version (for tests that hold every version equal, and benchmarks that compare them);
-/// GYM_KERNELS_AVX512 returns to the best the CPU has.
-void gym_kernels_set_ceiling(int level);
+/// Caps the version (for tests that hold every version equal, and benchmarks that compare them)
+/// and returns the previous cap; GYM_KERNELS_AVX512 allows the best the CPU has. The
+/// GYM_KERNELS environment variable ("avx2", "portable") sets the cap a process starts with.
+int gym_kernels_set_ceiling(int level);
 
 // Small vector helpers for Swift code that Swift cannot yet express without branches: Swift's
 // min/max on Float follow IEEE minNum semantics through compare-and-branch code, and SIMD mask

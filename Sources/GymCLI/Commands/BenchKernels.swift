@@ -27,7 +27,7 @@ struct BenchKernels: ParsableCommand {
         let blas = loadOpenBLAS()
         let versions = KernelBenchmark.vectorVersions
         Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add); training runs \(KernelBenchmark.kernelVersion)")
-        Console.line("  shape (m x k) x (k x n)          use                        "
+        Console.line("  shape (m x k) x (k x n)          use                            "
                      + versions.map { version in
                          let label = "gym \(version)"
                          return String(repeating: " ", count: max(1, 14 - label.count)) + label
@@ -49,6 +49,7 @@ struct BenchKernels: ParsableCommand {
             (256, 400, 300, false, "400x300 layer, batch 256 (TD3)"),
             (400, 256, 300, true, "400x300 Xᵀ dY, 256 rows (TD3)"),
             (256, 300, 400, false, "400x300 dY Wᵀ, 256 rows (TD3)"),
+            (4, 256, 400, true, "first layer Xᵀ dY, 4 inputs (TD3)"),
         ]
         for (m, k, n, transposed, use) in shapes {
             let a = [Float]((0..<(m * k)).map { Float($0 % 7) * 0.1 - 0.3 })
@@ -79,7 +80,7 @@ struct BenchKernels: ParsableCommand {
             }
             let shape = "(\(m) x \(k)) x (\(k) x \(n))\(transposed ? " Aᵀ" : "")"
             Console.line("  " + shape.padding(toLength: 33, withPad: " ", startingAt: 0)
-                  + use.padding(toLength: 31, withPad: " ", startingAt: 0)
+                  + use.padding(toLength: 35, withPad: " ", startingAt: 0)
                   + ours.map { String(format: "%14.1f", flops / $0 / 1e9) }.joined() + "    " + theirs)
         }
     }
