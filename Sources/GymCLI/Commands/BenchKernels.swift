@@ -27,7 +27,8 @@ struct BenchKernels: ParsableCommand {
         let blas = loadOpenBLAS()
         let versions = KernelBenchmark.vectorVersions
         Console.line("matrix products, one core, GFLOP/s (2 flops per multiply-add); training runs \(KernelBenchmark.kernelVersion)")
-        Console.line("  shape (m x k) x (k x n)          use                            "
+        Console.line("  " + "shape (m x k) x (k x n)".padding(toLength: 33, withPad: " ", startingAt: 0)
+                     + "use".padding(toLength: 35, withPad: " ", startingAt: 0)
                      + versions.map { version in
                          let label = "gym \(version)"
                          return String(repeating: " ", count: max(1, 14 - label.count)) + label
