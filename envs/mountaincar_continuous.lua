@@ -49,6 +49,12 @@ local env = {
     envs = 8, steps = 30000, n_steps = 512, batch_size = 256, epochs = 10,
     learning_rate = 3e-4, gamma = 0.999, gae_lambda = 0.95, clip_range = 0.2, ent_coef = 0.01,
     log_std_init = 0.5, normalize_observations = true, normalize_reward = true,
+    -- SAC (gym train --algorithm sac): the RL Zoo's settings, with exploration noise correlated
+    -- over about a hundred steps where the Zoo uses gSDE; independent noise never finds the
+    -- flag. 25k steps: 5 of 5 seeds (docs/training.md).
+    sac = { steps = 25000, hidden = { 64, 64 }, learning_rate = 3e-4, buffer_size = 50000, batch_size = 512,
+            auto_ent_coef = false, ent_coef_init = 0.1, train_freq = 32, gradient_steps = 32, gamma = 0.9999,
+            tau = 0.01, learning_starts = 0, noise_correlation = 0.99 },
   },
   state = { 0.0, 0.0 },
   obs = { 0.0, 0.0 },

@@ -45,6 +45,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: about("gradient_steps")) var gradientSteps: String?
     @Option(parsing: .unconditional, help: about("tau")) var tau: String?
     @Option(parsing: .unconditional, help: about("action_noise")) var actionNoise: String?
+    @Option(parsing: .unconditional, help: about("noise_correlation")) var noiseCorrelation: String?
     @Option(parsing: .unconditional, help: about("policy_delay")) var policyDelay: String?
     @Option(parsing: .unconditional, help: about("target_policy_noise")) var targetPolicyNoise: String?
     @Option(parsing: .unconditional, help: about("target_noise_clip")) var targetNoiseClip: String?

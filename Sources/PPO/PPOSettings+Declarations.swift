@@ -54,6 +54,8 @@ extension PPOSettings {
         .real("tau", \.tau, .aboveUpTo(0, 1), help: "Off-policy: target networks move this fraction toward the live ones each update (Polyak)."),
         .real("action_noise", \.actionNoise, .atLeastZero(offAtZero: true),
               help: "DDPG and TD3: standard deviation of the Gaussian exploration noise, in actions scaled to [-1, 1]."),
+        .real("noise_correlation", \.noiseCorrelation, .closed(0, 0.999),
+              help: "Off-policy: correlation of each env's exploration noise from one step to the next (0: independent; near 1: slow, wandering pushes that find sparse rewards)."),
         .count("policy_delay", \.policyDelay, atLeast: 1, atMost: Limits.gradientSteps,
                help: "TD3: critic updates per actor and target update."),
         .real("target_policy_noise", \.targetPolicyNoise, .atLeastZero(offAtZero: true),

@@ -73,6 +73,7 @@ public struct PPOSettings: Equatable, Sendable {
     public var gradientSteps = 1
     public var tau = 0.005
     public var actionNoise = 0.1
+    public var noiseCorrelation = 0.0
     public var policyDelay = 2
     public var targetPolicyNoise = 0.2
     public var targetNoiseClip = 0.5

@@ -64,10 +64,14 @@ public struct OffPolicyState: Equatable, Sendable {
     public var replayTerminals: [Float]
     /// Numbers per stored action (the arrays' width even when the buffer is empty).
     public var actionSize: Int
+    /// Per env and action, the last draw of the exploration noise (what a correlated draw
+    /// follows; zeros when the draws are independent).
+    public var explorationNoise: [Double]
 
     public init(targetParameters: [Float], actorAdamStep: Int, logAlpha: Double, alphaMoments: [Double],
                 replayPosition: Int, replayObservations: [Double], replayNextObservations: [Double],
-                replayActions: [Float], replayRewards: [Float], replayTerminals: [Float], actionSize: Int) {
+                replayActions: [Float], replayRewards: [Float], replayTerminals: [Float], actionSize: Int,
+                explorationNoise: [Double]) {
         self.targetParameters = targetParameters
         self.actorAdamStep = actorAdamStep
         self.logAlpha = logAlpha
@@ -79,6 +83,7 @@ public struct OffPolicyState: Equatable, Sendable {
         self.replayRewards = replayRewards
         self.replayTerminals = replayTerminals
         self.actionSize = actionSize
+        self.explorationNoise = explorationNoise
     }
 
     /// Transitions in the replay buffer.

@@ -29,6 +29,7 @@ enum CheckpointTensors {
                 NamedTensor("replay.actions", shape: [count, d], .f32(state.replayActions)),
                 NamedTensor("replay.rewards", shape: [count], .f32(state.replayRewards)),
                 NamedTensor("replay.terminals", shape: [count], .f32(state.replayTerminals)),
+                NamedTensor("exploration.noise", shape: [envs, state.actionSize], .f64(state.explorationNoise)),
             ]
         }
         return offPolicyTensors + scenarioTensors + [
@@ -143,14 +144,15 @@ enum CheckpointTensors {
         let actions = try PolicyCodec.floats("replay.actions", shape: [count, d], in: tensors)
         let rewards = try PolicyCodec.floats("replay.rewards", shape: [count], in: tensors)
         let terminals = try PolicyCodec.floats("replay.terminals", shape: [count], in: tensors)
+        let noise = try PolicyCodec.doubles("exploration.noise", shape: [settings.envs, d], in: tensors)
         guard target.allSatisfy(\.isFinite), rewards.allSatisfy(\.isFinite), terminals.allSatisfy({ $0 == 0 || $0 == 1 }),
-              observations.allSatisfy(\.isFinite), next.allSatisfy(\.isFinite),
+              observations.allSatisfy(\.isFinite), next.allSatisfy(\.isFinite), noise.allSatisfy(\.isFinite),
               actions.allSatisfy({ $0 >= -1 && $0 <= 1 }) else {
-            throw FormatError("the replay buffer or the target networks hold values out of range (NaN or infinity, or actions outside [-1, 1])")
+            throw FormatError("the replay buffer, the target networks or the exploration noise hold values out of range (NaN or infinity, or actions outside [-1, 1])")
         }
         return OffPolicyState(targetParameters: target, actorAdamStep: o.actorAdamStep, logAlpha: o.logAlpha,
                               alphaMoments: o.alphaAdam, replayPosition: o.replayPosition, replayObservations: observations,
                               replayNextObservations: next, replayActions: actions, replayRewards: rewards,
-                              replayTerminals: terminals, actionSize: d)
+                              replayTerminals: terminals, actionSize: d, explorationNoise: noise)
     }
 }

@@ -187,6 +187,28 @@ import Testing
         #expect(gradient[2 * d - 1] == 0, "a clamped log std gets no gradient")
     }
 
+    /// Correlated exploration keeps each draw standard normal while neighbours agree by ρ; at
+    /// ρ = 0 it is the plain draws, bit for bit.
+    @Test func correlatedNoiseHasUnitVarianceAndTheAskedLagOneCorrelation() {
+        for rho in [0.0, 0.5, 0.9, 0.99] {
+            var rng = SeededGenerator(seed: 17)
+            var x = 0.0
+            var draws: [Double] = []
+            for t in 0..<200_000 {
+                let fresh = rng.normal()
+                x = CorrelatedNoise.next(after: x, correlation: rho, fresh: fresh)
+                if rho == 0 { #expect(x == fresh) }
+                if t >= 1000 { draws.append(x) }
+            }
+            let mean = draws.reduce(0, +) / Double(draws.count)
+            let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(draws.count)
+            let lagOne = zip(draws, draws.dropFirst()).reduce(0) { $0 + ($1.0 - mean) * ($1.1 - mean) } / Double(draws.count - 1) / variance
+            // ρ = 0.99 averages over fewer independent stretches: a wider band for its variance.
+            #expect(abs(variance - 1) < (rho > 0.95 ? 0.12 : 0.03), "ρ \(rho): variance \(variance)")
+            #expect(abs(lagOne - rho) < 0.01, "ρ \(rho): lag-one correlation \(lagOne)")
+        }
+    }
+
     @Test func polyakMovesTargetsByTau() {
         var target: [Float] = [1, -2, 0.5]
         let live: [Float] = [3, 2, 0.5]

@@ -25,10 +25,12 @@ import Testing
     let make: (Int) throws -> Environment = { _ in try LuaEnvironment(path: shippedEnv("pendulum")) }
 
     /// A buffer of 300 transitions has wrapped by the checkpoint at 400 steps (TD3's case); the
-    /// others keep every transition.
-    @Test(arguments: [(PPOSettings.Algorithm.ddpg, 1_000_000), (.td3, 300), (.sac, 1_000_000)])
-    func resumedRunEqualsUninterruptedRun(algorithm: PPOSettings.Algorithm, bufferSize: Int) throws {
+    /// others keep every transition. SAC and TD3 explore with correlated noise, whose state
+    /// the checkpoint carries.
+    @Test(arguments: [(PPOSettings.Algorithm.ddpg, 1_000_000, 0.0), (.td3, 300, 0.9), (.sac, 1_000_000, 0.9)])
+    func resumedRunEqualsUninterruptedRun(algorithm: PPOSettings.Algorithm, bufferSize: Int, correlation: Double) throws {
         var s = settings(algorithm, bufferSize: bufferSize)
+        s.noiseCorrelation = correlation
         let uninterrupted = try OffPolicyTrainer(settings: s, makeEnvironment: make).train()
 
         s.threads = 1

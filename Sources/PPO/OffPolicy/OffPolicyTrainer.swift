@@ -24,6 +24,9 @@ public final class OffPolicyTrainer: PolicyTraining {
     private let actionLow: [Double], actionHigh: [Double]
     /// Per-env exploration: random actions and noise do not depend on how envs are scheduled.
     private var explorers: [SeededGenerator]
+    /// Per env and action: the last exploration draw, which the next one follows with
+    /// `noise_correlation` (zeros at the start; unused when the draws are independent).
+    private var correlatedNoise: [Double]
     private var updateGenerator: SeededGenerator
     private var episodes = EpisodeTally()
     private var timesteps = 0
@@ -78,6 +81,7 @@ public final class OffPolicyTrainer: PolicyTraining {
         envAction = .allocate(count: d, filledWith: 0)
         noise = .allocate(count: d, filledWith: 0)
         explorers = (0..<settings.envs).map { SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 5000 + UInt64($0))) }
+        correlatedNoise = [Double](repeating: 0, count: settings.envs * architecture.distribution.actionSize)
         updateGenerator = SeededGenerator(seed: SeededGenerator.derive(settings.seed, stream: 12))
         resumed = resume?.checkpoint
         if let resume { try restore(resume.policy, resume.checkpoint) }
@@ -133,6 +137,7 @@ public final class OffPolicyTrainer: PolicyTraining {
         normalizer = policy.normalizer
         updateGenerator = SeededGenerator(words: checkpoint.updateGenerator)
         for e in 0..<settings.envs { explorers[e] = SeededGenerator(words: Array(checkpoint.samplerGenerators[(4 * e)..<(4 * e + 4)])) }
+        correlatedNoise = state.explorationNoise
         timesteps = policy.stepsTrained
         vectorSteps = policy.stepsTrained / settings.envs
         elapsed = policy.wallSeconds
@@ -162,7 +167,8 @@ public final class OffPolicyTrainer: PolicyTraining {
             alphaMoments: [update.alphaMoments.first, update.alphaMoments.second, Double(update.alphaMoments.step)],
             replayPosition: replay.position, replayObservations: array(replay.observations, count * n),
             replayNextObservations: array(replay.nextObservations, count * n), replayActions: array(replay.actions, count * d),
-            replayRewards: array(replay.rewards, count), replayTerminals: array(replay.terminals, count), actionSize: d)
+            replayRewards: array(replay.rewards, count), replayTerminals: array(replay.terminals, count), actionSize: d,
+            explorationNoise: correlatedNoise)
         return TrainingCheckpoint(
             adamStep: update.criticAdam.stepCount,
             adamFirstMoment: array(update.actorAdam.firstMoment, update.actor.count) + array(update.criticAdam.firstMoment, update.critics.count),
@@ -268,14 +274,24 @@ public final class OffPolicyTrainer: PolicyTraining {
         let d = architecture.distribution.actionSize
         switch settings.algorithm {
         case .sac:
-            for j in 0..<d { noise[j] = Float(explorers[e].normal()) }
+            for j in 0..<d { noise[j] = Float(explorationDraw(env: e, action: j)) }
             _ = SquashedGaussian.sample(output: output, noise: noise, dimensions: d, into: action)
         default:
             for j in 0..<d {
-                let noisy = Double(Float.tanh(output[j])) + explorers[e].normal() * settings.actionNoise
+                let noisy = Double(Float.tanh(output[j])) + explorationDraw(env: e, action: j) * settings.actionNoise
                 action[j] = Float(Swift.min(Swift.max(noisy, -1), 1))
             }
         }
+    }
+
+    /// The next standard normal draw behind env `e`'s exploration of action `j`: independent,
+    /// or following the last one with `noise_correlation`.
+    private func explorationDraw(env e: Int, action j: Int) -> Double {
+        let fresh = explorers[e].normal()
+        guard settings.noiseCorrelation > 0 else { return fresh }
+        let k = e * architecture.distribution.actionSize + j
+        correlatedNoise[k] = CorrelatedNoise.next(after: correlatedNoise[k], correlation: settings.noiseCorrelation, fresh: fresh)
+        return correlatedNoise[k]
     }
 
     /// The policy as it stands: the actor, then the critics, in the architecture's flat layout.
