@@ -212,9 +212,9 @@ import Testing
     @Test func polyakMovesTargetsByTau() {
         var target: [Float] = [1, -2, 0.5]
         let live: [Float] = [3, 2, 0.5]
-        OffPolicyUpdate<Float>.polyak(&target, toward: live, count: 3, tau: 0.25)
+        OffPolicyUpdate<Float>.polyak(&target, toward: live, in: 0..<3, tau: 0.25)
         #expect(target == [1.5, -1, 0.5])
-        OffPolicyUpdate<Float>.polyak(&target, toward: live, count: 3, tau: 1)
+        OffPolicyUpdate<Float>.polyak(&target, toward: live, in: 0..<3, tau: 1)
         #expect(target == live, "tau 1 copies")
     }
 

@@ -204,20 +204,31 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         computeTargets(batch, alpha: alphaNow, rng: &rng, nextActorDone: true)
         losses.critic = criticLossAndGradients(batch)
         criticAdam.advance()
-        criticAdam.step(critics, learningRate: learningRate)
+        onBothCores(critics.count) { self.criticAdam.step(self.critics, learningRate: learningRate, in: $0) }
         criticSteps += 1
 
         // The actor (TD3: every policy_delay critic steps), then the targets.
         if actorDue {
             losses.actor = actorLossAndGradients(batch, alpha: alphaNow, forwardDone: true)
             actorAdam.advance()
-            actorAdam.step(actor, learningRate: learningRate)
-            if algorithm != .sac { Self.polyak(targetActor, toward: actor.values, count: actor.count, tau: settings.tau) }
+            onBothCores(actor.count) { self.actorAdam.step(self.actor, learningRate: learningRate, in: $0) }
+            if algorithm != .sac {
+                onBothCores(actor.count) { Self.polyak(self.targetActor, toward: self.actor.values, in: $0, tau: self.settings.tau) }
+            }
         }
         if actorDue || algorithm == .sac {
-            Self.polyak(targetCritics, toward: critics.values, count: critics.count, tau: settings.tau)
+            onBothCores(critics.count) { Self.polyak(self.targetCritics, toward: self.critics.values, in: $0, tau: self.settings.tau) }
         }
         return losses
+    }
+
+    /// Runs `body` over 0..<count, in two halves on the two cores when there is a helper. For
+    /// elementwise work (Adam, Polyak): the split falls on a multiple of 8, so every element
+    /// takes the same vector or scalar path either way, and the bits do not depend on threads.
+    func onBothCores(_ count: Int, _ body: (Range<Int>) -> Void) {
+        guard let helper, count >= 1024 else { return body(0..<count) }
+        let split = count / 16 * 8
+        helper.fork({ body(0..<split) }, { body(split..<count) })
     }
 
     /// Adam on the scalar log α (PyTorch's, epsilon 1e-8).
@@ -230,9 +241,9 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         logAlpha -= stepSize * alphaMoments.first / (alphaMoments.second.squareRoot() / (1 - pow(0.999, t)).squareRoot() + 1e-8)
     }
 
-    /// target ← (1 - τ) target + τ live.
-    static func polyak(_ target: UnsafeMutablePointer<T>, toward live: UnsafePointer<T>, count: Int, tau: Double) {
+    /// target ← (1 - τ) target + τ live, over `range`.
+    static func polyak(_ target: UnsafeMutablePointer<T>, toward live: UnsafePointer<T>, in range: Range<Int>, tau: Double) {
         let keep = T(1 - tau), move = T(tau)
-        for i in 0..<count { target[i] = keep * target[i] + move * live[i] }
+        for i in range { target[i] = keep * target[i] + move * live[i] }
     }
 }
