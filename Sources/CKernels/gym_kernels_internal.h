@@ -39,6 +39,8 @@ int gym_kernels_use_avx2(void);
 /// The AVX-512 body of gym_sgemm (gym_matrix_wide.c), for CPUs at GYM_KERNELS_AVX512.
 void gym_sgemm_avx512(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
                       int accumulate);
+void gym_sgemm_bt_avx512(long m, long n, long k, const float *a, long rs, long cs, const float *bt, float *c,
+                         int accumulate, float *scratch);
 
 // Defines gym_<name> over the body `name`: an AVX2 + FMA version and a baseline version of it,
 // and the entry point that picks one.

@@ -52,6 +52,18 @@ DEFINE_ROW_TILE(tile4, f4, load4, store4)
 // A packed 32-column block of B holds this many steps of k: 16 KiB, a third of L1.
 enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
 
+// block (steps x width, row-major) = the `width` rows of Bᵀ at `bt` (row stride k), steps
+// 0..<steps of each, transposed: 8 x 8 pieces through registers, the last steps one by one.
+GYM_INLINE void pack_transposed(const float *bt, long k, long width, long steps, float *block) {
+    long whole = steps / 8 * 8;
+    for (long v = 0; v < width; v += 8) {
+        for (long p = 0; p < whole; p += 8) transpose8x8(bt + v * k + p, k, block + p * width + v, width);
+        for (long p = whole; p < steps; p++) {
+            for (long r = 0; r < 8; r++) block[p * width + v + r] = bt[(v + r) * k + p];
+        }
+    }
+}
+
 // The rows of one column block: 8-row tiles (from A's packed panels when there are any), then
 // the rows left as one tile of that many rows. `tile` is one of the tiles above, `vectors` constant.
 #define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, continuing)                                            \
@@ -81,8 +93,17 @@ enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
 #define ROW_TAIL(tile, rows, vectors, bj, ldb, j, k0, kn, continuing) \
     tile(rows, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, continuing)
 
+// With `transposed`, b holds Bᵀ (n x k row-major, a layer's weights W for the input gradient
+// dY Wᵀ): each block of B is then packed by transposing 8 x 8 pieces of W into L1, instead of
+// the whole of W into a k x n copy first. Where a whole copy is simpler (outputs narrower than
+// 16, the last few columns, no pack buffer) it goes to `scratch` (k x n).
 GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
-                           int accumulate) {
+                           int accumulate, int transposed, float *scratch) {
+    if (transposed && n < 16) {
+        transpose(n, k, b, scratch);
+        b = scratch;
+        transposed = 0;
+    }
     if (n < 8 && cs == 1 && k >= 8) {
         narrow_dot_products(m, n, k, a, rs, b, c, accumulate);
         return;
@@ -106,7 +127,12 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
             panels = packed;
         }
     }
-    float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? gym_pack_buffer(1, WIDE_K_BLOCK * 32) : NULL;
+    float *block = transposed || (n >= PACK_B_MIN_COLUMNS && m >= 8) ? gym_pack_buffer(1, WIDE_K_BLOCK * 32) : NULL;
+    if (transposed && !block) {
+        transpose(n, k, b, scratch);
+        b = scratch;
+        transposed = 0;
+    }
     // Blocks of 32 columns (then one of 16) outside, row tiles inside: the block of B stays in
     // L1 while every row tile passes over it. A packed block holds WIDE_K_BLOCK steps of k:
     // longer products run in k-slices, each tile continuing its chain from what the last slice
@@ -120,7 +146,11 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
             int continuing = accumulate || k0 > 0;
             const float *bj = b + k0 * n + j;
             long ldb = n;
-            if (block) {
+            if (transposed) {
+                pack_transposed(b + j * k + k0, k, width, kn, block);
+                bj = block;
+                ldb = width;
+            } else if (block) {
                 for (long p = 0; p < kn; p++) {
                     for (long v = 0; v < width; v += 16) store16(load16(bj + p * n + v), block + p * width + v);
                 }
@@ -134,6 +164,13 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
             }
         }
         j += width;
+    }
+    if (transposed && j < n) {
+        // The last few columns of B, from their rows of Bᵀ, into the copy's layout.
+        for (long p = 0; p < k; p++) {
+            for (long column = j; column < n; column++) scratch[p * n + column] = b[column * k + p];
+        }
+        b = scratch;
     }
     if (j + 8 <= n) {
         RUN_ROWS(tile8, 1, b + j, n, j, 0, k, accumulate);
@@ -151,7 +188,14 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_avx512(long m, long n, long k, const float *a,
                                                                             long rs, long cs, const float *b,
                                                                             float *c, int accumulate) {
-    sgemm_wide(m, n, k, a, rs, cs, b, c, accumulate);
+    sgemm_wide(m, n, k, a, rs, cs, b, c, accumulate, 0, NULL);
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_bt_avx512(long m, long n, long k, const float *a,
+                                                                               long rs, long cs, const float *bt,
+                                                                               float *c, int accumulate,
+                                                                               float *scratch) {
+    sgemm_wide(m, n, k, a, rs, cs, bt, c, accumulate, 1, scratch);
 }
 
 #endif

@@ -35,7 +35,10 @@ final class MLPWorkspace<T: NetworkScalar> {
     let capacity: Int
     private let outputs: [UnsafeMutablePointer<T>]
     private let gradientScratch: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)
+    /// Where a layer's weights are transposed for the input gradient, when the kernel copies
+    /// them whole (the helper thread has its own).
     private let transposedWeights: UnsafeMutablePointer<T>
+    private let helperScratch: UnsafeMutablePointer<T>
     /// The input of the last forward pass; backward needs it for the first layer's weights.
     private var input: UnsafePointer<T>?
     private var rows = 0
@@ -49,6 +52,7 @@ final class MLPWorkspace<T: NetworkScalar> {
         var largest = 0
         for l in 0..<shape.layerCount { largest = Swift.max(largest, shape.sizes[l] * shape.sizes[l + 1]) }
         transposedWeights = .allocate(count: largest, filledWith: 0)
+        helperScratch = .allocate(count: largest, filledWith: 0)
     }
 
     deinit {
@@ -56,6 +60,7 @@ final class MLPWorkspace<T: NetworkScalar> {
         gradientScratch.0.deallocate()
         gradientScratch.1.deallocate()
         transposedWeights.deallocate()
+        helperScratch.deallocate()
     }
 
     var output: UnsafePointer<T> { UnsafePointer(outputs[shape.layerCount - 1]) }
@@ -128,22 +133,25 @@ final class MLPWorkspace<T: NetworkScalar> {
             }
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }
-            // dX (rows x in) = dY Wᵀ, over rows [first, first + count).
-            let gradientAtInput = { [dY] (first: Int, count: Int) in
-                MatrixMultiply.multiply(m: count, n: inSize, k: outSize, a: dY + first * outSize, aRowStride: outSize,
-                                        aColumnStride: 1, b: self.transposedWeights, c: target + first * inSize,
-                                        accumulate: false)
+            // dX (rows x in) = dY Wᵀ, over rows [first, first + count). W is in x out, so it is
+            // Bᵀ itself; `scratch` takes the transposed copy where the kernel makes one.
+            let weights = parameters + shape.weightOffset(l)
+            let gradientAtInput = { [dY] (first: Int, count: Int, scratch: UnsafeMutablePointer<T>) in
+                T.multiplyTransposed(m: count, n: inSize, k: outSize, a: dY + first * outSize, aRowStride: outSize,
+                                     aColumnStride: 1, bt: weights, c: target + first * inSize, accumulate: false,
+                                     scratch: scratch)
             }
-            T.transpose(rows: inSize, columns: outSize, source: parameters + shape.weightOffset(l), destination: transposedWeights)
             if let helper, gradients != nil {
-                helper.fork({ gradientAtInput(0, self.rows) }, weightGradient)
+                helper.fork({ gradientAtInput(0, self.rows, self.transposedWeights) }, weightGradient)
             } else if let helper, rows >= 16 {
-                // Only the input's gradient: its rows split between the threads (same bits).
+                // Only the input's gradient: its rows split between the threads (same bits),
+                // each with its own scratch.
                 let split = rows / 16 * 8
-                helper.fork({ gradientAtInput(0, split) }, { gradientAtInput(split, self.rows - split) })
+                helper.fork({ gradientAtInput(0, split, self.transposedWeights) },
+                            { gradientAtInput(split, self.rows - split, self.helperScratch) })
             } else {
                 weightGradient()
-                gradientAtInput(0, rows)
+                gradientAtInput(0, rows, transposedWeights)
             }
             swap(&dY, &dX)
         }

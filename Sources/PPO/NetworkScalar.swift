@@ -5,13 +5,18 @@ import Foundation
 /// tests instantiate the same code in `Double`, so finite differences are accurate.
 ///
 /// The hot kernels are requirements: `Float` runs them in C (CKernels, compiled for AVX2 + FMA
-/// and for the baseline CPU, picked at run time), `Double` runs the Swift references that do
+/// and for the baseline CPU, the matrix products also for AVX-512, picked at run time), `Double` runs the Swift references that do
 /// the same arithmetic in the same order.
 public protocol NetworkScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
 where Self.RawSignificand: FixedWidthInteger {
     /// C (m x n) = A B, or C += A B (see `MatrixMultiply.reference`).
     static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, aRowStride: Int, aColumnStride: Int,
                          b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool)
+    /// C (m x n) = A Bᵀ, or C += A Bᵀ, with `bt` n x k row-major: `multiply` on the transposed
+    /// copy, bit for bit, which `scratch` (k x n) receives where it is made whole.
+    static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, aRowStride: Int, aColumnStride: Int,
+                                   bt: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool,
+                                   scratch: UnsafeMutablePointer<Self>)
     /// destination (columns x rows) = sourceᵀ, source being rows x columns.
     static func transpose(rows: Int, columns: Int, source: UnsafePointer<Self>, destination: UnsafeMutablePointer<Self>)
     /// values[i] = tanh(values[i]).
@@ -43,6 +48,13 @@ extension Float: NetworkScalar {
     public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
                                 b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
         gym_sgemm(m, n, k, a, aRowStride, aColumnStride, b, c, accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
+    public static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int,
+                                          aColumnStride: Int, bt: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                          accumulate: Bool, scratch: UnsafeMutablePointer<Float>) {
+        gym_sgemm_bt(m, n, k, a, aRowStride, aColumnStride, bt, c, accumulate ? 1 : 0, scratch)
     }
 
     @inline(__always)
@@ -126,6 +138,14 @@ extension Double: NetworkScalar {
                                 b: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>, accumulate: Bool) {
         MatrixMultiply.reference(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride,
                                  b: b, c: c, accumulate: accumulate)
+    }
+
+    public static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, aRowStride: Int,
+                                          aColumnStride: Int, bt: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>,
+                                          accumulate: Bool, scratch: UnsafeMutablePointer<Double>) {
+        transpose(rows: n, columns: k, source: bt, destination: scratch)
+        multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: scratch, c: c,
+                 accumulate: accumulate)
     }
 
     public static func transpose(rows: Int, columns: Int, source: UnsafePointer<Double>,

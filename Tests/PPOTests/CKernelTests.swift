@@ -54,6 +54,38 @@ import Testing
         }
     }
 
+    /// The product with B given transposed (dY Wᵀ from W itself) gives the bits of the plain
+    /// product on the transposed copy, on every version, including its narrow and tail paths.
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (64, 64, 64), (13, 27, 9), (9, 2, 8), (256, 300, 400), (7, 300, 41),
+                      (17, 48, 20), (15, 28, 131), (136, 44, 260), (9, 304, 129), (128, 400, 4), (24, 16, 256),
+                      (64, 256, 256), (37, 4, 300), (40, 21, 700), (8, 3, 64)])
+    func sgemmWithBTransposedGivesTheReferenceBits(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a: [Float] = randomArray(m * k, seed: 21)
+        let bt: [Float] = randomArray(n * k, seed: 22)
+        let initial: [Float] = randomArray(m * n, seed: 23)
+        var b = [Float](repeating: 0, count: k * n)
+        for p in 0..<k { for j in 0..<n { b[p * n + j] = bt[j * k + p] } }
+        for accumulate in [false, true] {
+            var reference = initial
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in reference.withUnsafeMutableBufferPointer {
+                MatrixMultiply.reference(m: m, n: n, k: k, a: ap.baseAddress!, aRowStride: k, aColumnStride: 1,
+                                         b: bp.baseAddress!, c: $0.baseAddress!, accumulate: accumulate)
+            } } }
+            onEachVersion { version in
+                var c = initial
+                var scratch = [Float](repeating: .nan, count: k * n)
+                a.withUnsafeBufferPointer { ap in bt.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    scratch.withUnsafeMutableBufferPointer {
+                        gym_sgemm_bt(m, n, k, ap.baseAddress!, k, 1, bp.baseAddress!, cp.baseAddress!, accumulate ? 1 : 0,
+                                     $0.baseAddress!)
+                    }
+                } } }
+                #expect(c.map(\.bitPattern) == reference.map(\.bitPattern), "\(version) \(m)x\(n)x\(k) accumulate \(accumulate)")
+            }
+        }
+    }
+
     @Test func transposeIsExact() {
         for (rows, columns) in [(1, 1), (8, 8), (13, 29), (17, 64), (64, 3), (256, 256), (40, 9)] {
             let source: [Float] = randomArray(rows * columns, seed: 19)

@@ -21,6 +21,12 @@
 void gym_sgemm(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
                const float *b, float *c, int accumulate);
 
+/// C (m x n) = A Bᵀ, or C += A Bᵀ, with `bt` n x k row-major (a layer's weights, for the input
+/// gradient dY Wᵀ): the bits of gym_sgemm on the transposed copy, which `scratch` (k x n floats)
+/// receives where a version needs it whole. The AVX-512 version transposes block by block.
+void gym_sgemm_bt(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
+                  const float *bt, float *c, int accumulate, float *scratch);
+
 /// destination (columns x rows) = sourceᵀ, source being rows x columns row-major.
 void gym_transpose(long rows, long columns, const float *source, float *destination);
 
