@@ -52,8 +52,21 @@ void gym_sgemm_bt_avx512(long m, long n, long k, const float *a, long rs, long c
         if (gym_kernels_use_avx2()) return name##_avx2 args;                                     \
         return name##_portable args;                                                             \
     }
+// The same, with a third version for AVX-512 whose body is `wide` (wider vectors, same bits).
+#define GYM_VERSIONS_WIDE(ret, name, wide, params, args)                                                    \
+    __attribute__((target("avx512f,avx512vl,avx2,fma"))) static ret name##_avx512 params { return wide args; } \
+    __attribute__((target("avx2,fma"))) static ret name##_avx2 params { return name args; }                 \
+    static ret name##_portable params { return name args; }                                                  \
+    ret gym_##name params {                                                                                  \
+        int level = gym_kernels_level();                                                                     \
+        if (level >= GYM_KERNELS_AVX512) return name##_avx512 args;                                          \
+        if (level >= GYM_KERNELS_AVX2) return name##_avx2 args;                                              \
+        return name##_portable args;                                                                         \
+    }
 #else
 #define GYM_VERSIONS(ret, name, params, args) \
+    ret gym_##name params { return name args; }
+#define GYM_VERSIONS_WIDE(ret, name, wide, params, args) \
     ret gym_##name params { return name args; }
 #endif
 

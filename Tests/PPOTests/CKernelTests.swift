@@ -131,9 +131,10 @@ import Testing
     }
 
     @Test func tanhGivesTheReferenceBits() {
-        // Every count up to two vectors and a tail, over the whole range including the clamp.
+        // Every count up to two vectors and a tail (of 8 and of 16 lanes), over the whole range
+        // including the clamp.
         let input: [Float] = randomArray(1000, seed: 14, scale: 10)
-        for count in [1, 7, 8, 9, 15, 16, 17, 1000] {
+        for count in [1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 1000] {
             let reference: [Float] = input.prefix(count).map { Float.tanh(SIMD8(repeating: $0))[0] }
             onEachVersion { version in
                 var values = Array(input.prefix(count))
