@@ -119,7 +119,32 @@ GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long sta
     }
 }
 
-GYM_VERSIONS(void, adam_step,
+#if defined(__x86_64__)
+// AVX-512: sixteen lanes at a time (the square root and the division bound it), the rest as
+// above; every element takes the same operations either way.
+GYM_INLINE void adam_step_wide(float *p, const float *g, float *m, float *v, long start, long end, float scale,
+                               float step_size, float correction2, float b1, float b2, float eps) {
+    float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
+    long i = start;
+    for (; i + 16 <= end; i += 16) {
+        f16 gi, mi, vi, pi;
+        __builtin_memcpy(&gi, g + i, sizeof gi);
+        __builtin_memcpy(&mi, m + i, sizeof mi);
+        __builtin_memcpy(&vi, v + i, sizeof vi);
+        __builtin_memcpy(&pi, p + i, sizeof pi);
+        gi = gi * scale;
+        mi = b1 * mi + one_minus_b1 * gi;
+        vi = b2 * vi + one_minus_b2 * gi * gi;
+        pi = pi - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps);
+        __builtin_memcpy(m + i, &mi, sizeof mi);
+        __builtin_memcpy(v + i, &vi, sizeof vi);
+        __builtin_memcpy(p + i, &pi, sizeof pi);
+    }
+    adam_step(p, g, m, v, i, end, scale, step_size, correction2, b1, b2, eps);
+}
+#endif
+
+GYM_VERSIONS_WIDE(void, adam_step, adam_step_wide,
              (float *parameters, const float *gradients, float *first_moment, float *second_moment, long start,
               long end, float gradient_scale, float step_size, float correction2, float beta1, float beta2,
               float epsilon),
