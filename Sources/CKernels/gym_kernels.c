@@ -1,5 +1,5 @@
-// Which version of the kernels runs: the best the CPU has (AVX-512 for the matrix product, AVX2 +
-// FMA for everything), unless a test, a benchmark or the GYM_KERNELS environment variable
+// Which version of the kernels runs: the best the CPU has (AVX-512 for the matrix products, tanh
+// and Adam, AVX2 + FMA for everything), unless a test, a benchmark or the GYM_KERNELS environment variable
 // ("avx2", "portable") sets a lower ceiling. Every version gives the same bits; the variable is
 // for timing one against another.
 #include "gym_kernels_internal.h"

@@ -5,8 +5,9 @@
 
 // The float kernels of training and acting, in C so that one build runs everywhere at full speed:
 // each kernel is compiled twice, for AVX2 + FMA (Haswell, 2013, and every later x86 server) and
-// for the baseline CPU, and picked at run time; the matrix product, where the time goes, is also
-// compiled for AVX-512 (16-lane registers: twice the arithmetic per instruction). Swift cannot compile one function for another CPU
+// for the baseline CPU, and picked at run time; the matrix products (where the time goes), tanh
+// and the Adam step are also compiled for AVX-512 (16-lane registers: twice the arithmetic per
+// instruction). Swift cannot compile one function for another CPU
 // than its module's, and a module compiled for AVX2 (`-target-cpu`, an unsafe flag) could not be a
 // dependency taken by version.
 //
