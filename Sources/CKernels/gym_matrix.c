@@ -44,8 +44,13 @@ GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, 
         if (packed) {
             for (long i = 0; i < row_tiles; i += 4) {
                 float *panel = packed + i * k;
-                for (long p = 0; p < k; p++) {
-                    for (long r = 0; r < 4; r++) panel[p * 4 + r] = a[(i + r) * rs + p * cs];
+                if (rs == 1) {
+                    // Xᵀ of a row-major X: a panel's 4 values at each step are 4 neighbours.
+                    for (long p = 0; p < k; p++) __builtin_memcpy(panel + p * 4, a + i + p * cs, 4 * sizeof(float));
+                } else {
+                    for (long p = 0; p < k; p++) {
+                        for (long r = 0; r < 4; r++) panel[p * 4 + r] = a[(i + r) * rs + p * cs];
+                    }
                 }
             }
             panels = packed;

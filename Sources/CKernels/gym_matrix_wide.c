@@ -120,8 +120,13 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
         if (packed) {
             for (long i = 0; i < row_tiles; i += TILE_ROWS) {
                 float *panel = packed + i * k;
-                for (long p = 0; p < k; p++) {
-                    for (long r = 0; r < TILE_ROWS; r++) panel[p * TILE_ROWS + r] = a[(i + r) * rs + p * cs];
+                if (rs == 1) {
+                    // Xᵀ of a row-major X: a panel's 8 values at each step are 8 neighbours.
+                    for (long p = 0; p < k; p++) store8(load8(a + i + p * cs), panel + p * TILE_ROWS);
+                } else {
+                    for (long p = 0; p < k; p++) {
+                        for (long r = 0; r < TILE_ROWS; r++) panel[p * TILE_ROWS + r] = a[(i + r) * rs + p * cs];
+                    }
                 }
             }
             panels = packed;
