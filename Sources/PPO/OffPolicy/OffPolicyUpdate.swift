@@ -19,7 +19,8 @@ struct OffPolicyLosses {
 ///    of the actor (SAC, whose α term is absent elsewhere);
 /// 2. critics: the sum over critics of the mean squared error to y (halved for SAC, as SB3 does);
 /// 3. actor: minimize -Q₁(s, μ(s)) (DDPG, TD3) or α log π(a|s) - min Q(s, a) (SAC);
-/// 4. targets follow the live networks by Polyak averaging with τ.
+/// 4. targets follow the live networks by Polyak averaging with τ (the critics' right after
+///    their Adam step: nothing in between reads the target critics).
 ///
 /// SAC first steps the temperature: log α descends -(log π + target entropy), as in SB3.
 final class OffPolicyUpdate<T: NetworkScalar> {
@@ -204,20 +205,25 @@ final class OffPolicyUpdate<T: NetworkScalar> {
         computeTargets(batch, alpha: alphaNow, rng: &rng, nextActorDone: true)
         losses.critic = criticLossAndGradients(batch)
         criticAdam.advance()
-        onBothCores(critics.count) { self.criticAdam.step(self.critics, learningRate: learningRate, in: $0) }
+        // The target critics follow the stepped critics now rather than after the actor's step:
+        // the actor's loss reads the live critics only, so the result is the same, and each
+        // half of the block is stepped and averaged while it is in cache, in one fork.
+        let targetsFollow = actorDue || algorithm == .sac
+        onBothCores(critics.count) { range in
+            self.criticAdam.step(self.critics, learningRate: learningRate, in: range)
+            if targetsFollow { Self.polyak(self.targetCritics, toward: self.critics.values, in: range, tau: self.settings.tau) }
+        }
         criticSteps += 1
 
-        // The actor (TD3: every policy_delay critic steps), then the targets.
+        // The actor (TD3: every policy_delay critic steps), then its target.
         if actorDue {
             losses.actor = actorLossAndGradients(batch, alpha: alphaNow, forwardDone: true)
             actorAdam.advance()
-            onBothCores(actor.count) { self.actorAdam.step(self.actor, learningRate: learningRate, in: $0) }
-            if algorithm != .sac {
-                onBothCores(actor.count) { Self.polyak(self.targetActor, toward: self.actor.values, in: $0, tau: self.settings.tau) }
+            let hasTarget = algorithm != .sac
+            onBothCores(actor.count) { range in
+                self.actorAdam.step(self.actor, learningRate: learningRate, in: range)
+                if hasTarget { Self.polyak(self.targetActor, toward: self.actor.values, in: range, tau: self.settings.tau) }
             }
-        }
-        if actorDue || algorithm == .sac {
-            onBothCores(critics.count) { Self.polyak(self.targetCritics, toward: self.critics.values, in: $0, tau: self.settings.tau) }
         }
         return losses
     }
