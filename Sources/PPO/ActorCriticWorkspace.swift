@@ -2,6 +2,7 @@
 /// In shared mode the trunk runs once and both heads read its output.
 final class ActorCriticWorkspace<T: NetworkScalar> {
     let architecture: NetworkArchitecture
+    let offsets: NetworkArchitecture.Offsets
     let capacity: Int
     let trunk: MLPWorkspace<T>?
     let actor: MLPWorkspace<T>
@@ -9,6 +10,7 @@ final class ActorCriticWorkspace<T: NetworkScalar> {
 
     init(architecture: NetworkArchitecture, capacity: Int) {
         self.architecture = architecture
+        offsets = architecture.offsets
         self.capacity = capacity
         trunk = architecture.trunk.map { MLPWorkspace(shape: $0, capacity: capacity) }
         actor = MLPWorkspace(shape: architecture.actor, capacity: capacity)
@@ -29,7 +31,7 @@ final class ActorCriticWorkspace<T: NetworkScalar> {
     func forwardPolicy(_ parameters: UnsafePointer<T>, observations: UnsafePointer<T>, rows: Int,
                        runTrunk: Bool = true) -> UnsafePointer<T> {
         let input = headInput(parameters, observations, rows, runTrunk: runTrunk)
-        return actor.forward(parameters: parameters + architecture.actorOffset, input: input, rows: rows)
+        return actor.forward(parameters: parameters + offsets.actor, input: input, rows: rows)
     }
 
     /// Values, one per row.
@@ -38,6 +40,6 @@ final class ActorCriticWorkspace<T: NetworkScalar> {
     func forwardValue(_ parameters: UnsafePointer<T>, observations: UnsafePointer<T>, rows: Int,
                       runTrunk: Bool = true) -> UnsafePointer<T> {
         let input = headInput(parameters, observations, rows, runTrunk: runTrunk)
-        return critic.forward(parameters: parameters + architecture.criticOffset, input: input, rows: rows)
+        return critic.forward(parameters: parameters + offsets.critic, input: input, rows: rows)
     }
 }

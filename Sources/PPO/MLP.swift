@@ -86,7 +86,9 @@ final class MLPWorkspace<T: NetworkScalar> {
             let y = outputs[l]
             let bias = parameters + shape.biasOffset(l)
             let layerInput = x
-            let run = { (first: Int, count: Int) in
+            // Local functions, not closures in constants: passed only where they cannot escape,
+            // they need no heap context (this runs once per layer per minibatch).
+            func run(_ first: Int, _ count: Int) {
                 let yRows = y + first * outSize
                 for r in 0..<count { (yRows + r * outSize).update(from: bias, count: outSize) }
                 MatrixMultiply.multiply(m: count, n: outSize, k: inSize, a: layerInput + first * inSize, aRowStride: inSize,
@@ -107,11 +109,11 @@ final class MLPWorkspace<T: NetworkScalar> {
     /// output) through the last forward pass. Adds parameter gradients into `gradients` (same
     /// layout as the parameters; nil skips them, when only the input's gradient is wanted) and,
     /// if asked, writes the gradient at the input.
-    @_specialize(where T == Float)
     ///
     /// With a `helper`, each layer's weight gradient (Xᵀ dY) runs on the helper while this thread
     /// computes the gradient at the layer's input (dY Wᵀ): the two read the same dY and write
     /// disjoint memory, so the result is the same bits either way.
+    @_specialize(where T == Float)
     func backward(parameters: UnsafePointer<T>, outputGradient: UnsafePointer<T>,
                   gradients: UnsafeMutablePointer<T>?, inputGradient: UnsafeMutablePointer<T>? = nil,
                   helper: HelperThread? = nil) {
@@ -124,31 +126,32 @@ final class MLPWorkspace<T: NetworkScalar> {
                 shape.activation.backward(outputs: outputs[l], gradient: dY, count: rows * outSize)
             }
             let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
-            let weightGradient = { [dY] in
+            let layerGradient = UnsafePointer(dY)
+            func weightGradient() {
                 guard let gradients else { return }
-                T.addColumnSums(dY, rowCount: self.rows, columns: outSize, into: gradients + self.shape.biasOffset(l))
+                T.addColumnSums(layerGradient, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
                 // dW (in x out) += Xᵀ dY: read X transposed through strides.
-                MatrixMultiply.multiply(m: inSize, n: outSize, k: self.rows, a: x, aRowStride: 1, aColumnStride: inSize,
-                                        b: dY, c: gradients + self.shape.weightOffset(l), accumulate: true)
+                MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
+                                        b: layerGradient, c: gradients + shape.weightOffset(l), accumulate: true)
             }
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }
             // dX (rows x in) = dY Wᵀ, over rows [first, first + count). W is in x out, so it is
             // Bᵀ itself; `scratch` takes the transposed copy where the kernel makes one.
             let weights = parameters + shape.weightOffset(l)
-            let gradientAtInput = { [dY] (first: Int, count: Int, scratch: UnsafeMutablePointer<T>) in
-                T.multiplyTransposed(m: count, n: inSize, k: outSize, a: dY + first * outSize, aRowStride: outSize,
+            func gradientAtInput(_ first: Int, _ count: Int, _ scratch: UnsafeMutablePointer<T>) {
+                T.multiplyTransposed(m: count, n: inSize, k: outSize, a: layerGradient + first * outSize, aRowStride: outSize,
                                      aColumnStride: 1, bt: weights, c: target + first * inSize, accumulate: false,
                                      scratch: scratch)
             }
             if let helper, gradients != nil {
-                helper.fork({ gradientAtInput(0, self.rows, self.transposedWeights) }, weightGradient)
+                helper.fork({ gradientAtInput(0, rows, transposedWeights) }, { weightGradient() })
             } else if let helper, rows >= 16 {
                 // Only the input's gradient: its rows split between the threads (same bits),
                 // each with its own scratch.
                 let split = rows / 16 * 8
-                helper.fork({ gradientAtInput(0, split, self.transposedWeights) },
-                            { gradientAtInput(split, self.rows - split, self.helperScratch) })
+                helper.fork({ gradientAtInput(0, split, transposedWeights) },
+                            { gradientAtInput(split, rows - split, helperScratch) })
             } else {
                 weightGradient()
                 gradientAtInput(0, rows, transposedWeights)

@@ -59,6 +59,15 @@ public struct NetworkArchitecture: Codable, Equatable, Sendable {
     public func criticOffset(_ index: Int) -> Int { criticOffset + index * critic.parameterCount }
     public var parameterCount: Int { criticOffset + criticCount * critic.parameterCount }
 
+    /// Where each part starts, computed once: the offsets above rebuild the shapes (arrays) on
+    /// every call, which per minibatch or env step would be allocations in the hot loop.
+    public struct Offsets: Sendable {
+        public let actor: Int, logStd: Int, critic: Int, parameterCount: Int
+    }
+    public var offsets: Offsets {
+        Offsets(actor: actorOffset, logStd: logStdOffset, critic: criticOffset, parameterCount: parameterCount)
+    }
+
     /// Orthogonal weights (gain √2 on hidden layers, 0.01 on the policy head, 1 on the value
     /// head), zero biases, log std at `logStdInit`: the initialization of the PPO baselines.
     func initialize<T: NetworkScalar>(_ parameters: UnsafeMutablePointer<T>, logStdInit: Double, seed: UInt64) {

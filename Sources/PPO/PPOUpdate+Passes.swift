@@ -29,7 +29,7 @@ extension PPOUpdate {
         if architecture.shared {
             apply(step, in: steppedRange)
             (losses.policy, losses.valueSum) = sharedForwardBackward(terms: terms)
-            losses.policySquaredNorm = parameters.gradientSquaredNorm(in: 0..<architecture.parameterCount)
+            losses.policySquaredNorm = parameters.gradientSquaredNorm(in: 0..<offsets.parameterCount)
         } else if let helper, trainsValueByAdam {
             var policy = PPOLoss.PolicyStatistics(), valueSum = 0.0, policyNorm = 0.0, valueNorm = 0.0
             helper.fork({
@@ -60,11 +60,11 @@ extension PPOUpdate {
         let p = UnsafePointer(parameters.values)
         let outputs = policyWorkspace.forwardPolicy(p, observations: batch.observations, rows: batch.rows)
         let statistics = PPOLoss.policy(
-            distribution: architecture.distribution, outputs: outputs, logStd: p + architecture.logStdOffset,
+            distribution: architecture.distribution, outputs: outputs, logStd: p + offsets.logStd,
             oldLogStd: oldLogStd, batch: batch, terms: terms, outputGradient: outputGradient,
-            logStdGradient: parameters.gradients + architecture.logStdOffset, scratch: scratch)
-        policyWorkspace.actor.backward(parameters: p + architecture.actorOffset, outputGradient: outputGradient,
-                                       gradients: parameters.gradients + architecture.actorOffset)
+            logStdGradient: parameters.gradients + offsets.logStd, scratch: scratch)
+        policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,
+                                       gradients: parameters.gradients + offsets.actor)
         return statistics
     }
 
@@ -75,8 +75,8 @@ extension PPOUpdate {
         let values = valueWorkspace.forwardValue(p, observations: batch.observations, rows: batch.rows)
         let sum = PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
                                 vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
-        valueWorkspace.critic.backward(parameters: p + architecture.criticOffset, outputGradient: valueGradient,
-                                       gradients: parameters.gradients + architecture.criticOffset)
+        valueWorkspace.critic.backward(parameters: p + offsets.critic, outputGradient: valueGradient,
+                                       gradients: parameters.gradients + offsets.critic)
         return sum
     }
 
@@ -85,22 +85,22 @@ extension PPOUpdate {
     @_specialize(where T == Float)
     private func sharedForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> (PPOLoss.PolicyStatistics, Double) {
         guard let trunk = policyWorkspace.trunk else { preconditionFailure("shared mode without a trunk") }
-        parameters.zeroGradients(in: 0..<architecture.parameterCount)
+        parameters.zeroGradients(in: 0..<offsets.parameterCount)
         let p = UnsafePointer(parameters.values)
         let rows = batch.rows
         let outputs = policyWorkspace.forwardPolicy(p, observations: batch.observations, rows: rows)
         let values = policyWorkspace.forwardValue(p, observations: batch.observations, rows: rows, runTrunk: false)
         let statistics = PPOLoss.policy(
-            distribution: architecture.distribution, outputs: outputs, logStd: p + architecture.logStdOffset,
+            distribution: architecture.distribution, outputs: outputs, logStd: p + offsets.logStd,
             oldLogStd: oldLogStd, batch: batch, terms: terms, outputGradient: outputGradient,
-            logStdGradient: parameters.gradients + architecture.logStdOffset, scratch: scratch)
+            logStdGradient: parameters.gradients + offsets.logStd, scratch: scratch)
         let valueSum = PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
                                      vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
-        policyWorkspace.actor.backward(parameters: p + architecture.actorOffset, outputGradient: outputGradient,
-                                       gradients: parameters.gradients + architecture.actorOffset,
+        policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,
+                                       gradients: parameters.gradients + offsets.actor,
                                        inputGradient: trunkGradient)
-        policyWorkspace.critic.backward(parameters: p + architecture.criticOffset, outputGradient: valueGradient,
-                                        gradients: parameters.gradients + architecture.criticOffset,
+        policyWorkspace.critic.backward(parameters: p + offsets.critic, outputGradient: valueGradient,
+                                        gradients: parameters.gradients + offsets.critic,
                                         inputGradient: valueTrunkGradient)
         let width = architecture.hidden.last!
         for i in 0..<(rows * width) { trunkGradient[i] += valueTrunkGradient[i] }
@@ -124,7 +124,7 @@ extension PPOUpdate {
                 switch architecture.distribution {
                 case .gaussian(let d):
                     sum += Double(DiagonalGaussian.kl(oldMean: old, oldLogStd: oldLogStd, mean: outputs + i * d,
-                                                      logStd: p + architecture.logStdOffset, dimensions: d))
+                                                      logStd: p + offsets.logStd, dimensions: d))
                 case .categorical(let n):
                     Categorical.logSoftmax(outputs + i * n, count: n, into: scratch)
                     Categorical.logSoftmax(old, count: n, into: scratch + n)

@@ -6,6 +6,7 @@ import Environments
 /// PPOUpdate+Passes.swift and PPOLoss.swift; this file is the loop.
 final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let architecture: NetworkArchitecture
+    let offsets: NetworkArchitecture.Offsets
     let settings: PPOSettings
     let parameters: ParameterBuffer<T>
     let adam: Adam<T>
@@ -24,6 +25,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
     init(architecture: NetworkArchitecture, settings: PPOSettings, parameters: ParameterBuffer<T>, adam: Adam<T>) {
         self.architecture = architecture
+        offsets = architecture.offsets
         self.settings = settings
         self.parameters = parameters
         self.adam = adam
@@ -51,12 +53,12 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         valueTrunkGradient.deallocate(); scratch.deallocate(); oldLogStd.deallocate()
     }
 
-    var policyRange: Range<Int> { 0..<architecture.criticOffset }
-    var valueRange: Range<Int> { architecture.criticOffset..<architecture.parameterCount }
+    var policyRange: Range<Int> { 0..<offsets.critic }
+    var valueRange: Range<Int> { offsets.critic..<offsets.parameterCount }
     /// The critic is left to Adam unless L-BFGS fits it (separately, before the policy epochs).
     var trainsValueByAdam: Bool { settings.valueFit == .adam }
     /// The parameters Adam steps: all of them, or the actor's alone when L-BFGS fits the critic.
-    var steppedRange: Range<Int> { trainsValueByAdam ? 0..<architecture.parameterCount : policyRange }
+    var steppedRange: Range<Int> { trainsValueByAdam ? 0..<offsets.parameterCount : policyRange }
 
     /// One update over the rollout in `buffer`; returns the means the log reports.
     @_specialize(where T == Float)
@@ -64,7 +66,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
              update: Int, rng: inout SeededGenerator) throws -> UpdateStatistics {
         // π_old: the Gaussian's log std as it was when the rollout was collected (the means and
         // logits of π_old are in the buffer).
-        oldLogStd.update(from: UnsafePointer(parameters.values) + architecture.logStdOffset,
+        oldLogStd.update(from: UnsafePointer(parameters.values) + offsets.logStd,
                          count: architecture.distribution.extraParameterCount)
         let terms = PPOLoss.PolicyTerms<T>(objective: settings.objective, clipRange: T(clipRange),
                                            klCoef: T(klCoef), entCoef: T(settings.entCoef))
