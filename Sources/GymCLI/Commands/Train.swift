@@ -51,11 +51,18 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Write a TensorBoard event file into the run folder.")
     var tensorboard = true
 
-    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N updates, and redraw curves.svg if 5 s have passed (0: only at the end and on Ctrl-C).")
-    var checkpointEvery: Int = 10
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N updates, and redraw curves.svg if 5 s have passed (0: only at the end and on Ctrl-C). Default: every 10 updates, at least 10,000 steps apart.")
+    var checkpointEvery: Int?
 
-    @Option(name: .customLong("eval-every"), help: "Evaluate the policy deterministically every N updates and after the last (0: only after the last); logged, and the best is saved as best.policy.")
-    var evalEvery: Int = 10
+    @Option(name: .customLong("eval-every"), help: "Evaluate the policy deterministically every N updates and after the last (0: only after the last); logged, and the best is saved as best.policy. Default: every 10 updates, at least 10,000 steps apart.")
+    var evalEvery: Int?
+
+    /// The default cadence of evaluations and checkpoints: every 10 updates, but at least 10,000
+    /// steps apart (SB3's evaluation default counts steps). Runs of many small updates (CartPole's
+    /// are 256 steps) would otherwise evaluate about as many steps as they train.
+    static func defaultInterval(stepsPerUpdate: Int) -> Int {
+        max(10, (10_000 + stepsPerUpdate - 1) / max(stepsPerUpdate, 1))
+    }
 
     @Option(name: .customLong("eval-episodes"), help: "Deterministic episodes per evaluation.")
     var evalEpisodes: Int = 5
@@ -74,8 +81,8 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if let logFormat, TrainingLog.Format(rawValue: logFormat) == nil { throw ValidationError("--log-format must be jsonl or csv") }
-        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more") }
-        guard evalEvery >= 0 else { throw ValidationError("--eval-every must be 0 or more") }
+        guard (checkpointEvery ?? 0) >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more") }
+        guard (evalEvery ?? 0) >= 0 else { throw ValidationError("--eval-every must be 0 or more") }
         guard evalEpisodes >= 1 else { throw ValidationError("--eval-episodes must be at least 1") }
     }
 
@@ -108,6 +115,10 @@ struct Train: ParsableCommand {
         if settings.algorithm.isOffPolicy && probe.spec.actionSpace.isDiscrete {
             throw ValidationError("\(settings.algorithm.rawValue) needs box (continuous) actions; \(script) has \(probe.spec.actionSpace) actions: train it with --algorithm ppo")
         }
+
+        let defaultInterval = Self.defaultInterval(stepsPerUpdate: settings.rolloutSize)
+        let evalEvery = self.evalEvery ?? defaultInterval
+        let checkpointEvery = self.checkpointEvery ?? defaultInterval
 
         // Every output is checked before the first step: a typo in --out must not cost a run.
         let stem = URL(fileURLWithPath: script).deletingPathExtension().lastPathComponent
