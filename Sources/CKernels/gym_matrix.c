@@ -24,38 +24,14 @@ float *gym_pack_buffer(int which, long count) {
     return buffers[which];
 }
 
+GYM_INLINE void copy4(const float *source, float *destination) { store4(load4(source), destination); }
+PACK_A_PANELS(4, copy4)
+
 GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, const float *b,
                       float *c, int accumulate) {
-    // Outputs narrower than a vector (policy and value heads): the column tiles would leave them
-    // to scalar chains, so vectorize along the other side instead.
-    if (n < 8 && cs == 1 && k >= 8) {
-        narrow_dot_products(m, n, k, a, rs, b, c, accumulate);
-        return;
-    }
-    if (n < 8 && rs == 1 && m >= 8) {
-        narrow_columns(m, n, k, a, cs, b, c, accumulate);
-        return;
-    }
+    if (narrow_product(m, n, k, a, rs, cs, b, c, accumulate)) return;
     long row_tiles = m / 4 * 4;
-    // A's row tiles as panels of k steps x 4 rows (a tile then reads 4 consecutive floats).
-    const float *panels = NULL;
-    if (cs >= PACK_A_MIN_STRIDE && row_tiles > 0 && n >= 16) {
-        float *packed = gym_pack_buffer(0, row_tiles * k);
-        if (packed) {
-            for (long i = 0; i < row_tiles; i += 4) {
-                float *panel = packed + i * k;
-                if (rs == 1) {
-                    // Xᵀ of a row-major X: a panel's 4 values at each step are 4 neighbours.
-                    for (long p = 0; p < k; p++) __builtin_memcpy(panel + p * 4, a + i + p * cs, 4 * sizeof(float));
-                } else {
-                    for (long p = 0; p < k; p++) {
-                        for (long r = 0; r < 4; r++) panel[p * 4 + r] = a[(i + r) * rs + p * cs];
-                    }
-                }
-            }
-            panels = packed;
-        }
-    }
+    const float *panels = pack_a_panels_4(n, k, row_tiles, a, rs, cs);
     float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? gym_pack_buffer(1, K_BLOCK * 16) : NULL;
     // Column blocks outside, row tiles inside: a 16-column block of B stays in L1 while every
     // row tile passes over it. A packed block holds at most K_BLOCK steps of k (16 KiB): longer
@@ -119,28 +95,10 @@ GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, 
     }
 }
 
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static void sgemm_avx2(long m, long n, long k, const float *a, long rs, long cs,
-                                                           const float *b, float *c, int accumulate) {
-    sgemm(m, n, k, a, rs, cs, b, c, accumulate);
-}
-#endif
-
-static void sgemm_portable(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
-                           int accumulate) {
-    sgemm(m, n, k, a, rs, cs, b, c, accumulate);
-}
-
-void gym_sgemm(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c, int accumulate) {
-#if defined(__x86_64__)
-    switch (gym_kernels_level()) {
-    case GYM_KERNELS_AVX512: gym_sgemm_avx512(m, n, k, a, rs, cs, b, c, accumulate); return;
-    case GYM_KERNELS_AVX2: sgemm_avx2(m, n, k, a, rs, cs, b, c, accumulate); return;
-    default: break;
-    }
-#endif
-    sgemm_portable(m, n, k, a, rs, cs, b, c, accumulate);
-}
+// The AVX-512 body is gym_matrix_wide.c's.
+GYM_VERSIONS_WIDE(void, sgemm, gym_sgemm_avx512,
+                  (long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c, int accumulate),
+                  (m, n, k, a, rs, cs, b, c, accumulate))
 
 void gym_sgemm_bt(long m, long n, long k, const float *a, long rs, long cs, const float *bt, float *c, int accumulate,
                   float *scratch) {

@@ -275,4 +275,42 @@ enum { PACK_B_MIN_COLUMNS = 128, PACK_A_MIN_STRIDE = 128, K_BLOCK = 256 };
 /// needed: packing allocates once per thread, not per product. NULL if memory ran out.
 float *gym_pack_buffer(int which, long count);
 
+/// Outputs narrower than a vector (policy and value heads): the column tiles would leave them to
+/// scalar chains, so these vectorize along the other side instead. Returns whether it ran one.
+GYM_INLINE int narrow_product(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
+                              int accumulate) {
+    if (n < 8 && cs == 1 && k >= 8) {
+        narrow_dot_products(m, n, k, a, rs, b, c, accumulate);
+        return 1;
+    }
+    if (n < 8 && rs == 1 && m >= 8) {
+        narrow_columns(m, n, k, a, cs, b, c, accumulate);
+        return 1;
+    }
+    return 0;
+}
+
+/// A's first `row_tiles` rows as panels of k steps x `rows` (4 or 8) rows, so a tile reads
+/// consecutive floats; NULL (read A in place) when A is not read with a long stride along k or
+/// no buffer could be had. `copy_rows` copies one step's `rows` neighbours when rs is 1 (Xᵀ of
+/// a row-major X, the weight gradients).
+#define PACK_A_PANELS(rows, copy_rows)                                                                  \
+    GYM_INLINE const float *pack_a_panels_##rows(long n, long k, long row_tiles, const float *a, long rs, \
+                                                 long cs) {                                             \
+        if (cs < PACK_A_MIN_STRIDE || row_tiles == 0 || n < 16) return NULL;                            \
+        float *packed = gym_pack_buffer(0, row_tiles * k);                                              \
+        if (!packed) return NULL;                                                                       \
+        for (long i = 0; i < row_tiles; i += rows) {                                                    \
+            float *panel = packed + i * k;                                                              \
+            if (rs == 1) {                                                                              \
+                for (long p = 0; p < k; p++) copy_rows(a + i + p * cs, panel + p * rows);               \
+            } else {                                                                                    \
+                for (long p = 0; p < k; p++) {                                                          \
+                    for (long r = 0; r < rows; r++) panel[p * rows + r] = a[(i + r) * rs + p * cs];     \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+        return packed;                                                                                  \
+    }
+
 #endif

@@ -64,6 +64,9 @@ GYM_INLINE void pack_transposed(const float *bt, long k, long width, long steps,
     }
 }
 
+GYM_INLINE void copy8(const float *source, float *destination) { store8(load8(source), destination); }
+PACK_A_PANELS(8, copy8)
+
 // The rows of one column block: 8-row tiles (from A's packed panels when there are any), then
 // the rows left as one tile of that many rows. `tile` is one of the tiles above, `vectors` constant.
 #define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, continuing)                                            \
@@ -104,34 +107,9 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
         b = scratch;
         transposed = 0;
     }
-    if (n < 8 && cs == 1 && k >= 8) {
-        narrow_dot_products(m, n, k, a, rs, b, c, accumulate);
-        return;
-    }
-    if (n < 8 && rs == 1 && m >= 8) {
-        narrow_columns(m, n, k, a, cs, b, c, accumulate);
-        return;
-    }
+    if (narrow_product(m, n, k, a, rs, cs, b, c, accumulate)) return;
     long row_tiles = m / TILE_ROWS * TILE_ROWS;
-    // A's row tiles as panels of k steps x 8 rows (a tile then reads 8 consecutive floats).
-    const float *panels = NULL;
-    if (cs >= PACK_A_MIN_STRIDE && row_tiles > 0 && n >= 16) {
-        float *packed = gym_pack_buffer(0, row_tiles * k);
-        if (packed) {
-            for (long i = 0; i < row_tiles; i += TILE_ROWS) {
-                float *panel = packed + i * k;
-                if (rs == 1) {
-                    // Xᵀ of a row-major X: a panel's 8 values at each step are 8 neighbours.
-                    for (long p = 0; p < k; p++) store8(load8(a + i + p * cs), panel + p * TILE_ROWS);
-                } else {
-                    for (long p = 0; p < k; p++) {
-                        for (long r = 0; r < TILE_ROWS; r++) panel[p * TILE_ROWS + r] = a[(i + r) * rs + p * cs];
-                    }
-                }
-            }
-            panels = packed;
-        }
-    }
+    const float *panels = pack_a_panels_8(n, k, row_tiles, a, rs, cs);
     float *block = transposed || (n >= PACK_B_MIN_COLUMNS && m >= 8) ? gym_pack_buffer(1, WIDE_K_BLOCK * 32) : NULL;
     if (transposed && !block) {
         transpose(n, k, b, scratch);

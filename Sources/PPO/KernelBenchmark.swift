@@ -7,26 +7,23 @@ public enum KernelBenchmark {
     /// Which version of the C kernels this CPU runs: "avx512", "avx2+fma" or "portable".
     public static var kernelVersion: String { String(cString: gym_kernels_path()) }
 
-    /// The vector versions of the matrix product this CPU can run, best first, by name (the
-    /// portable one only when there is no other).
-    public static var vectorVersions: [String] {
-        let best = Int(gym_kernels_level())
-        let levels = best == 0 ? [0] : Array((1...best).reversed())
-        return levels.map { level in withVersion(level) { kernelVersion } }
+    /// A version of the kernels: its level (for `withVersion`) and its name.
+    public struct Version: Sendable {
+        public let level: Int32
+        public var name: String { String(cString: gym_kernels_level_name(level)) }
     }
 
-    /// Runs `body` with the kernels capped at the version `name` (one of `vectorVersions`), then
-    /// restores the cap there was. Not for use while training runs.
-    public static func withVersion<R>(named name: String, _ body: () -> R) -> R {
-        let best = Int(gym_kernels_best_level())
-        for level in stride(from: best, through: 0, by: -1) where withVersion(level, { kernelVersion }) == name {
-            return withVersion(level, body)
-        }
-        return body()
+    /// The vector versions of the matrix product this process may run, best first (the portable
+    /// one only when there is no other).
+    public static var vectorVersions: [Version] {
+        let best = gym_kernels_level()
+        return (best == 0 ? [0] : Array((1...best).reversed())).map { Version(level: $0) }
     }
 
-    private static func withVersion<R>(_ level: Int, _ body: () -> R) -> R {
-        let previous = gym_kernels_set_ceiling(Int32(level))
+    /// Runs `body` with the kernels capped at `version`, then restores the cap there was. Not
+    /// for use while training runs.
+    public static func withVersion<R>(_ version: Version, _ body: () -> R) -> R {
+        let previous = gym_kernels_set_ceiling(version.level)
         defer { gym_kernels_set_ceiling(previous) }
         return body()
     }

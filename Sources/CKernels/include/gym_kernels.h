@@ -59,8 +59,9 @@ enum { GYM_KERNELS_PORTABLE = 0, GYM_KERNELS_AVX2 = 1, GYM_KERNELS_AVX512 = 2 };
 int gym_kernels_best_level(void);
 int gym_kernels_level(void);
 
-/// Which version runs, by name: "avx512", "avx2+fma" or "portable".
+/// Which version runs, by name: "avx512", "avx2+fma" or "portable"; and the name of a level.
 const char *gym_kernels_path(void);
+const char *gym_kernels_level_name(int level);
 
 /// Caps the version (for tests that hold every version equal, and benchmarks that compare them)
 /// and returns the previous cap; GYM_KERNELS_AVX512 allows the best the CPU has. The

@@ -30,7 +30,7 @@ struct BenchKernels: ParsableCommand {
         Console.line("  " + "shape (m x k) x (k x n)".padding(toLength: 33, withPad: " ", startingAt: 0)
                      + "use".padding(toLength: 35, withPad: " ", startingAt: 0)
                      + versions.map { version in
-                         let label = "gym \(version)"
+                         let label = "gym \(version.name)"
                          return String(repeating: " ", count: max(1, 14 - label.count)) + label
                      }.joined() + "    OpenBLAS")
         let shapes: [(Int, Int, Int, Bool, String)] = [
@@ -59,7 +59,7 @@ struct BenchKernels: ParsableCommand {
             let iterations = max(1, Int(work / Double(m * n * k)))
             let flops = 2 * Double(m * n * k) * Double(iterations)
             let ours = versions.map { version in
-                KernelBenchmark.withVersion(named: version) {
+                KernelBenchmark.withVersion(version) {
                     a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
                         KernelBenchmark.time(m: m, n: n, k: k, transposedA: transposed, iterations: iterations,
                                              a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
