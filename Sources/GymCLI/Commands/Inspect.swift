@@ -74,7 +74,8 @@ struct Inspect: ParsableCommand {
         let s = p.settings
         if s.algorithm.isOffPolicy {
             lines.append("training:     \(s.algorithm.rawValue.uppercased()), seed \(s.seed), \(p.stepsTrained) steps, \(String(format: "%.1f", p.wallSeconds)) s")
-            lines.append("              \(s.envs) env\(s.envs == 1 ? "" : "s"), buffer \(s.bufferSize), batch \(s.batchSize), lr \(s.learningRate), gamma \(s.gamma), tau \(s.tau), learning starts \(s.learningStarts), train freq \(s.trainFreq), gradient steps \(s.gradientSteps)")
+            lines.append("              \(s.envs) env\(s.envs == 1 ? "" : "s"), buffer \(s.bufferSize), batch \(s.batchSize), lr \(s.learningRate), gamma \(s.gamma), tau \(s.tau), learning starts \(s.learningStarts), train freq \(s.trainFreq), gradient steps \(s.gradientSteps)"
+                         + (s.noiseCorrelation > 0 ? ", noise correlation \(s.noiseCorrelation)" : ""))
         } else {
             lines.append("training:     PPO \(s.objective.rawValue), seed \(s.seed), \(p.stepsTrained) steps in \(p.updates) updates, \(String(format: "%.1f", p.wallSeconds)) s")
             lines.append("              \(s.envs) envs x \(s.nSteps) steps, \(s.epochs) epochs of \(s.batchSize), lr \(s.learningRate)\(s.annealLearningRate ? " annealed" : ""), gamma \(s.gamma), lambda \(s.gaeLambda), clip \(s.clipRange)\(s.annealClipRange ? " annealed" : ""), ent \(s.entCoef)")
