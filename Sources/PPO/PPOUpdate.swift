@@ -22,8 +22,11 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     private var indices: [Int]
     /// The critic's thread during minibatches (separate networks, threads >= 2).
     let helper: HelperThread?
+    private let ownsHelper: Bool
 
-    init(architecture: NetworkArchitecture, settings: PPOSettings, parameters: ParameterBuffer<T>, adam: Adam<T>) {
+    /// `helper`: the trainer's second thread, if it has one (the update then owns no thread).
+    init(architecture: NetworkArchitecture, settings: PPOSettings, parameters: ParameterBuffer<T>, adam: Adam<T>,
+         helper: HelperThread? = nil) {
         self.architecture = architecture
         offsets = architecture.offsets
         self.settings = settings
@@ -44,11 +47,17 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         scratch = block(2 * outSize)
         oldLogStd = block(architecture.distribution.extraParameterCount)
         indices = Array(0..<settings.rolloutSize)
-        helper = settings.threads >= 2 && !architecture.shared ? HelperThread() : nil
+        if settings.threads >= 2 && !architecture.shared {
+            ownsHelper = helper == nil
+            self.helper = helper ?? HelperThread()
+        } else {
+            ownsHelper = false
+            self.helper = nil
+        }
     }
 
     deinit {
-        helper?.stop()
+        if ownsHelper { helper?.stop() }
         outputGradient.deallocate(); valueGradient.deallocate(); trunkGradient.deallocate()
         valueTrunkGradient.deallocate(); scratch.deallocate(); oldLogStd.deallocate()
     }

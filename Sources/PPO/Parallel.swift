@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 import Synchronization
@@ -17,7 +18,8 @@ func runInParallel(_ count: Int, _ body: (Int) -> Void) {
 
 /// A second thread for fork-joins that come thousands of times a second (one per minibatch).
 /// Waking a sleeping thread costs tens of microseconds of kernel time, as much as the work, so
-/// the helper spins briefly between tasks and only then sleeps.
+/// the helper spins between tasks for a while (longer than the caller's serial work between two
+/// minibatches or two rollouts) and only then sleeps.
 final class HelperThread: @unchecked Sendable {
     private let posted = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
@@ -26,14 +28,20 @@ final class HelperThread: @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private var task: (() -> Void)?
 
-    /// Spin iterations before sleeping: some tens of microseconds.
-    private let spinLimit = 20_000
+    /// How long the helper spins for the next task before it sleeps. Counted in time, not
+    /// iterations: 20,000 iterations were 5 microseconds on a fast core, shorter than the
+    /// serial work between two minibatches, so the helper slept thousands of times per run.
+    private static let spinNanoseconds: UInt64 = 300_000
+    /// How long the caller spins for the helper to finish before yielding its core: a helper
+    /// that is running finishes soon; one the host has descheduled is helped by yielding.
+    private static let joinSpinNanoseconds: UInt64 = 50_000
 
     init() {
         // The thread holds the helper strongly until its loop returns: its owner may let go of
         // the helper right after `stop()`, while the thread is still reading these fields.
         let thread = Thread { [self] in loop() }
-        thread.stackSize = 1 << 20
+        // As large as a main thread's: env scripts run here too (the rollout's second slice).
+        thread.stackSize = 8 << 20
         thread.start()
     }
 
@@ -51,10 +59,9 @@ final class HelperThread: @unchecked Sendable {
             let generation = posted.add(1, ordering: .sequentiallyConsistent).newValue
             if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
             callerWork()
-            var spins = 0
+            var spin = Spin(limit: Self.joinSpinNanoseconds)
             while finished.load(ordering: .acquiring) != generation {
-                spins += 1
-                if spins > spinLimit { sched_yield() }
+                if spin.expired() { sched_yield() }
             }
             task = nil
         }
@@ -63,14 +70,13 @@ final class HelperThread: @unchecked Sendable {
     private func loop() {
         var seen = 0
         while true {
-            var spins = 0
+            var spin = Spin(limit: Self.spinNanoseconds)
             while posted.load(ordering: .acquiring) == seen {
-                spins += 1
-                if spins > spinLimit {
+                if spin.expired() {
                     sleeping.store(true, ordering: .sequentiallyConsistent)
                     if posted.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
                     sleeping.store(false, ordering: .sequentiallyConsistent)
-                    spins = 0
+                    spin = Spin(limit: Self.spinNanoseconds)
                 }
             }
             seen = posted.load(ordering: .acquiring)
@@ -78,5 +84,21 @@ final class HelperThread: @unchecked Sendable {
             task?()
             finished.store(seen, ordering: .releasing)
         }
+    }
+}
+
+/// A spin-wait's budget in time: each check pauses the core briefly, and the clock is read only
+/// every 64 checks (a read costs about as much as 64 pauses' worth of polling would gain).
+private struct Spin {
+    let deadline: UInt64
+    var checks = 0
+
+    init(limit: UInt64) { deadline = DispatchTime.now().uptimeNanoseconds + limit }
+
+    /// Pauses once; true once the budget is spent.
+    mutating func expired() -> Bool {
+        gym_spin_pause()
+        checks &+= 1
+        return checks & 63 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline
     }
 }

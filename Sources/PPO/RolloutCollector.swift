@@ -42,9 +42,13 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
     let runningReturns: UnsafeMutablePointer<Double>
     private let actionLow: [Double]
     private let actionHigh: [Double]
+    /// Runs the second of two workers (no thread wakes per rollout); more workers use Dispatch.
+    private let helper: HelperThread?
 
-    init(vector: VectorEnvironment, architecture: NetworkArchitecture, threads: Int, seed: UInt64) {
+    init(vector: VectorEnvironment, architecture: NetworkArchitecture, threads: Int, seed: UInt64,
+         helper: HelperThread? = nil) {
         self.vector = vector
+        self.helper = helper
         self.architecture = architecture
         let count = vector.count
         let workerCount = Swift.min(threads, count)
@@ -81,7 +85,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
     @_specialize(where T == Float)
     func collect(into buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
                  normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int = 0) throws {
-        runInParallel(workers.count) { w in
+        func collect(_ w: Int) {
             let worker = workers[w]
             do {
                 try run(worker, buffer: buffer, parameters: parameters, normalizer: normalizer,
@@ -89,6 +93,11 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
             } catch {
                 worker.error = error
             }
+        }
+        if let helper, workers.count == 2 {
+            helper.fork({ collect(0) }, { collect(1) })
+        } else {
+            runInParallel(workers.count, collect)
         }
         for worker in workers {
             if let error = worker.error { worker.error = nil; throw error }

@@ -51,6 +51,8 @@ public final class Trainer {
     private let collector: RolloutCollector<Float>
     private let buffer: RolloutBuffer<Float>
     private let updater: PPOUpdate<Float>
+    /// The second thread (threads = 2), shared by the collector and the update.
+    private let helper: HelperThread?
     private var normalizer: ObservationNormalizer
     private var returnStatistics = RunningMeanStd(size: 1)
     private var episodes = EpisodeTally()
@@ -99,11 +101,16 @@ public final class Trainer {
         architecture.initialize(parameters.values, logStdInit: settings.logStdInit,
                                 seed: SeededGenerator.derive(settings.seed, stream: 10))
         adam = Adam(count: architecture.parameterCount)
+        // One second thread for both phases: the rollout's second env slice and the update's
+        // critic. Two threads on two cores, nothing else runnable: a spinning join then never
+        // shares its core with the thread it waits for.
+        helper = settings.threads == 2 ? HelperThread() : nil
         collector = RolloutCollector(vector: vector, architecture: architecture, threads: settings.threads,
-                                     seed: SeededGenerator.derive(settings.seed, stream: 11))
+                                     seed: SeededGenerator.derive(settings.seed, stream: 11), helper: helper)
         buffer = RolloutBuffer(steps: settings.nSteps, envs: settings.envs, observationSize: architecture.observationSize,
                                actionSize: architecture.distribution.actionSize, outputSize: architecture.distribution.outputSize)
-        updater = PPOUpdate(architecture: architecture, settings: settings, parameters: parameters, adam: adam)
+        updater = PPOUpdate(architecture: architecture, settings: settings, parameters: parameters, adam: adam,
+                            helper: helper)
         normalizer = ObservationNormalizer(size: architecture.observationSize, enabled: settings.normalizeObservations,
                                            clip: settings.normalizationClip)
         klCoef = settings.klCoef
@@ -111,6 +118,8 @@ public final class Trainer {
         resumed = resume?.checkpoint
         if let resume { try restore(resume.policy, resume.checkpoint) }
     }
+
+    deinit { helper?.stop() }
 
     /// Puts the state of a checkpoint back; the envs are restored when training starts.
     private func restore(_ policy: TrainedPolicy, _ checkpoint: TrainingCheckpoint) throws {

@@ -1,4 +1,5 @@
 import Environments
+import Foundation
 import Testing
 @testable import PPO
 
@@ -13,6 +14,30 @@ import Testing
             helper.stop()
             #expect(helped == 1 && total == round)
         }
+    }
+
+    /// Forks that find the helper spinning, and forks that must wake it from its sleep (it
+    /// sleeps after spinning a fraction of a millisecond without work): every task runs once,
+    /// on the helper, and the join sees what it wrote.
+    @Test func forksWakeASleepingHelperAndSeeItsWrites() {
+        let helper = HelperThread()
+        defer { helper.stop() }
+        var helperThreadIDs = Set<UInt>()
+        var sum = 0
+        for round in 1...40 {
+            if round % 4 == 0 { usleep(3_000) }   // long enough for the helper to go to sleep
+            var written = 0
+            var threadID: UInt = 0
+            helper.fork({ sum += round }, {
+                written = round * 10
+                threadID = UInt(pthread_self())
+            })
+            #expect(written == round * 10)
+            helperThreadIDs.insert(threadID)
+        }
+        #expect(sum == 820)
+        let callerID = UInt(pthread_self())
+        #expect(helperThreadIDs.count == 1 && !helperThreadIDs.contains(callerID))
     }
 
     /// The case: a training whose env returns NaN during the first rollout, so the

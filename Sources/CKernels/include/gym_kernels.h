@@ -68,6 +68,16 @@ const char *gym_kernels_level_name(int level);
 /// GYM_KERNELS environment variable ("avx2", "portable") sets the cap a process starts with.
 int gym_kernels_set_ceiling(int level);
 
+/// Tells the core this thread is spinning on a flag (x86 PAUSE, Arm YIELD): less power, and the
+/// loop leaves the pipeline at once when the flag changes.
+static inline __attribute__((always_inline)) void gym_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 // Small vector helpers for Swift code that Swift cannot yet express without branches: Swift's
 // min/max on Float follow IEEE minNum semantics through compare-and-branch code, and SIMD mask
 // comparisons are scalarized lane by lane. Clang's elementwise builtins compile to single
