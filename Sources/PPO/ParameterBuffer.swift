@@ -27,22 +27,26 @@ final class ParameterBuffer<T: NetworkScalar> {
         (gradients + range.lowerBound).update(repeating: 0, count: range.count)
     }
 
-    /// Σ g² over a range: eight lanes, summed in Double at the end.
+    /// Σ g² over a range: 64 chains of float multiply-adds, summed in Double at the end.
     func gradientSquaredNorm(in range: Range<Int>) -> Double {
         T.sumOfSquares(gradients, range: range)
     }
 
     /// `T.sumOfSquares` in Swift, in the C kernel's order of operations.
     static func referenceSumOfSquares(_ gradients: UnsafePointer<T>, range: Range<Int>) -> Double {
-        var lanes = SIMD8<T>.zero
+        // 64 chains, as the kernel (gym_vector.c) keeps them: element lowerBound + 64q + c
+        // feeds chain c; the chains are summed in order, then the last elements.
+        var chains = [SIMD8<T>](repeating: .zero, count: 8)
         var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-            let g = UnsafeRawPointer(gradients + i).loadUnaligned(as: SIMD8<T>.self)
-            lanes = lanes.addingProduct(g, g)
-            i += 8
+        while i + 64 <= range.upperBound {
+            for j in 0..<8 {
+                let g = UnsafeRawPointer(gradients + i + 8 * j).loadUnaligned(as: SIMD8<T>.self)
+                chains[j] = chains[j].addingProduct(g, g)
+            }
+            i += 64
         }
         var sum = 0.0
-        for lane in 0..<8 { sum += Double(lanes[lane]) }
+        for j in 0..<8 { for lane in 0..<8 { sum += Double(chains[j][lane]) } }
         while i < range.upperBound { let g = Double(gradients[i]); sum += g * g; i += 1 }
         return sum
     }
