@@ -23,14 +23,21 @@ struct MinibatchLosses {
 /// the helper: they share nothing until the gradient norm, which halves the wall time on two
 /// cores), or separate networks one after the other.
 extension PPOUpdate {
+    /// Whether minibatches run on two threads (separate networks, the critic trained by Adam).
+    var usesHelper: Bool { helper != nil && !architecture.shared && trainsValueByAdam }
+
+    /// `afterwards`, if given, runs on the helper once its part is done (with a helper), or
+    /// here at the end.
     @_specialize(where T == Float)
-    func lossesAndGradients(terms: PPOLoss.PolicyTerms<T>, applyingFirst step: PendingStep?) -> MinibatchLosses {
+    func lossesAndGradients(terms: PPOLoss.PolicyTerms<T>, applyingFirst step: PendingStep?,
+                            afterwards: () -> Void = {}) -> MinibatchLosses {
         var losses = MinibatchLosses(rows: batch.rows)
+        defer { if !usesHelper { afterwards() } }
         if architecture.shared {
             apply(step, in: steppedRange)
             (losses.policy, losses.valueSum) = sharedForwardBackward(terms: terms)
             losses.policySquaredNorm = parameters.gradientSquaredNorm(in: 0..<offsets.parameterCount)
-        } else if let helper, trainsValueByAdam {
+        } else if let helper, usesHelper {
             var policy = PPOLoss.PolicyStatistics(), valueSum = 0.0, policyNorm = 0.0, valueNorm = 0.0
             helper.fork({
                 self.apply(step, in: self.policyRange)
@@ -40,6 +47,7 @@ extension PPOUpdate {
                 self.apply(step, in: self.valueRange)
                 valueSum = self.valueForwardBackward()
                 valueNorm = self.parameters.gradientSquaredNorm(in: self.valueRange)
+                afterwards()
             })
             (losses.policy, losses.valueSum, losses.policySquaredNorm, losses.valueSquaredNorm) = (policy, valueSum, policyNorm, valueNorm)
         } else {

@@ -10,7 +10,12 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let settings: PPOSettings
     let parameters: ParameterBuffer<T>
     let adam: Adam<T>
-    let batch: Minibatch<T>
+    /// Two minibatch buffers: the helper gathers the next minibatch into one while the passes
+    /// read the other (`batch`).
+    private let batches: (Minibatch<T>, Minibatch<T>)
+    private var gatheredIntoSecond = false
+    var batch: Minibatch<T> { gatheredIntoSecond ? batches.1 : batches.0 }
+    private var nextBatch: Minibatch<T> { gatheredIntoSecond ? batches.0 : batches.1 }
     let policyWorkspace: ActorCriticWorkspace<T>
     let valueWorkspace: ActorCriticWorkspace<T>
     let outputGradient: UnsafeMutablePointer<T>
@@ -20,6 +25,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let scratch: UnsafeMutablePointer<T>
     let oldLogStd: UnsafeMutablePointer<T>
     private var indices: [Int]
+    /// The next epoch's permutation, when it was drawn early to gather its first minibatch.
+    private var nextIndices: [Int]
     /// The critic's thread during minibatches (separate networks, threads >= 2).
     let helper: HelperThread?
     private let ownsHelper: Bool
@@ -34,8 +41,11 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         self.adam = adam
         let capacity = settings.batchSize
         let outSize = architecture.distribution.outputSize
-        batch = Minibatch(capacity: capacity, observationSize: architecture.observationSize,
-                          actionSize: architecture.distribution.actionSize, outputSize: outSize)
+        func minibatch() -> Minibatch<T> {
+            Minibatch(capacity: capacity, observationSize: architecture.observationSize,
+                      actionSize: architecture.distribution.actionSize, outputSize: outSize)
+        }
+        batches = (minibatch(), minibatch())
         policyWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
         valueWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
         func block(_ count: Int) -> UnsafeMutablePointer<T> { .allocate(count: Swift.max(count, 1), filledWith: 0) }
@@ -47,6 +57,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         scratch = block(2 * outSize)
         oldLogStd = block(architecture.distribution.extraParameterCount)
         indices = Array(0..<settings.rolloutSize)
+        nextIndices = indices
         if settings.threads >= 2 && !architecture.shared {
             ownsHelper = helper == nil
             self.helper = helper ?? HelperThread()
@@ -81,21 +92,54 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                                            klCoef: T(klCoef), entCoef: T(settings.entCoef))
         var statistics = UpdateStatistics()
         var pending: PendingStep?
-        epochs: for _ in 0..<settings.epochs {
+        let count = indices.count, size = settings.batchSize
+        // With a helper thread, the helper gathers each next minibatch after its part of the
+        // current one (off the caller's path). The first minibatch of the next epoch needs that
+        // epoch's permutation: drawn early from a copy of the generator, which the epoch then
+        // adopts; if training stops before that epoch, the generator is as if it never drew.
+        var gathered = false
+        var drawnAhead: SeededGenerator?
+        epochs: for epoch in 0..<settings.epochs {
             // A fresh permutation of 0..<n each epoch: it depends on the generator alone, so a
             // resumed run (which saved the generator, not this array) shuffles the same way.
-            for i in indices.indices { indices[i] = i }
-            indices.shuffle(using: &rng)
+            if let generator = drawnAhead {
+                rng = generator
+                swap(&indices, &nextIndices)
+                drawnAhead = nil
+            } else {
+                Self.permute(&indices, using: &rng)
+            }
             // Like Stable-Baselines3, a last partial minibatch is used as is.
-            for start in stride(from: 0, to: indices.count, by: settings.batchSize) {
-                let end = Swift.min(start + settings.batchSize, indices.count)
-                indices.withUnsafeBufferPointer {
-                    batch.gather(UnsafeBufferPointer(rebasing: $0[start..<end]), from: buffer,
-                                 normalizeAdvantages: settings.normalizeAdvantage)
+            for start in stride(from: 0, to: count, by: size) {
+                let end = Swift.min(start + size, count)
+                if !gathered {
+                    Self.gather(indices, start..<end, into: batch, from: buffer, normalize: settings.normalizeAdvantage)
+                }
+                var prefetch: (order: [Int], rows: Range<Int>)?
+                if helper != nil && usesHelper {
+                    if end < count {
+                        prefetch = (indices, end..<Swift.min(end + size, count))
+                    } else if epoch + 1 < settings.epochs {
+                        var generator = rng
+                        Self.permute(&nextIndices, using: &generator)
+                        drawnAhead = generator
+                        prefetch = (nextIndices, 0..<Swift.min(size, count))
+                    }
                 }
                 // The losses (surrogate or KL penalty, entropy bonus, value loss) and their
                 // gradients; the previous minibatch's Adam step is applied first.
-                let losses = lossesAndGradients(terms: terms, applyingFirst: pending)
+                let next = nextBatch, normalize = settings.normalizeAdvantage
+                let losses: MinibatchLosses
+                if let prefetch {
+                    losses = lossesAndGradients(terms: terms, applyingFirst: pending) {
+                        Self.gather(prefetch.order, prefetch.rows, into: next, from: buffer, normalize: normalize)
+                    }
+                    gatheredIntoSecond.toggle()
+                    gathered = true
+                } else {
+                    losses = lossesAndGradients(terms: terms, applyingFirst: pending)
+                    gathered = false
+                }
                 pending = nil
                 // Early stop (target_kl) before stepping on a minibatch that moved too far.
                 if settings.targetKl > 0 && losses.approxKL > 1.5 * settings.targetKl {
@@ -115,6 +159,19 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         statistics.averageOverMinibatches()
         guard parameters.allFinite else { throw TrainingError.nonFinite(quantity: "a network parameter", update: update) }
         return statistics
+    }
+
+    private static func permute(_ order: inout [Int], using generator: inout SeededGenerator) {
+        for i in order.indices { order[i] = i }
+        order.shuffle(using: &generator)
+    }
+
+    @_specialize(where T == Float)
+    private static func gather(_ order: [Int], _ rows: Range<Int>, into batch: Minibatch<T>, from buffer: RolloutBuffer<T>,
+                               normalize: Bool) {
+        order.withUnsafeBufferPointer {
+            batch.gather(UnsafeBufferPointer(rebasing: $0[rows]), from: buffer, normalizeAdvantages: normalize)
+        }
     }
 
     /// An optimizer step decided (gradient norm known) but not yet applied. It is applied at the

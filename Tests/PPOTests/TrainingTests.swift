@@ -64,6 +64,28 @@ import Testing
         #expect(other.parameters != two.parameters)
     }
 
+    /// The helper gathers each next minibatch ahead, across epochs too (drawing the next
+    /// permutation early from a copy of the generator); early stops (target_kl) and a last
+    /// partial minibatch must leave the same policy as one thread, which never gathers ahead.
+    @Test func gatheringAheadKeepsPoliciesEqualThroughEarlyStopsAndPartialMinibatches() throws {
+        var s = settings(steps: 4_096, threads: 1)
+        s.batchSize = 48        // 256 rows: five minibatches of 48 and one of 16 per epoch
+        s.targetKl = 0.02
+        var stops = [Int: Int]()
+        var policies = [Int: [Float]]()
+        for threads in [1, 2] {
+            s.threads = threads
+            let trainer = try Trainer(settings: s) { _ in TargetReach() }
+            policies[threads] = try trainer.train { report in
+                if report.statistics.stoppedEarly { stops[threads, default: 0] += 1 }
+                return true
+            }.parameters
+        }
+        #expect(policies[1] == policies[2])
+        #expect(stops[1] == stops[2])
+        #expect((stops[1] ?? 0) > 0 && (stops[1] ?? 0) < 16, "early stops in \(stops[1] ?? 0) of 16 updates")
+    }
+
     /// Rows cut by the time limit bootstrap from the value of the final observation; rows that
     /// terminate do not; the next row starts the new episode.
     @Test func truncationBootstrapsAndTerminationDoesNot() throws {
