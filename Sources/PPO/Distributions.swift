@@ -146,6 +146,21 @@ enum Categorical {
         return h
     }
 
+    /// The same, with p = exp(log p) already computed (the same bits: one exp per class, not
+    /// one per use, in the loss's per-row loop).
+    static func entropy<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, probabilities: UnsafePointer<T>,
+                                          count: Int) -> T {
+        var h: T = 0
+        for i in 0..<count { h -= probabilities[i] * logProbabilities[i] }
+        return h
+    }
+
+    /// p = exp(log p), per class.
+    static func probabilities<T: NetworkScalar>(_ logProbabilities: UnsafePointer<T>, count: Int,
+                                                into probabilities: UnsafeMutablePointer<T>) {
+        for i in 0..<count { probabilities[i] = T.exp(logProbabilities[i]) }
+    }
+
     /// KL(old || new) from both log-probability vectors.
     static func kl<T: NetworkScalar>(old: UnsafePointer<T>, new: UnsafePointer<T>, count: Int) -> T {
         var sum: T = 0
@@ -154,17 +169,18 @@ enum Categorical {
     }
 
     /// Adds `scale` · ∂(log p(action))/∂logits = scale · (onehot - p).
-    static func addLogProbabilityGradient<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, action: Int,
+    static func addLogProbabilityGradient<T: NetworkScalar>(probabilities: UnsafePointer<T>, action: Int,
                                                             count: Int, scale: T, logitGradient: UnsafeMutablePointer<T>) {
-        for i in 0..<count { logitGradient[i] -= scale * T.exp(logProbabilities[i]) }
+        for i in 0..<count { logitGradient[i] -= scale * probabilities[i] }
         logitGradient[action] += scale
     }
 
     /// Adds `scale` · ∂H/∂logits = -scale · p (log p + H), given the entropy H already computed.
-    static func addEntropyGradient<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, entropy h: T, count: Int,
-                                                     scale: T, logitGradient: UnsafeMutablePointer<T>) {
+    static func addEntropyGradient<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, probabilities: UnsafePointer<T>,
+                                                     entropy h: T, count: Int, scale: T,
+                                                     logitGradient: UnsafeMutablePointer<T>) {
         for i in 0..<count {
-            logitGradient[i] -= scale * T.exp(logProbabilities[i]) * (logProbabilities[i] + h)
+            logitGradient[i] -= scale * probabilities[i] * (logProbabilities[i] + h)
         }
     }
 

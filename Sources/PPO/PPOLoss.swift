@@ -25,7 +25,8 @@ enum PPOLoss {
     }
 
     /// Writes ∂loss/∂outputs into `outputGradient` and adds ∂loss/∂logStd into `logStdGradient`.
-    /// `scratch` holds 2 x outputSize values (categorical log-probabilities).
+    /// `scratch` holds 3 x outputSize values (categorical log-probabilities, old and new, and
+    /// the new probabilities).
     @_specialize(where T == Float)
     static func policy<T: NetworkScalar>(
         distribution: ActionDistributionKind, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>,
@@ -60,8 +61,9 @@ enum PPOLoss {
                 }
             case .categorical(let n):
                 Categorical.logSoftmax(output, count: n, into: scratch)
+                Categorical.probabilities(scratch, count: n, into: scratch + 2 * n)
                 logProbability = scratch[Int(batch.actions[i])]
-                entropy = Categorical.entropy(logProbabilities: scratch, count: n)
+                entropy = Categorical.entropy(logProbabilities: scratch, probabilities: scratch + 2 * n, count: n)
                 if usesKL {
                     Categorical.logSoftmax(oldOutput, count: n, into: scratch + n)
                     kl = Categorical.kl(old: scratch + n, new: scratch, count: n)
@@ -103,10 +105,11 @@ enum PPOLoss {
                                                    meanGradient: gradient, logStdGradient: logStdGradient)
                 }
             case .categorical(let n):
-                Categorical.addLogProbabilityGradient(logProbabilities: scratch, action: Int(batch.actions[i]), count: n,
-                                                      scale: logProbabilityScale, logitGradient: gradient)
+                Categorical.addLogProbabilityGradient(probabilities: scratch + 2 * n, action: Int(batch.actions[i]),
+                                                      count: n, scale: logProbabilityScale, logitGradient: gradient)
                 if terms.entCoef != 0 {
-                    Categorical.addEntropyGradient(logProbabilities: scratch, entropy: entropy, count: n,
+                    Categorical.addEntropyGradient(logProbabilities: scratch, probabilities: scratch + 2 * n,
+                                                   entropy: entropy, count: n,
                                                    scale: -terms.entCoef * inverseRows, logitGradient: gradient)
                 }
                 if usesKL {

@@ -54,7 +54,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         valueGradient = block(capacity)
         trunkGradient = block(capacity * trunkWidth)
         valueTrunkGradient = block(capacity * trunkWidth)
-        scratch = block(2 * outSize)
+        scratch = block(3 * outSize)
         oldLogStd = block(architecture.distribution.extraParameterCount)
         indices = Array(0..<settings.rolloutSize)
         nextIndices = indices

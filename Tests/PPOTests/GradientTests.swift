@@ -116,7 +116,7 @@ import Testing
         let outSize = architecture.distribution.outputSize
         var outputGradient = [Double](repeating: 0, count: rows * outSize)
         var valueGradient = [Double](repeating: 0, count: rows)
-        var scratch = [Double](repeating: 0, count: 2 * outSize)
+        var scratch = [Double](repeating: 0, count: 3 * outSize)
         let width = architecture.hidden.last ?? 0
         let trunkGradient = UnsafeMutablePointer<Double>.allocate(capacity: max(1, rows * width))
         let valueTrunkGradient = UnsafeMutablePointer<Double>.allocate(capacity: max(1, rows * width))
