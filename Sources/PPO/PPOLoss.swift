@@ -22,6 +22,12 @@ enum PPOLoss {
         var clipped = 0.0
         /// Σ exact KL(old ‖ new), computed for the KL objectives.
         var kl = 0.0
+
+        /// The sums of two row ranges, this one's first.
+        func adding(_ other: PolicyStatistics) -> PolicyStatistics {
+            PolicyStatistics(loss: loss + other.loss, entropy: entropy + other.entropy,
+                             approxKL: approxKL + other.approxKL, clipped: clipped + other.clipped, kl: kl + other.kl)
+        }
     }
 
     /// Writes ∂loss/∂outputs into `outputGradient` and adds ∂loss/∂logStd into `logStdGradient`.
@@ -30,22 +36,23 @@ enum PPOLoss {
     @_specialize(where T == Float)
     static func policy<T: NetworkScalar>(
         distribution: ActionDistributionKind, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>,
-        oldLogStd: UnsafePointer<T>, batch: Minibatch<T>, terms: PolicyTerms<T>,
+        oldLogStd: UnsafePointer<T>, batch: Minibatch<T>, rows range: Range<Int>? = nil, terms: PolicyTerms<T>,
         outputGradient: UnsafeMutablePointer<T>, logStdGradient: UnsafeMutablePointer<T>,
         scratch: UnsafeMutablePointer<T>
     ) -> PolicyStatistics {
-        let rows = batch.rows
+        // Means are over the whole minibatch, whichever of its rows this call covers.
+        let range = range ?? 0..<batch.rows
         let outSize = distribution.outputSize
-        let inverseRows = 1 / T(rows)
+        let inverseRows = 1 / T(batch.rows)
         let usesKL = terms.objective == .klAdaptive || terms.objective == .klFixed
         var statistics = PolicyStatistics()
-        outputGradient.update(repeating: 0, count: rows * outSize)
+        (outputGradient + range.lowerBound * outSize).update(repeating: 0, count: range.count * outSize)
         let (lower, upper) = (1 - terms.clipRange, 1 + terms.clipRange)
         // A Gaussian's entropy does not depend on the state: once per minibatch.
         var gaussianEntropy: T = 0
         if case .gaussian(let d) = distribution { gaussianEntropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d) }
 
-        for i in 0..<rows {
+        for i in range {
             let output = outputs + i * outSize
             let gradient = outputGradient + i * outSize
             let oldOutput = UnsafePointer(batch.oldPolicyOutputs + i * outSize)

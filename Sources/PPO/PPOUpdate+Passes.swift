@@ -38,14 +38,29 @@ extension PPOUpdate {
             (losses.policy, losses.valueSum) = sharedForwardBackward(terms: terms)
             losses.policySquaredNorm = parameters.gradientSquaredNorm(in: 0..<offsets.parameterCount)
         } else if let helper, usesHelper {
-            var policy = PPOLoss.PolicyStatistics(), valueSum = 0.0, policyNorm = 0.0, valueNorm = 0.0
+            var policy = PPOLoss.PolicyStatistics(), secondHalf = PPOLoss.PolicyStatistics()
+            var valueSum = 0.0, policyNorm = 0.0, valueNorm = 0.0
+            minibatchSerial += 1
+            let serial = minibatchSerial
+            // The policy loss's rows are split between the threads (it costs as much as the
+            // critic's work at CartPole's sizes): the helper takes the second half once the
+            // actor's outputs are posted, between its critic's forward and backward passes.
             helper.fork({
                 self.apply(step, in: self.policyRange)
-                policy = self.policyForwardBackward(terms: terms)
+                let outputs = self.policyForward()
+                self.outputsPosted.post(serial)
+                let firstHalf = self.policyLoss(half: 0, outputs: outputs, terms: terms)
+                self.secondHalfPosted.wait(for: serial)
+                policy = self.combine(firstHalf, secondHalf)
+                self.policyBackward()
                 policyNorm = self.parameters.gradientSquaredNorm(in: self.policyRange)
             }, {
                 self.apply(step, in: self.valueRange)
-                valueSum = self.valueForwardBackward()
+                valueSum = self.valueForwardAndLoss()
+                self.outputsPosted.wait(for: serial)
+                secondHalf = self.policyLoss(half: 1, outputs: self.policyWorkspace.actor.output, terms: terms)
+                self.secondHalfPosted.post(serial)
+                self.valueBackward()
                 valueNorm = self.parameters.gradientSquaredNorm(in: self.valueRange)
                 afterwards()
             })
@@ -55,37 +70,81 @@ extension PPOUpdate {
             losses.policy = policyForwardBackward(terms: terms)
             losses.policySquaredNorm = parameters.gradientSquaredNorm(in: policyRange)
             if trainsValueByAdam {
-                losses.valueSum = valueForwardBackward()
+                losses.valueSum = valueForwardAndLoss()
+                valueBackward()
                 losses.valueSquaredNorm = parameters.gradientSquaredNorm(in: valueRange)
             }
         }
         return losses
     }
 
+    /// Zeroes the actor's gradients and runs it forward; returns its outputs.
     @_specialize(where T == Float)
-    private func policyForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
+    private func policyForward() -> UnsafePointer<T> {
         parameters.zeroGradients(in: policyRange)
+        return policyWorkspace.forwardPolicy(UnsafePointer(parameters.values), observations: batch.observations,
+                                             rows: batch.rows)
+    }
+
+    /// The policy loss over one half of the minibatch's rows, [0, h) or [h, n) with h = n / 2,
+    /// whatever the thread count: the first half adds its log-std gradient to the gradients, the
+    /// second to a buffer of its own, which `combine` adds after (fixed order, same bits).
+    @_specialize(where T == Float)
+    private func policyLoss(half: Int, outputs: UnsafePointer<T>, terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
+        let rows = batch.rows, middle = rows / 2
+        let logStdGradient: UnsafeMutablePointer<T>
+        if half == 0 {
+            logStdGradient = parameters.gradients + offsets.logStd
+        } else {
+            logStdGradient = secondHalfLogStdGradient
+            logStdGradient.update(repeating: 0, count: architecture.distribution.extraParameterCount)
+        }
         let p = UnsafePointer(parameters.values)
-        let outputs = policyWorkspace.forwardPolicy(p, observations: batch.observations, rows: batch.rows)
-        let statistics = PPOLoss.policy(
+        return PPOLoss.policy(
             distribution: architecture.distribution, outputs: outputs, logStd: p + offsets.logStd,
-            oldLogStd: oldLogStd, batch: batch, terms: terms, outputGradient: outputGradient,
-            logStdGradient: parameters.gradients + offsets.logStd, scratch: scratch)
-        policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,
-                                       gradients: parameters.gradients + offsets.actor)
-        return statistics
+            oldLogStd: oldLogStd, batch: batch, rows: half == 0 ? 0..<middle : middle..<rows, terms: terms,
+            outputGradient: outputGradient, logStdGradient: logStdGradient,
+            scratch: half == 0 ? scratch : secondHalfScratch)
+    }
+
+    private func combine(_ first: PPOLoss.PolicyStatistics, _ second: PPOLoss.PolicyStatistics) -> PPOLoss.PolicyStatistics {
+        let logStdGradient = parameters.gradients + offsets.logStd
+        for j in 0..<architecture.distribution.extraParameterCount { logStdGradient[j] += secondHalfLogStdGradient[j] }
+        return first.adding(second)
     }
 
     @_specialize(where T == Float)
-    private func valueForwardBackward() -> Double {
-        parameters.zeroGradients(in: valueRange)
+    private func policyBackward() {
         let p = UnsafePointer(parameters.values)
-        let values = valueWorkspace.forwardValue(p, observations: batch.observations, rows: batch.rows)
-        let sum = PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
-                                vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
+        policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,
+                                       gradients: parameters.gradients + offsets.actor)
+    }
+
+    @_specialize(where T == Float)
+    private func policyForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
+        let outputs = policyForward()
+        let first = policyLoss(half: 0, outputs: outputs, terms: terms)
+        let statistics = combine(first, policyLoss(half: 1, outputs: outputs, terms: terms))
+        policyBackward()
+        return statistics
+    }
+
+    /// Zeroes the critic's gradients, runs it forward and writes the value loss's gradient;
+    /// returns the loss's sum.
+    @_specialize(where T == Float)
+    private func valueForwardAndLoss() -> Double {
+        parameters.zeroGradients(in: valueRange)
+        let values = valueWorkspace.forwardValue(UnsafePointer(parameters.values), observations: batch.observations,
+                                                 rows: batch.rows)
+        return PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
+                             vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
+    }
+
+    @_specialize(where T == Float)
+    private func valueBackward() {
+        let p = UnsafePointer(parameters.values)
         valueWorkspace.critic.backward(parameters: p + offsets.critic, outputGradient: valueGradient,
                                        gradients: parameters.gradients + offsets.critic)
-        return sum
     }
 
     /// The shared trunk: one forward through it, both heads on its output, the heads' input
@@ -98,10 +157,8 @@ extension PPOUpdate {
         let rows = batch.rows
         let outputs = policyWorkspace.forwardPolicy(p, observations: batch.observations, rows: rows)
         let values = policyWorkspace.forwardValue(p, observations: batch.observations, rows: rows, runTrunk: false)
-        let statistics = PPOLoss.policy(
-            distribution: architecture.distribution, outputs: outputs, logStd: p + offsets.logStd,
-            oldLogStd: oldLogStd, batch: batch, terms: terms, outputGradient: outputGradient,
-            logStdGradient: parameters.gradients + offsets.logStd, scratch: scratch)
+        let statistics = combine(policyLoss(half: 0, outputs: outputs, terms: terms),
+                                 policyLoss(half: 1, outputs: outputs, terms: terms))
         let valueSum = PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
                                      vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
         policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,

@@ -23,6 +23,14 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let trunkGradient: UnsafeMutablePointer<T>
     let valueTrunkGradient: UnsafeMutablePointer<T>
     let scratch: UnsafeMutablePointer<T>
+    /// The helper's scratch and log-std gradient for its half of the policy loss.
+    let secondHalfScratch: UnsafeMutablePointer<T>
+    let secondHalfLogStdGradient: UnsafeMutablePointer<T>
+    /// Signals inside a minibatch's fork: the actor's outputs are ready; the helper's half of
+    /// the policy loss is done. Both carry the minibatch's serial number.
+    let outputsPosted = Handoff()
+    let secondHalfPosted = Handoff()
+    var minibatchSerial = 0
     let oldLogStd: UnsafeMutablePointer<T>
     private var indices: [Int]
     /// The next epoch's permutation, when it was drawn early to gather its first minibatch.
@@ -55,6 +63,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         trunkGradient = block(capacity * trunkWidth)
         valueTrunkGradient = block(capacity * trunkWidth)
         scratch = block(3 * outSize)
+        secondHalfScratch = block(3 * outSize)
+        secondHalfLogStdGradient = block(architecture.distribution.extraParameterCount)
         oldLogStd = block(architecture.distribution.extraParameterCount)
         indices = Array(0..<settings.rolloutSize)
         nextIndices = indices
@@ -71,6 +81,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         if ownsHelper { helper?.stop() }
         outputGradient.deallocate(); valueGradient.deallocate(); trunkGradient.deallocate()
         valueTrunkGradient.deallocate(); scratch.deallocate(); oldLogStd.deallocate()
+        secondHalfScratch.deallocate(); secondHalfLogStdGradient.deallocate()
     }
 
     var policyRange: Range<Int> { 0..<offsets.critic }

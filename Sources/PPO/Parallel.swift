@@ -89,7 +89,7 @@ final class HelperThread: @unchecked Sendable {
 
 /// A spin-wait's budget in time: each check pauses the core briefly, and the clock is read only
 /// every 64 checks (a read costs about as much as 64 pauses' worth of polling would gain).
-private struct Spin {
+struct Spin {
     let deadline: UInt64
     var checks = 0
 
@@ -100,5 +100,21 @@ private struct Spin {
         gym_spin_pause()
         checks &+= 1
         return checks & 63 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline
+    }
+}
+
+/// A one-way signal between the two threads of a fork, posted once per minibatch: the poster
+/// stores the minibatch's serial number, the waiter spins until it sees it (yielding its core
+/// after a while, in case the poster's was taken away).
+final class Handoff: @unchecked Sendable {
+    private let posted = Atomic<Int>(0)
+
+    func post(_ serial: Int) { posted.store(serial, ordering: .releasing) }
+
+    func wait(for serial: Int) {
+        var spin = Spin(limit: 50_000)
+        while posted.load(ordering: .acquiring) != serial {
+            if spin.expired() { sched_yield() }
+        }
     }
 }

@@ -193,4 +193,40 @@ import Testing
         }
         #expect(statistics.clipped > 0 && statistics.clipped < 9)
     }
+
+    /// The update computes the policy loss in two halves of the rows (one per thread): each
+    /// half's output gradients are those of the whole (rows are independent, means over the
+    /// whole minibatch), and the halves' sums add up to the whole's.
+    @Test(arguments: [ActionDistributionKind.gaussian(dimensions: 2), .categorical(count: 3)])
+    func policyLossInTwoHalvesAddsUpToTheWhole(distribution: ActionDistributionKind) {
+        let architecture = NetworkArchitecture(observationSize: 3, distribution: distribution, hidden: [6, 5],
+                                               activation: .tanh, shared: false)
+        let parameters: [Double] = randomArray(architecture.parameterCount, seed: 32, scale: 0.8)
+        let rows = 9, outSize = distribution.outputSize, extra = distribution.extraParameterCount
+        let batch = makeBatch(architecture: architecture, parameters: parameters, rows: rows)
+        let workspace = ActorCriticWorkspace<Double>(architecture: architecture, capacity: rows)
+        let terms = PPOLoss.PolicyTerms<Double>(objective: .clip, clipRange: 0.2, klCoef: 0.3, entCoef: 0.01)
+        var scratch = [Double](repeating: 0, count: 3 * outSize)
+        func loss(_ range: Range<Int>?, _ outputGradient: inout [Double], _ logStdGradient: inout [Double]) -> PPOLoss.PolicyStatistics {
+            parameters.withUnsafeBufferPointer { p in
+                let outputs = workspace.forwardPolicy(p.baseAddress!, observations: batch.observations, rows: rows)
+                let logStd = p.baseAddress! + architecture.logStdOffset
+                return PPOLoss.policy(distribution: distribution, outputs: outputs, logStd: logStd, oldLogStd: logStd,
+                                      batch: batch, rows: range, terms: terms, outputGradient: &outputGradient,
+                                      logStdGradient: &logStdGradient, scratch: &scratch)
+            }
+        }
+        var wholeGradient = [Double](repeating: 0, count: rows * outSize), wholeLogStd = [Double](repeating: 0, count: extra)
+        let whole = loss(nil, &wholeGradient, &wholeLogStd)
+        var halvesGradient = [Double](repeating: 9, count: rows * outSize)
+        var firstLogStd = [Double](repeating: 0, count: extra), secondLogStd = firstLogStd
+        let first = loss(0..<4, &halvesGradient, &firstLogStd)
+        let second = loss(4..<rows, &halvesGradient, &secondLogStd)
+        #expect(halvesGradient == wholeGradient)
+        for j in 0..<extra { #expect(abs(firstLogStd[j] + secondLogStd[j] - wholeLogStd[j]) < 1e-12) }
+        let sum = first.adding(second)
+        #expect(abs(sum.loss - whole.loss) < 1e-12 && abs(sum.entropy - whole.entropy) < 1e-12)
+        #expect(abs(sum.approxKL - whole.approxKL) < 1e-12 && sum.clipped == whole.clipped)
+        #expect(abs(sum.kl - whole.kl) < 1e-12 && first.loss != 0 && second.loss != 0)
+    }
 }
