@@ -32,7 +32,7 @@ where Self.RawSignificand: FixedWidthInteger {
                          firstMoment: UnsafeMutablePointer<Self>, secondMoment: UnsafeMutablePointer<Self>,
                          range: Range<Int>, gradientScale: Self, stepSize: Self, correction2: Self,
                          beta1: Self, beta2: Self, epsilon: Self)
-    /// Σ x² over `range`: eight lanes of fused multiply-adds, summed in Double.
+    /// Σ x² over `range`: 64 chains of fused multiply-adds, summed in Double.
     static func sumOfSquares(_ values: UnsafePointer<Self>, range: Range<Int>) -> Double
     /// tanh of eight lanes at once (the reference the kernels follow).
     static func tanh(_ x: SIMD8<Self>) -> SIMD8<Self>

@@ -49,7 +49,8 @@ void gym_adam_step(float *parameters, const float *gradients, float *first_momen
                    long start, long end, float gradient_scale, float step_size, float correction2,
                    float beta1, float beta2, float epsilon);
 
-/// Σ g² over [start, end): eight float lanes of fused multiply-adds, then summed in double.
+/// Σ g² over [start, end): 64 float chains of fused multiply-adds (element start + 64q + c in
+/// chain c), then the chains and the last elements summed in double.
 double gym_sum_squares(const float *values, long start, long end);
 
 /// The kernel versions, from the baseline CPU up.
