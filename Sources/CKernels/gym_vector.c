@@ -68,7 +68,23 @@ GYM_INLINE void tanh_backward(const float *outputs, float *gradient, long count)
     for (; i < count; i++) gradient[i] *= 1.0f - outputs[i] * outputs[i];
 }
 
-GYM_VERSIONS(void, tanh_backward, (const float *outputs, float *gradient, long count), (outputs, gradient, count))
+#if defined(__x86_64__)
+// AVX-512: the same product in sixteen lanes, the rest as above.
+GYM_INLINE void tanh_backward_wide(const float *outputs, float *gradient, long count) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        f16 y, g;
+        __builtin_memcpy(&y, outputs + i, sizeof y);
+        __builtin_memcpy(&g, gradient + i, sizeof g);
+        g = g * (1.0f - y * y);
+        __builtin_memcpy(gradient + i, &g, sizeof g);
+    }
+    tanh_backward(outputs + i, gradient + i, count - i);
+}
+#endif
+
+GYM_VERSIONS_WIDE(void, tanh_backward, tanh_backward_wide, (const float *outputs, float *gradient, long count),
+                  (outputs, gradient, count))
 
 /* ReLU's backward: the gradient passes where the output is positive. A select, so the result
    is the reference's exactly (a NaN output blocks, as `outputs[i] <= 0` is false for NaN and
