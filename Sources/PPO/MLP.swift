@@ -26,6 +26,15 @@ public struct MLPShape: Codable, Equatable, Sendable {
     public var parameterCount: Int { weightOffset(layerCount) }
 
     func isActivated(_ layer: Int) -> Bool { layer < layerCount - 1 || activatesOutput }
+
+    /// Multiply-adds of one row through the layers' matrix products.
+    public var multiplyAdds: Int { (0..<layerCount).reduce(0) { $0 + sizes[$1] * sizes[$1 + 1] } }
+
+    /// Multiply-adds of one row forward and back: the weight gradients cost one forward, the
+    /// input gradients another but for the first layer's, unless the input's gradient is wanted.
+    public func trainingMultiplyAdds(inputGradient: Bool) -> Int {
+        2 * multiplyAdds + (inputGradient ? multiplyAdds : multiplyAdds - sizes[0] * sizes[1])
+    }
 }
 
 /// Preallocated per-batch memory for one MLP: each layer's outputs (kept for backward) and two

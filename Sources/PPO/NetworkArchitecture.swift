@@ -48,7 +48,9 @@ public struct NetworkArchitecture: Codable, Equatable, Sendable {
     }
     /// One critic's shape (each of `criticCount` has it).
     public var critic: MLPShape {
-        let input = shared ? hidden.last! : observationSize + (criticsTakeActions ? distribution.actionSize : 0)
+        // Shared: a linear value head on the trunk's output, as the policy head is.
+        if shared { return MLPShape(sizes: [hidden.last!, 1], activation: activation) }
+        let input = observationSize + (criticsTakeActions ? distribution.actionSize : 0)
         return MLPShape(sizes: [input] + hidden + [1], activation: activation)
     }
 

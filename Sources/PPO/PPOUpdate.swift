@@ -86,6 +86,23 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
 
     var policyRange: Range<Int> { 0..<offsets.critic }
     var valueRange: Range<Int> { offsets.critic..<offsets.parameterCount }
+    /// Minibatch rows run through the passes so far, and the useful work per row (the matrix
+    /// products' FLOPs, 2 per multiply-add; without the critic when L-BFGS fits it): the
+    /// benchmarks' GFLOP/s.
+    private(set) var rowsProcessed = 0
+    var flopsPerRow: Double {
+        var multiplyAdds: Int
+        if let trunk = architecture.trunk {
+            multiplyAdds = trunk.trainingMultiplyAdds(inputGradient: false)
+                + architecture.actor.trainingMultiplyAdds(inputGradient: true)
+                + architecture.critic.trainingMultiplyAdds(inputGradient: true)
+        } else {
+            multiplyAdds = architecture.actor.trainingMultiplyAdds(inputGradient: false)
+            if trainsValueByAdam { multiplyAdds += architecture.critic.trainingMultiplyAdds(inputGradient: false) }
+        }
+        return 2 * Double(multiplyAdds)
+    }
+
     /// The critic is left to Adam unless L-BFGS fits it (separately, before the policy epochs).
     var trainsValueByAdam: Bool { settings.valueFit == .adam }
     /// The parameters Adam steps: all of them, or the actor's alone when L-BFGS fits the critic.
@@ -152,6 +169,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     gathered = false
                 }
                 pending = nil
+                rowsProcessed += losses.rows
                 // Early stop (target_kl) before stepping on a minibatch that moved too far.
                 if settings.targetKl > 0 && losses.approxKL > 1.5 * settings.targetKl {
                     statistics.stoppedEarly = true

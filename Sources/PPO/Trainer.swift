@@ -121,6 +121,10 @@ public final class Trainer {
 
     deinit { helper?.stop() }
 
+    /// The update's useful work so far: the matrix products' floating-point operations over
+    /// every minibatch row (the benchmarks' GFLOP/s, over `UpdateReport.updateSeconds`).
+    public var updateFlops: Double { Double(updater.rowsProcessed) * updater.flopsPerRow }
+
     /// Puts the state of a checkpoint back; the envs are restored when training starts.
     private func restore(_ policy: TrainedPolicy, _ checkpoint: TrainingCheckpoint) throws {
         guard policy.architecture == architecture else {

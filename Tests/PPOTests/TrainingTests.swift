@@ -86,6 +86,47 @@ import Testing
         #expect((stops[1] ?? 0) > 0 && (stops[1] ?? 0) < 16, "early stops in \(stops[1] ?? 0) of 16 updates")
     }
 
+    /// The shared layout (PPO's `--shared`, as in the paper): one trunk, then a linear policy head
+    /// and a linear value head. The off-policy work once gave the value head the hidden layers
+    /// again; a shared policy of gym 0.2.0 would then no longer load.
+    @Test func sharedTrunkHasLinearHeads() {
+        let architecture = NetworkArchitecture(observationSize: 3, distribution: .gaussian(dimensions: 2), hidden: [4, 5],
+                                               activation: .tanh, shared: true)
+        #expect(architecture.trunk?.sizes == [3, 4, 5])
+        #expect(architecture.actor.sizes == [5, 2])
+        #expect(architecture.critic.sizes == [5, 1])
+        // Trunk 3·4 + 4 + 4·5 + 5, policy head 5·2 + 2, log std 2, value head 5 + 1.
+        #expect(architecture.parameterCount == 41 + 12 + 2 + 6)
+    }
+
+    /// bench-train's GFLOP/s: the matrix products' work per minibatch row, counted by hand for
+    /// obs 3, hidden [4, 5], 2 actions. Separate: actor 3·4 + 4·5 + 5·2 = 42 multiply-adds
+    /// forward, 42 for the weight gradients, 20 + 10 for the input gradients (none at the
+    /// observations): 114; critic 37 + 37 + 25 = 99; 2 FLOPs each. Shared: trunk 32 + 32 + 20,
+    /// heads 10 · 3 and 5 · 3 (their input gradients feed the trunk): 129.
+    @Test func updateWorkIsCountedPerMinibatchRow() throws {
+        func flopsPerRow(shared: Bool, valueFit: PPOSettings.ValueFit = .adam) -> Double {
+            let architecture = NetworkArchitecture(observationSize: 3, distribution: .gaussian(dimensions: 2), hidden: [4, 5],
+                                                   activation: .tanh, shared: shared)
+            var s = settings(steps: 64)
+            s.valueFit = valueFit
+            return PPOUpdate<Float>(architecture: architecture, settings: s, parameters: ParameterBuffer(count: architecture.parameterCount),
+                                    adam: Adam(count: architecture.parameterCount)).flopsPerRow
+        }
+        #expect(flopsPerRow(shared: false) == 2 * (114 + 99))
+        #expect(flopsPerRow(shared: true) == 2 * 129)
+        #expect(flopsPerRow(shared: false, valueFit: .lbfgs) == 2 * 114)
+
+        // Two updates of 4 epochs over 256 rows: 2,048 rows through the passes.
+        let s = settings(steps: 512)
+        let trainer = try Trainer(settings: s) { _ in TargetReach() }
+        let policy = try trainer.train()
+        let perRow = PPOUpdate<Float>(architecture: policy.architecture, settings: s,
+                                      parameters: ParameterBuffer(count: policy.architecture.parameterCount),
+                                      adam: Adam(count: policy.architecture.parameterCount)).flopsPerRow
+        #expect(trainer.updateFlops == 2_048 * perRow)
+    }
+
     /// Rows cut by the time limit bootstrap from the value of the final observation; rows that
     /// terminate do not; the next row starts the new episode.
     @Test func truncationBootstrapsAndTerminationDoesNot() throws {

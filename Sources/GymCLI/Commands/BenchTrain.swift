@@ -53,7 +53,7 @@ struct BenchTrain: ParsableCommand {
             } else {
                 Console.line("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
                       + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
-                Console.line("  seed   wall      steps/s   rollout steps/s   update   eval return")
+                Console.line("  seed   wall      steps/s   rollout steps/s   update   GFLOP/s   eval return")
             }
             var walls: [Double] = [], rates: [Double] = [], solved = 0
             for seed in 0..<seeds {
@@ -73,16 +73,16 @@ struct BenchTrain: ParsableCommand {
                 // Rollout: policy forward passes, sampling and env steps; update: GAE excluded, the epochs.
                 let rolloutRate = Double(policy.stepsTrained) / max(last?.rolloutSeconds ?? 0, 1e-9)
                 let verdict = threshold == nil ? "" : (ok ? "solved" : "not solved")
+                // The update's useful work: the matrix products of every gradient step or minibatch.
+                var flops = 0.0
                 if let offPolicy = trainer as? OffPolicyTrainer {
-                    // The update's useful work: the matrix products of every gradient step.
-                    let gigaflops = Double(offPolicy.gradientStepsTaken) * offPolicy.flopsPerGradientStep
-                        / max(last?.updateSeconds ?? 0, 1e-9) / 1e9
-                    Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %7.1f  %9.1f  %@", seed, policy.wallSeconds, rate,
-                                        rolloutRate, last?.updateSeconds ?? 0, gigaflops, result.meanReturn, verdict))
-                } else {
-                    Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %9.1f  %@", seed, policy.wallSeconds, rate,
-                                        rolloutRate, last?.updateSeconds ?? 0, result.meanReturn, verdict))
+                    flops = Double(offPolicy.gradientStepsTaken) * offPolicy.flopsPerGradientStep
+                } else if let ppo = trainer as? Trainer {
+                    flops = ppo.updateFlops
                 }
+                let gigaflops = flops / max(last?.updateSeconds ?? 0, 1e-9) / 1e9
+                Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %7.1f  %9.1f  %@", seed, policy.wallSeconds, rate,
+                                    rolloutRate, last?.updateSeconds ?? 0, gigaflops, result.meanReturn, verdict))
             }
             let median = { (values: [Double]) in values.sorted()[values.count / 2] }
             var line = String(format: "  median wall %.2f s, median %.0f steps/s", median(walls), median(rates))
