@@ -20,8 +20,9 @@ struct MinibatchLosses {
 
 /// The forward and backward passes of one gathered minibatch, for each network layout: a shared
 /// trunk (one pass through both heads), separate networks on two threads (actor here, critic on
-/// the helper: they share nothing until the gradient norm, which halves the wall time on two
-/// cores), or separate networks one after the other.
+/// the helper, which also takes half of the policy loss's rows and gathers the next minibatch),
+/// or separate networks one after the other. Every layout computes the policy loss in the same
+/// two halves, so the bits do not depend on the thread count.
 extension PPOUpdate {
     /// Whether minibatches run on two threads (separate networks, the critic trained by Adam).
     var usesHelper: Bool { helper != nil && !architecture.shared && trainsValueByAdam }

@@ -144,7 +144,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     Self.gather(indices, start..<end, into: batch, from: buffer, normalize: settings.normalizeAdvantage)
                 }
                 var prefetch: (order: [Int], rows: Range<Int>)?
-                if helper != nil && usesHelper {
+                if usesHelper {
                     if end < count {
                         prefetch = (indices, end..<Swift.min(end + size, count))
                     } else if epoch + 1 < settings.epochs {
