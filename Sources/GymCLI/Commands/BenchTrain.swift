@@ -13,7 +13,10 @@ struct BenchTrain: ParsableCommand {
         Trains each environment with its recommended settings (its `train` table, then any \
         flags) once per seed, without writing files, then evaluates the policy deterministically \
         for 20 episodes on a separately seeded env. A seed counts as solved when that mean \
-        return reaches the env's `reward_threshold`.
+        return reaches the env's `reward_threshold`. Each row shows the wall time, steps per \
+        second, the rollouts' steps per second, the update's time and its useful GFLOP/s (the \
+        matrix products of the forward and backward passes, 2 FLOPs per multiply-add), and the \
+        eval return.
 
           gym bench-train envs/pendulum.lua envs/cartpole.lua --seeds 5
           gym bench-train envs/acrobot.lua --steps 200000 --seeds 3
