@@ -67,11 +67,32 @@ GYM_INLINE void narrow_dot_products(long m, long n, long k, const float *a, long
 }
 
 // C[i, j] = Σ_p A[p, i] B[p, j] with A stored k x m (a weight gradient Xᵀ dY into a head): eight
-// rows of C at once, each one FMA chain over p.
+// rows of C at once, each one FMA chain over p; 32 rows in four interleaved chains where there
+// are that many (one chain at a time waits on each multiply-add's latency).
 GYM_INLINE void narrow_columns(long m, long n, long k, const float *a, long cs, const float *b,
                                float *c, int accumulate) {
     for (long j = 0; j < n; j++) {
         long i = 0;
+        for (; i + 32 <= m; i += 32) {
+            f8 x[4];
+            for (int v = 0; v < 4; v++) {
+                x[v] = 0.0f;
+                if (accumulate) {
+                    for (int lane = 0; lane < 8; lane++) x[v][lane] = c[(i + 8 * v + lane) * n + j];
+                }
+            }
+            for (long p = 0; p < k; p++) {
+                f8 bp = b[p * n + j];
+                const float *ap = a + p * cs + i;
+                x[0] = fma8(load8(ap), bp, x[0]);
+                x[1] = fma8(load8(ap + 8), bp, x[1]);
+                x[2] = fma8(load8(ap + 16), bp, x[2]);
+                x[3] = fma8(load8(ap + 24), bp, x[3]);
+            }
+            for (int v = 0; v < 4; v++) {
+                for (int lane = 0; lane < 8; lane++) c[(i + 8 * v + lane) * n + j] = x[v][lane];
+            }
+        }
         for (; i + 8 <= m; i += 8) {
             f8 x = 0.0f;
             if (accumulate) {
@@ -277,8 +298,24 @@ float *gym_pack_buffer(int which, long count);
 
 /// Outputs narrower than a vector (policy and value heads): the column tiles would leave them to
 /// scalar chains, so these vectorize along the other side instead. Returns whether it ran one.
+// k = 1 (the input gradient of a layer with one output, dY Wᵀ into a value or one-action head):
+// every element one multiply-add, as every other path would do it, without a tile's set-up.
+GYM_INLINE void outer_product(long m, long n, const float *a, long rs, const float *b, float *c, int accumulate) {
+    for (long i = 0; i < m; i++) {
+        f8 s = a[i * rs];
+        float *ci = c + i * n;
+        long j = 0;
+        for (; j + 8 <= n; j += 8) store8(fma8(s, load8(b + j), accumulate ? load8(ci + j) : (f8)(0.0f)), ci + j);
+        for (; j < n; j++) ci[j] = fmaf(a[i * rs], b[j], accumulate ? ci[j] : 0.0f);
+    }
+}
+
 GYM_INLINE int narrow_product(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
                               int accumulate) {
+    if (k == 1) {
+        outer_product(m, n, a, rs, b, c, accumulate);
+        return 1;
+    }
     if (n < 8 && cs == 1 && k >= 8) {
         narrow_dot_products(m, n, k, a, rs, b, c, accumulate);
         return 1;

@@ -102,6 +102,7 @@ PACK_A_PANELS(8, copy8)
 // 16, the last few columns, no pack buffer) it goes to `scratch` (k x n).
 GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
                            int accumulate, int transposed, float *scratch) {
+    if (transposed && k == 1) transposed = 0;  // Bᵀ, n x 1, is B, 1 x n, in memory
     if (transposed && n < 16) {
         transpose(n, k, b, scratch);
         b = scratch;

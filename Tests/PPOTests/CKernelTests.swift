@@ -23,7 +23,9 @@ import Testing
                       // Four-column tails: 300 = 18 x 16 + 8 + 4 (TD3's 400x300 layers), 20 = 16 + 4, 12 = 8 + 4.
                       (7, 300, 41), (256, 300, 400), (5, 20, 3), (6, 12, 9), (11, 13, 10),
                       // The AVX-512 body's 8 x 32 and 8 x 16 tiles and their row and column tails.
-                      (17, 48, 20), (15, 28, 131), (136, 44, 260), (9, 304, 129), (128, 400, 4), (24, 16, 256)])
+                      (17, 48, 20), (15, 28, 131), (136, 44, 260), (9, 304, 129), (128, 400, 4), (24, 16, 256),
+                      // One step of k (an outer product), and narrow outputs read from Aᵀ in 32-row blocks.
+                      (64, 64, 1), (37, 70, 1), (100, 3, 50), (256, 1, 64)])
     func sgemmGivesTheReferenceBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a: [Float] = randomArray(m * k, seed: 11)
@@ -58,7 +60,7 @@ import Testing
     /// product on the transposed copy, on every version, including its narrow and tail paths.
     @Test(arguments: [(1, 1, 1), (3, 5, 7), (64, 64, 64), (13, 27, 9), (9, 2, 8), (256, 300, 400), (7, 300, 41),
                       (17, 48, 20), (15, 28, 131), (136, 44, 260), (9, 304, 129), (128, 400, 4), (24, 16, 256),
-                      (64, 256, 256), (37, 4, 300), (40, 21, 700), (8, 3, 64)])
+                      (64, 256, 256), (37, 4, 300), (40, 21, 700), (8, 3, 64), (64, 64, 1), (5, 70, 1), (64, 256, 1)])
     func sgemmWithBTransposedGivesTheReferenceBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a: [Float] = randomArray(m * k, seed: 21)
