@@ -13,9 +13,11 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     /// Two minibatch buffers: the helper gathers the next minibatch into one while the passes
     /// read the other (`batch`).
     private let batches: (Minibatch<T>, Minibatch<T>)
-    private var gatheredIntoSecond = false
-    var batch: Minibatch<T> { gatheredIntoSecond ? batches.1 : batches.0 }
-    private var nextBatch: Minibatch<T> { gatheredIntoSecond ? batches.0 : batches.1 }
+    /// The buffers' roles, swapped when the helper has gathered ahead. Unowned (`batches` owns
+    /// them): both threads read `batch` many times a minibatch, and a strong read would retain
+    /// and release one object from two cores, bouncing its reference count between them.
+    private(set) unowned(unsafe) var batch: Minibatch<T>
+    private unowned(unsafe) var nextBatch: Minibatch<T>
     let policyWorkspace: ActorCriticWorkspace<T>
     let valueWorkspace: ActorCriticWorkspace<T>
     let outputGradient: UnsafeMutablePointer<T>
@@ -54,6 +56,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                       actionSize: architecture.distribution.actionSize, outputSize: outSize)
         }
         batches = (minibatch(), minibatch())
+        batch = batches.0
+        nextBatch = batches.1
         policyWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
         valueWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
         func block(_ count: Int) -> UnsafeMutablePointer<T> { .allocate(count: Swift.max(count, 1), filledWith: 0) }
@@ -162,7 +166,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     losses = lossesAndGradients(terms: terms, applyingFirst: pending) {
                         Self.gather(prefetch.order, prefetch.rows, into: next, from: buffer, normalize: normalize)
                     }
-                    gatheredIntoSecond.toggle()
+                    swap(&batch, &nextBatch)
                     gathered = true
                 } else {
                     losses = lossesAndGradients(terms: terms, applyingFirst: pending)
