@@ -99,7 +99,7 @@ final class MLPWorkspace<T: NetworkScalar> {
             // they need no heap context (this runs once per layer per minibatch).
             func run(_ first: Int, _ count: Int) {
                 let yRows = y + first * outSize
-                for r in 0..<count { (yRows + r * outSize).update(from: bias, count: outSize) }
+                T.fillRows(yRows, rowCount: count, columns: outSize, with: bias)
                 MatrixMultiply.multiply(m: count, n: outSize, k: inSize, a: layerInput + first * inSize, aRowStride: inSize,
                                         aColumnStride: 1, b: parameters + self.shape.weightOffset(l), c: yRows, accumulate: true)
                 if self.shape.isActivated(l) { self.shape.activation.forward(yRows, count: count * outSize) }

@@ -27,6 +27,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func reluBackward(outputs: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
     /// sums[j] += Σ_r rows[r][j], rows in increasing order (a bias's gradient).
     static func addColumnSums(_ rows: UnsafePointer<Self>, rowCount: Int, columns: Int, into sums: UnsafeMutablePointer<Self>)
+    /// Every row of `rows` (rowCount x columns) set to `row`.
+    static func fillRows(_ rows: UnsafeMutablePointer<Self>, rowCount: Int, columns: Int, with row: UnsafePointer<Self>)
     /// One Adam step over `range` (see `Adam.referenceStep`).
     static func adamStep(parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>,
                          firstMoment: UnsafeMutablePointer<Self>, secondMoment: UnsafeMutablePointer<Self>,
@@ -81,6 +83,12 @@ extension Float: NetworkScalar {
     public static func addColumnSums(_ rows: UnsafePointer<Float>, rowCount: Int, columns: Int,
                                      into sums: UnsafeMutablePointer<Float>) {
         gym_add_column_sums(rows, rowCount, columns, sums)
+    }
+
+    @inline(__always)
+    public static func fillRows(_ rows: UnsafeMutablePointer<Float>, rowCount: Int, columns: Int,
+                                with row: UnsafePointer<Float>) {
+        gym_fill_rows(rows, rowCount, columns, row)
     }
 
     @inline(__always)
@@ -170,6 +178,11 @@ extension Double: NetworkScalar {
         for r in 0..<rowCount {
             for j in 0..<columns { sums[j] += rows[r * columns + j] }
         }
+    }
+
+    public static func fillRows(_ rows: UnsafeMutablePointer<Double>, rowCount: Int, columns: Int,
+                                with row: UnsafePointer<Double>) {
+        for r in 0..<rowCount { (rows + r * columns).update(from: row, count: columns) }
     }
 
     public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradients: UnsafePointer<Double>,

@@ -88,6 +88,20 @@ import Testing
         }
     }
 
+    @Test func fillRowsCopiesTheRowIntoEveryRow() {
+        for (rows, columns) in [(1, 1), (3, 7), (4, 8), (64, 64), (5, 67)] {
+            let row: [Float] = randomArray(columns, seed: 24)
+            onEachVersion { version in
+                var block = [Float](repeating: .nan, count: rows * columns)
+                row.withUnsafeBufferPointer { r in
+                    block.withUnsafeMutableBufferPointer { gym_fill_rows($0.baseAddress!, rows, columns, r.baseAddress!) }
+                }
+                let expected = (0..<(rows * columns)).map { row[$0 % columns] }
+                #expect(block.map(\.bitPattern) == expected.map(\.bitPattern), "\(version) \(rows)x\(columns)")
+            }
+        }
+    }
+
     @Test func transposeIsExact() {
         for (rows, columns) in [(1, 1), (8, 8), (13, 29), (17, 64), (64, 3), (256, 256), (40, 9)] {
             let source: [Float] = randomArray(rows * columns, seed: 19)

@@ -37,6 +37,8 @@ void gym_tanh_backward(const float *outputs, float *gradient, long count);
 void gym_relu_backward(const float *outputs, float *gradient, long count);
 
 /// sums[j] += Σ_r rows[r * columns + j], rows in increasing order: a bias's gradient.
+/// Every row of `rows` (row_count x columns, row-major) set to `row`.
+void gym_fill_rows(float *rows, long row_count, long columns, const float *row);
 void gym_add_column_sums(const float *rows, long row_count, long columns, float *sums);
 
 /// values[i] = tanh(values[i]): a rational approximation within 1e-6 of libm.
