@@ -129,9 +129,7 @@ final class OffPolicyUpdate<T: NetworkScalar> {
     /// The matrix products' floating-point operations in one gradient step at full batch (on
     /// average, for TD3's delayed actor): the useful work, for the benchmarks' GFLOP/s.
     var flopsPerStep: Double {
-        func forward(_ shape: MLPShape) -> Double {
-            2 * Double(settings.batchSize) * (0..<shape.layerCount).reduce(0.0) { $0 + Double(shape.sizes[$1] * shape.sizes[$1 + 1]) }
-        }
+        func forward(_ shape: MLPShape) -> Double { 2 * Double(settings.batchSize) * Double(shape.multiplyAdds) }
         let (a, c) = (forward(architecture.actor), forward(architecture.critic))
         // A full backward pass costs two forwards (weights and inputs), an input-only one, one.
         switch algorithm {
