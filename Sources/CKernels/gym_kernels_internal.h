@@ -33,6 +33,17 @@ GYM_INLINE void store8(f8 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
 /// a * b + c, rounded once (vfmadd on the AVX2 version, libm's fmaf per lane on the baseline).
 GYM_INLINE f8 fma8(f8 a, f8 b, f8 c) { return __builtin_elementwise_fma(a, b, c); }
 
+// Sixteen floats, for the AVX-512 bodies (only called from functions compiled for it).
+typedef float f16 __attribute__((ext_vector_type(16)));
+
+GYM_INLINE f16 load16(const float *p) {
+    f16 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+GYM_INLINE void store16(f16 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
+
 /// Whether the AVX2 + FMA versions run (gym_kernels.c).
 int gym_kernels_use_avx2(void);
 

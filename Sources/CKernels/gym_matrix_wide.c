@@ -10,16 +10,6 @@
 
 #if defined(__x86_64__)
 
-typedef float f16 __attribute__((ext_vector_type(16)));
-
-GYM_INLINE f16 load16(const float *p) {
-    f16 v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
-
-GYM_INLINE void store16(f16 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
-
 // A tile of `rows` (at most 8) x `vectors` (1 or 2) registers of C. A's row r at step p is at
 // a[r * rs + p * cs]; B's row p at b + p * ldb; C's rows are n apart. Callers pass constants
 // for rows and vectors, so the loops unroll and the accumulators live in registers.

@@ -41,18 +41,12 @@ GYM_INLINE void tanh_inplace(float *values, long count) {
 }
 
 #if defined(__x86_64__)
-typedef float f16 __attribute__((ext_vector_type(16)));
 DEFINE_TANH(tanh16, f16)
 
 // AVX-512: sixteen lanes at a time (the division is most of the cost), the rest as above.
 GYM_INLINE void tanh_inplace_wide(float *values, long count) {
     long i = 0;
-    for (; i + 16 <= count; i += 16) {
-        f16 v;
-        __builtin_memcpy(&v, values + i, sizeof v);
-        v = tanh16(v);
-        __builtin_memcpy(values + i, &v, sizeof v);
-    }
+    for (; i + 16 <= count; i += 16) store16(tanh16(load16(values + i)), values + i);
     tanh_inplace(values + i, count - i);
 }
 #endif
@@ -73,11 +67,8 @@ GYM_INLINE void tanh_backward(const float *outputs, float *gradient, long count)
 GYM_INLINE void tanh_backward_wide(const float *outputs, float *gradient, long count) {
     long i = 0;
     for (; i + 16 <= count; i += 16) {
-        f16 y, g;
-        __builtin_memcpy(&y, outputs + i, sizeof y);
-        __builtin_memcpy(&g, gradient + i, sizeof g);
-        g = g * (1.0f - y * y);
-        __builtin_memcpy(gradient + i, &g, sizeof g);
+        f16 y = load16(outputs + i);
+        store16(load16(gradient + i) * (1.0f - y * y), gradient + i);
     }
     tanh_backward(outputs + i, gradient + i, count - i);
 }
@@ -130,34 +121,17 @@ GYM_INLINE void add_column_sums(const float *rows, long row_count, long columns,
 GYM_INLINE void add_column_sums_wide(const float *rows, long row_count, long columns, float *sums) {
     long j = 0;
     for (; j + 64 <= columns; j += 64) {
-        f16 s0, s1, s2, s3;
-        __builtin_memcpy(&s0, sums + j, sizeof s0);
-        __builtin_memcpy(&s1, sums + j + 16, sizeof s1);
-        __builtin_memcpy(&s2, sums + j + 32, sizeof s2);
-        __builtin_memcpy(&s3, sums + j + 48, sizeof s3);
+        f16 s0 = load16(sums + j), s1 = load16(sums + j + 16), s2 = load16(sums + j + 32), s3 = load16(sums + j + 48);
         for (long r = 0; r < row_count; r++) {
             const float *row = rows + r * columns + j;
-            f16 x0, x1, x2, x3;
-            __builtin_memcpy(&x0, row, sizeof x0);
-            __builtin_memcpy(&x1, row + 16, sizeof x1);
-            __builtin_memcpy(&x2, row + 32, sizeof x2);
-            __builtin_memcpy(&x3, row + 48, sizeof x3);
-            s0 += x0; s1 += x1; s2 += x2; s3 += x3;
+            s0 += load16(row); s1 += load16(row + 16); s2 += load16(row + 32); s3 += load16(row + 48);
         }
-        __builtin_memcpy(sums + j, &s0, sizeof s0);
-        __builtin_memcpy(sums + j + 16, &s1, sizeof s1);
-        __builtin_memcpy(sums + j + 32, &s2, sizeof s2);
-        __builtin_memcpy(sums + j + 48, &s3, sizeof s3);
+        store16(s0, sums + j); store16(s1, sums + j + 16); store16(s2, sums + j + 32); store16(s3, sums + j + 48);
     }
     for (; j + 16 <= columns; j += 16) {
-        f16 sum;
-        __builtin_memcpy(&sum, sums + j, sizeof sum);
-        for (long r = 0; r < row_count; r++) {
-            f16 x;
-            __builtin_memcpy(&x, rows + r * columns + j, sizeof x);
-            sum += x;
-        }
-        __builtin_memcpy(sums + j, &sum, sizeof sum);
+        f16 sum = load16(sums + j);
+        for (long r = 0; r < row_count; r++) sum += load16(rows + r * columns + j);
+        store16(sum, sums + j);
     }
     for (long r = 0; r < row_count; r++) {
         for (long c = j; c < columns; c++) sums[c] += rows[r * columns + c];
@@ -198,18 +172,12 @@ GYM_INLINE void adam_step_wide(float *p, const float *g, float *m, float *v, lon
     float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
     long i = start;
     for (; i + 16 <= end; i += 16) {
-        f16 gi, mi, vi, pi;
-        __builtin_memcpy(&gi, g + i, sizeof gi);
-        __builtin_memcpy(&mi, m + i, sizeof mi);
-        __builtin_memcpy(&vi, v + i, sizeof vi);
-        __builtin_memcpy(&pi, p + i, sizeof pi);
-        gi = gi * scale;
-        mi = b1 * mi + one_minus_b1 * gi;
-        vi = b2 * vi + one_minus_b2 * gi * gi;
-        pi = pi - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps);
-        __builtin_memcpy(m + i, &mi, sizeof mi);
-        __builtin_memcpy(v + i, &vi, sizeof vi);
-        __builtin_memcpy(p + i, &pi, sizeof pi);
+        f16 gi = load16(g + i) * scale;
+        f16 mi = b1 * load16(m + i) + one_minus_b1 * gi;
+        f16 vi = b2 * load16(v + i) + one_minus_b2 * gi * gi;
+        store16(mi, m + i);
+        store16(vi, v + i);
+        store16(load16(p + i) - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps), p + i);
     }
     adam_step(p, g, m, v, i, end, scale, step_size, correction2, b1, b2, eps);
 }

@@ -108,6 +108,12 @@ extension PPOUpdate {
             scratch: half == 0 ? scratch : secondHalfScratch)
     }
 
+    /// Both halves of the policy loss on this thread.
+    @_specialize(where T == Float)
+    private func policyLoss(outputs: UnsafePointer<T>, terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
+        combine(policyLoss(half: 0, outputs: outputs, terms: terms), policyLoss(half: 1, outputs: outputs, terms: terms))
+    }
+
     private func combine(_ first: PPOLoss.PolicyStatistics, _ second: PPOLoss.PolicyStatistics) -> PPOLoss.PolicyStatistics {
         let logStdGradient = parameters.gradients + offsets.logStd
         for j in 0..<architecture.distribution.extraParameterCount { logStdGradient[j] += secondHalfLogStdGradient[j] }
@@ -123,9 +129,7 @@ extension PPOUpdate {
 
     @_specialize(where T == Float)
     private func policyForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
-        let outputs = policyForward()
-        let first = policyLoss(half: 0, outputs: outputs, terms: terms)
-        let statistics = combine(first, policyLoss(half: 1, outputs: outputs, terms: terms))
+        let statistics = policyLoss(outputs: policyForward(), terms: terms)
         policyBackward()
         return statistics
     }
@@ -158,8 +162,7 @@ extension PPOUpdate {
         let rows = batch.rows
         let outputs = policyWorkspace.forwardPolicy(p, observations: batch.observations, rows: rows)
         let values = policyWorkspace.forwardValue(p, observations: batch.observations, rows: rows, runTrunk: false)
-        let statistics = combine(policyLoss(half: 0, outputs: outputs, terms: terms),
-                                 policyLoss(half: 1, outputs: outputs, terms: terms))
+        let statistics = policyLoss(outputs: outputs, terms: terms)
         let valueSum = PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
                                      vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
         policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,
