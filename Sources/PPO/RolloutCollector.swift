@@ -85,7 +85,7 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
     @_specialize(where T == Float)
     func collect(into buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
                  normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int = 0) throws {
-        func collect(_ w: Int) {
+        func collectSlice(_ w: Int) {
             let worker = workers[w]
             do {
                 try run(worker, buffer: buffer, parameters: parameters, normalizer: normalizer,
@@ -95,9 +95,9 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
             }
         }
         if let helper, workers.count == 2 {
-            helper.fork({ collect(0) }, { collect(1) })
+            helper.fork({ collectSlice(0) }, { collectSlice(1) })
         } else {
-            runInParallel(workers.count, collect)
+            runInParallel(workers.count, collectSlice)
         }
         for worker in workers {
             if let error = worker.error { worker.error = nil; throw error }
