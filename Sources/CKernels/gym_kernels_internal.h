@@ -44,6 +44,34 @@ GYM_INLINE f16 load16(const float *p) {
 
 GYM_INLINE void store16(f16 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
 
+// The minimax rational fit Eigen uses for float tanh. Beyond ±7.9 the fit diverges while tanh
+// is 1 to float precision, so the input is clamped first. Near zero p/q = x·α1/β0, a relative
+// error of 1.3e-7: no special case needed. Defined for 4, 8 and 16 lanes: each lane's result
+// depends on that lane alone, so every width gives the same bits.
+#define DEFINE_TANH(name, vector)                                                              \
+    GYM_INLINE vector name(vector x) {                                                         \
+        vector high = 7.90531110763549805f, low = -7.90531110763549805f;                       \
+        vector clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, low), high);   \
+        vector x2 = clamped * clamped;                                                         \
+        vector p = -2.76076847742355e-16f;                                                     \
+        p = p * x2 + 2.00018790482477e-13f;                                                    \
+        p = p * x2 + -8.60467152213735e-11f;                                                   \
+        p = p * x2 + 5.12229709037114e-08f;                                                    \
+        p = p * x2 + 1.48572235717979e-05f;                                                    \
+        p = p * x2 + 6.37261928875436e-04f;                                                    \
+        p = p * x2 + 4.89352455891786e-03f;                                                    \
+        p = p * clamped;                                                                       \
+        vector q = 1.19825839466702e-06f;                                                      \
+        q = q * x2 + 1.18534705686654e-04f;                                                    \
+        q = q * x2 + 2.26843463243900e-03f;                                                    \
+        q = q * x2 + 4.89352518554385e-03f;                                                    \
+        return p / q;                                                                          \
+    }
+
+DEFINE_TANH(tanh4, f4)
+DEFINE_TANH(tanh8, f8)
+DEFINE_TANH(tanh16, f16)  // only called from functions compiled for AVX-512
+
 /// Whether the AVX2 + FMA versions run (gym_kernels.c).
 int gym_kernels_use_avx2(void);
 
@@ -52,6 +80,10 @@ void gym_sgemm_avx512(long m, long n, long k, const float *a, long rs, long cs, 
                       int accumulate);
 void gym_sgemm_bt_avx512(long m, long n, long k, const float *a, long rs, long cs, const float *bt, float *c,
                          int accumulate, float *scratch);
+void gym_layer_forward_avx512(long m, long n, long k, const float *x, const float *w, const float *bias, float *y,
+                              int activate_tanh);
+void gym_sgemm_bt_tanh_derivative_avx512(long m, long n, long k, const float *a, const float *bt, float *c,
+                                         const float *y, float *scratch);
 
 // Defines gym_<name> over the body `name`: an AVX2 + FMA version and a baseline version of it,
 // and the entry point that picks one.

@@ -112,6 +112,33 @@ void gym_sgemm_bt(long m, long n, long k, const float *a, long rs, long cs, cons
     gym_sgemm(m, n, k, a, rs, cs, scratch, c, accumulate);
 }
 
+// The fused passes: the AVX-512 body does the bias, the tanh and its derivative in the product's
+// registers; the others run the passes one after another, which gives the same bits.
+void gym_layer_forward(long m, long n, long k, const float *x, const float *w, const float *bias, float *y,
+                       int activate_tanh) {
+#if defined(__x86_64__)
+    if (gym_kernels_level() == GYM_KERNELS_AVX512) {
+        gym_layer_forward_avx512(m, n, k, x, w, bias, y, activate_tanh);
+        return;
+    }
+#endif
+    gym_fill_rows(y, m, n, bias);
+    gym_sgemm(m, n, k, x, k, 1, w, y, 1);
+    if (activate_tanh) gym_tanh_inplace(y, m * n);
+}
+
+void gym_sgemm_bt_tanh_derivative(long m, long n, long k, const float *a, const float *bt, float *c, const float *y,
+                                  float *scratch) {
+#if defined(__x86_64__)
+    if (gym_kernels_level() == GYM_KERNELS_AVX512) {
+        gym_sgemm_bt_tanh_derivative_avx512(m, n, k, a, bt, c, y, scratch);
+        return;
+    }
+#endif
+    gym_sgemm_bt(m, n, k, a, k, 1, bt, c, 0, scratch);
+    gym_tanh_backward(y, c, m * n);
+}
+
 // The transpose itself is in gym_matrix_tiles.h, shared with the transposed-B product.
 GYM_VERSIONS(void, transpose, (long rows, long columns, const float *source, float *destination),
              (rows, columns, source, destination))

@@ -10,16 +10,29 @@
 
 #if defined(__x86_64__)
 
+// What a tile starts its chains from, and what it does to its sums before storing them: a
+// layer's forward pass starts from the biases and ends in tanh, the gradient at a hidden
+// layer's input ends in tanh's derivative (times 1 - y², y the layer's input, which has C's
+// layout). Both are elementwise, so doing them in registers gives the bits of separate passes.
+enum { START_ZERO = 0, START_C = 1, START_BIAS = 2 };
+enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
+
 // A tile of `rows` (at most 8) x `vectors` (1 or 2) registers of C. A's row r at step p is at
-// a[r * rs + p * cs]; B's row p at b + p * ldb; C's rows are n apart. Callers pass constants
-// for rows and vectors, so the loops unroll and the accumulators live in registers.
-#define DEFINE_ROW_TILE(name, vector, load, store)                                                            \
+// a[r * rs + p * cs]; B's row p at b + p * ldb; C's rows are n apart, and so are those of `y`
+// (the layer input whose tanh derivative FINISH_TANH_DERIVATIVE takes). `bias` holds the tile's
+// columns of the biases. Callers pass constants for rows and vectors, so the loops unroll and
+// the accumulators live in registers.
+#define DEFINE_ROW_TILE(name, vector, load, store, tanh)                                                      \
     GYM_INLINE void name(int rows, int vectors, const float *a, long rs, long cs, const float *b, long ldb,    \
-                         float *c, long n, long k, int accumulate) {                                         \
+                         float *c, long n, long k, int start, const float *bias, int finish, const float *y) { \
         enum { lanes = sizeof(vector) / sizeof(float) };                                                      \
         vector x[8][2];                                                                                       \
         for (int r = 0; r < rows; r++) {                                                                      \
-            for (int v = 0; v < vectors; v++) x[r][v] = accumulate ? load(c + r * n + lanes * v) : (vector)0.0f; \
+            for (int v = 0; v < vectors; v++) {                                                               \
+                x[r][v] = start == START_BIAS ? load(bias + lanes * v)                                        \
+                        : start == START_C    ? load(c + r * n + lanes * v)                                   \
+                                              : (vector)0.0f;                                                 \
+            }                                                                                                 \
         }                                                                                                     \
         for (long p = 0; p < k; p++) {                                                                        \
             const float *bp = b + p * ldb, *ap = a + p * cs;                                                  \
@@ -33,11 +46,28 @@
         for (int r = 0; r < rows; r++) {                                                                      \
             for (int v = 0; v < vectors; v++) store(x[r][v], c + r * n + lanes * v);                          \
         }                                                                                                     \
+        /* Read back from L1: finishing in registers spilled the accumulators from the loop above. */       \
+        if (finish == FINISH_TANH) {                                                                          \
+            for (int r = 0; r < rows; r++) {                                                                  \
+                for (int v = 0; v < vectors; v++) {                                                           \
+                    float *out = c + r * n + lanes * v;                                                       \
+                    store(tanh(load(out)), out);                                                              \
+                }                                                                                             \
+            }                                                                                                 \
+        } else if (finish == FINISH_TANH_DERIVATIVE) {                                                        \
+            for (int r = 0; r < rows; r++) {                                                                  \
+                for (int v = 0; v < vectors; v++) {                                                           \
+                    float *out = c + r * n + lanes * v;                                                       \
+                    vector yv = load(y + r * n + lanes * v);                                                  \
+                    store(load(out) * (1.0f - yv * yv), out);                                                 \
+                }                                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
     }
 
-DEFINE_ROW_TILE(tile16, f16, load16, store16)
-DEFINE_ROW_TILE(tile8, f8, load8, store8)
-DEFINE_ROW_TILE(tile4, f4, load4, store4)
+DEFINE_ROW_TILE(tile16, f16, load16, store16, tanh16)
+DEFINE_ROW_TILE(tile8, f8, load8, store8, tanh8)
+DEFINE_ROW_TILE(tile4, f4, load4, store4, tanh4)
 
 // A packed 32-column block of B holds this many steps of k: 16 KiB, a third of L1.
 enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
@@ -58,40 +88,63 @@ GYM_INLINE void copy8(const float *source, float *destination) { store8(load8(so
 PACK_A_PANELS(8, copy8)
 
 // The rows of one column block: 8-row tiles (from A's packed panels when there are any), then
-// the rows left as one tile of that many rows. `tile` is one of the tiles above, `vectors` constant.
-#define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, continuing)                                            \
+// the rows left as one tile of that many rows. `tile` is one of the tiles above, `vectors`
+// constant; `start` and `finish` as the tiles take them, `bias` and `y` from sgemm_wide.
+#define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, start, finish)                                         \
     do {                                                                                                    \
         long i = 0;                                                                                         \
         for (; i < row_tiles; i += TILE_ROWS) {                                                             \
             if (panels) {                                                                                   \
                 tile(TILE_ROWS, vectors, panels + i * k + (k0) * TILE_ROWS, 1, TILE_ROWS, bj, ldb,         \
-                     c + i * n + (j), n, kn, continuing);                                                   \
+                     c + i * n + (j), n, kn, start, bias + (j), finish, y + i * n + (j));                  \
             } else {                                                                                        \
                 tile(TILE_ROWS, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn,  \
-                     continuing);                                                                           \
+                     start, bias + (j), finish, y + i * n + (j));                                           \
             }                                                                                               \
         }                                                                                                   \
         switch (m - i) { /* the rows left, as one tile: a layer's 3 or 4 inputs in a weight gradient */     \
-        case 7: ROW_TAIL(tile, 7, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
-        case 6: ROW_TAIL(tile, 6, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
-        case 5: ROW_TAIL(tile, 5, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
-        case 4: ROW_TAIL(tile, 4, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
-        case 3: ROW_TAIL(tile, 3, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
-        case 2: ROW_TAIL(tile, 2, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
-        case 1: ROW_TAIL(tile, 1, vectors, bj, ldb, j, k0, kn, continuing); break;                          \
+        case 7: ROW_TAIL(tile, 7, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
+        case 6: ROW_TAIL(tile, 6, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
+        case 5: ROW_TAIL(tile, 5, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
+        case 4: ROW_TAIL(tile, 4, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
+        case 3: ROW_TAIL(tile, 3, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
+        case 2: ROW_TAIL(tile, 2, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
+        case 1: ROW_TAIL(tile, 1, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
         default: break;                                                                                     \
         }                                                                                                   \
     } while (0)
 
-#define ROW_TAIL(tile, rows, vectors, bj, ldb, j, k0, kn, continuing) \
-    tile(rows, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, continuing)
+#define ROW_TAIL(tile, rows, vectors, bj, ldb, j, k0, kn, start, finish)                                  \
+    tile(rows, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, start, bias + (j), \
+         finish, y + i * n + (j))
+
+// The finish of a tile, one element at a time (the last columns, which no vector covers): the
+// 4-lane tanh with the element in one lane, which gives each lane the bits it gives any.
+GYM_INLINE void finish_elements(float *c, long count, int finish, const float *y) {
+    for (long e = 0; e < count; e++) {
+        if (finish == FINISH_TANH) {
+            c[e] = tanh4((f4)(c[e])).x;
+        } else if (finish == FINISH_TANH_DERIVATIVE) {
+            c[e] = c[e] * (1.0f - y[e] * y[e]);
+        }
+    }
+}
 
 // With `transposed`, b holds Bᵀ (n x k row-major, a layer's weights W for the input gradient
 // dY Wᵀ): each block of B is then packed by transposing 8 x 8 pieces of W into L1, instead of
 // the whole of W into a k x n copy first. Where a whole copy is simpler (outputs narrower than
 // 16, the last few columns, no pack buffer) it goes to `scratch` (k x n).
-GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
-                           int accumulate, int transposed, float *scratch) {
+//
+// `bias` (n floats, or NULL) starts every row's chains from the biases instead of zero or C;
+// `finish` (FINISH_*) is applied to each output before it is stored, `y` being C's twin for
+// FINISH_TANH_DERIVATIVE. Outputs narrower than 16 columns take the plain product and then
+// the same steps as separate passes.
+GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
+                                int accumulate, int transposed, float *scratch, const float *bias, int finish,
+                                const float *y) {
+    // Never read unless asked for; set so that the tiles' pointer arithmetic stays defined.
+    if (!bias) bias = c;
+    if (!y) y = c;
     if (transposed && k == 1) transposed = 0;  // Bᵀ, n x 1, is B, 1 x n, in memory
     if (transposed && n < 16) {
         transpose(n, k, b, scratch);
@@ -107,17 +160,20 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
         b = scratch;
         transposed = 0;
     }
+    int first = bias != c ? START_BIAS : accumulate ? START_C : START_ZERO;
     // Blocks of 32 columns (then one of 16) outside, row tiles inside: the block of B stays in
     // L1 while every row tile passes over it. A packed block holds WIDE_K_BLOCK steps of k:
     // longer products run in k-slices, each tile continuing its chain from what the last slice
-    // stored (a float store loses nothing, so the bits are those of one unbroken chain).
+    // stored (a float store loses nothing, so the bits are those of one unbroken chain); only
+    // the last slice finishes.
     long j = 0;
     while (n - j >= 16) {
         long width = n - j >= 32 ? 32 : 16;
         long slice = block ? WIDE_K_BLOCK : (k > 0 ? k : 1);
         for (long k0 = 0; k0 == 0 || k0 < k; k0 += slice) {
             long kn = block && k - k0 > WIDE_K_BLOCK ? WIDE_K_BLOCK : k - k0;
-            int continuing = accumulate || k0 > 0;
+            int start = k0 > 0 ? START_C : first;
+            int last = k0 + kn >= k ? finish : FINISH_STORE;
             const float *bj = b + k0 * n + j;
             long ldb = n;
             if (transposed) {
@@ -132,9 +188,9 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
                 ldb = width;
             }
             if (width == 32) {
-                RUN_ROWS(tile16, 2, bj, ldb, j, k0, kn, continuing);
+                RUN_ROWS(tile16, 2, bj, ldb, j, k0, kn, start, last);
             } else {
-                RUN_ROWS(tile16, 1, bj, ldb, j, k0, kn, continuing);
+                RUN_ROWS(tile16, 1, bj, ldb, j, k0, kn, start, last);
             }
         }
         j += width;
@@ -147,29 +203,73 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
         b = scratch;
     }
     if (j + 8 <= n) {
-        RUN_ROWS(tile8, 1, b + j, n, j, 0, k, accumulate);
+        RUN_ROWS(tile8, 1, b + j, n, j, 0, k, first, finish);
         j += 8;
     }
     if (j + 4 <= n) {
-        RUN_ROWS(tile4, 1, b + j, n, j, 0, k, accumulate);
+        RUN_ROWS(tile4, 1, b + j, n, j, 0, k, first, finish);
         j += 4;
     }
     if (j < n) {
-        for (long row = 0; row < m; row++) scalar_columns(row, j, n, k, a, rs, cs, b, c, accumulate);
+        for (long row = 0; row < m; row++) {
+            float *ci = c + row * n;
+            if (first == START_BIAS) {
+                for (long column = j; column < n; column++) ci[column] = bias[column];
+            }
+            scalar_columns(row, j, n, k, a, rs, cs, b, c, first != START_ZERO);
+            finish_elements(ci + j, n - j, finish, y + row * n + j);
+        }
     }
+}
+
+GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
+                           int accumulate, int transposed, float *scratch, const float *bias, int finish,
+                           const float *y) {
+    if ((bias || finish != FINISH_STORE) && (n < 16 || k < 2)) {
+        if (bias) {
+            for (long r = 0; r < m; r++) __builtin_memcpy(c + r * n, bias, (size_t)n * sizeof(float));
+        }
+        sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate || bias, transposed, scratch, NULL, FINISH_STORE, NULL);
+        long count = m * n, e = 0;
+        for (; e + 16 <= count; e += 16) {
+            f16 out = load16(c + e);
+            if (finish == FINISH_TANH) {
+                out = tanh16(out);
+            } else if (finish == FINISH_TANH_DERIVATIVE) {
+                f16 yv = load16(y + e);
+                out = out * (1.0f - yv * yv);
+            }
+            store16(out, c + e);
+        }
+        finish_elements(c + e, count - e, finish, y ? y + e : NULL);
+        return;
+    }
+    sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate, transposed, scratch, bias, finish, y);
 }
 
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_avx512(long m, long n, long k, const float *a,
                                                                             long rs, long cs, const float *b,
                                                                             float *c, int accumulate) {
-    sgemm_wide(m, n, k, a, rs, cs, b, c, accumulate, 0, NULL);
+    sgemm_wide(m, n, k, a, rs, cs, b, c, accumulate, 0, NULL, NULL, FINISH_STORE, NULL);
 }
 
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_bt_avx512(long m, long n, long k, const float *a,
                                                                                long rs, long cs, const float *bt,
                                                                                float *c, int accumulate,
                                                                                float *scratch) {
-    sgemm_wide(m, n, k, a, rs, cs, bt, c, accumulate, 1, scratch);
+    sgemm_wide(m, n, k, a, rs, cs, bt, c, accumulate, 1, scratch, NULL, FINISH_STORE, NULL);
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_layer_forward_avx512(long m, long n, long k,
+                                                                                   const float *x, const float *w,
+                                                                                   const float *bias, float *y,
+                                                                                   int activate_tanh) {
+    sgemm_wide(m, n, k, x, k, 1, w, y, 0, 0, NULL, bias, activate_tanh ? FINISH_TANH : FINISH_STORE, NULL);
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_bt_tanh_derivative_avx512(
+    long m, long n, long k, const float *a, const float *bt, float *c, const float *y, float *scratch) {
+    sgemm_wide(m, n, k, a, k, 1, bt, c, 0, 1, scratch, NULL, FINISH_TANH_DERIVATIVE, y);
 }
 
 #endif

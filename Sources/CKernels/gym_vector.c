@@ -2,32 +2,6 @@
 // Adam.swift and ParameterBuffer.swift hold the same arithmetic in Swift (the Double reference).
 #include "gym_kernels_internal.h"
 
-// The minimax rational fit Eigen uses for float tanh. Beyond ±7.9 the fit diverges while tanh
-// is 1 to float precision, so the input is clamped first. Near zero p/q = x·α1/β0, a relative
-// error of 1.3e-7: no special case needed. Defined for 8 and 16 lanes: each lane's result
-// depends on that lane alone, so both widths give the same bits.
-#define DEFINE_TANH(name, vector)                                                              \
-    GYM_INLINE vector name(vector x) {                                                         \
-        vector high = 7.90531110763549805f, low = -7.90531110763549805f;                       \
-        vector clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, low), high);   \
-        vector x2 = clamped * clamped;                                                         \
-        vector p = -2.76076847742355e-16f;                                                     \
-        p = p * x2 + 2.00018790482477e-13f;                                                    \
-        p = p * x2 + -8.60467152213735e-11f;                                                   \
-        p = p * x2 + 5.12229709037114e-08f;                                                    \
-        p = p * x2 + 1.48572235717979e-05f;                                                    \
-        p = p * x2 + 6.37261928875436e-04f;                                                    \
-        p = p * x2 + 4.89352455891786e-03f;                                                    \
-        p = p * clamped;                                                                       \
-        vector q = 1.19825839466702e-06f;                                                      \
-        q = q * x2 + 1.18534705686654e-04f;                                                    \
-        q = q * x2 + 2.26843463243900e-03f;                                                    \
-        q = q * x2 + 4.89352518554385e-03f;                                                    \
-        return p / q;                                                                          \
-    }
-
-DEFINE_TANH(tanh8, f8)
-
 GYM_INLINE void tanh_inplace(float *values, long count) {
     long i = 0;
     for (; i + 8 <= count; i += 8) store8(tanh8(load8(values + i)), values + i);
@@ -41,8 +15,6 @@ GYM_INLINE void tanh_inplace(float *values, long count) {
 }
 
 #if defined(__x86_64__)
-DEFINE_TANH(tanh16, f16)
-
 // AVX-512: sixteen lanes at a time (the division is most of the cost), the rest as above.
 GYM_INLINE void tanh_inplace_wide(float *values, long count) {
     long i = 0;

@@ -97,12 +97,12 @@ final class MLPWorkspace<T: NetworkScalar> {
             let layerInput = x
             // Local functions, not closures in constants: passed only where they cannot escape,
             // they need no heap context (this runs once per layer per minibatch).
+            let activated = shape.isActivated(l), tanh = activated && shape.activation == .tanh
             func run(_ first: Int, _ count: Int) {
                 let yRows = y + first * outSize
-                T.fillRows(yRows, rowCount: count, columns: outSize, with: bias)
-                MatrixMultiply.multiply(m: count, n: outSize, k: inSize, a: layerInput + first * inSize, aRowStride: inSize,
-                                        aColumnStride: 1, b: parameters + self.shape.weightOffset(l), c: yRows, accumulate: true)
-                if self.shape.isActivated(l) { self.shape.activation.forward(yRows, count: count * outSize) }
+                T.layerForward(m: count, n: outSize, k: inSize, x: layerInput + first * inSize,
+                               weights: parameters + self.shape.weightOffset(l), bias: bias, y: yRows, activateTanh: tanh)
+                if activated && !tanh { self.shape.activation.forward(yRows, count: count * outSize) }
             }
             if let helper, split > 0 {
                 helper.fork({ run(0, split) }, { run(split, rows - split) })
@@ -129,9 +129,11 @@ final class MLPWorkspace<T: NetworkScalar> {
         guard let input else { preconditionFailure("backward before forward") }
         var (dY, dX) = gradientScratch
         dY.update(from: outputGradient, count: rows * shape.outputSize)
+        // Whether dY already went back through its layer's tanh, in the product that made it.
+        var throughActivation = false
         for l in stride(from: shape.layerCount - 1, through: 0, by: -1) {
             let (inSize, outSize) = (shape.sizes[l], shape.sizes[l + 1])
-            if shape.isActivated(l) {
+            if shape.isActivated(l) && !throughActivation {
                 shape.activation.backward(outputs: outputs[l], gradient: dY, count: rows * outSize)
             }
             let x = l == 0 ? input : UnsafePointer(outputs[l - 1])
@@ -147,11 +149,20 @@ final class MLPWorkspace<T: NetworkScalar> {
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }
             // dX (rows x in) = dY Wᵀ, over rows [first, first + count). W is in x out, so it is
             // Bᵀ itself; `scratch` takes the transposed copy where the kernel makes one.
+            // Into a hidden tanh layer, the product also takes tanh's derivative before it stores.
             let weights = parameters + shape.weightOffset(l)
+            let intoTanh = l > 0 && shape.isActivated(l - 1) && shape.activation == .tanh
+            let tanhOutputs = UnsafePointer(outputs[l == 0 ? 0 : l - 1])
             func gradientAtInput(_ first: Int, _ count: Int, _ scratch: UnsafeMutablePointer<T>) {
-                T.multiplyTransposed(m: count, n: inSize, k: outSize, a: layerGradient + first * outSize, aRowStride: outSize,
-                                     aColumnStride: 1, bt: weights, c: target + first * inSize, accumulate: false,
-                                     scratch: scratch)
+                if intoTanh {
+                    T.multiplyTransposedThroughTanh(m: count, n: inSize, k: outSize, a: layerGradient + first * outSize,
+                                                    bt: weights, c: target + first * inSize,
+                                                    tanhOutputs: tanhOutputs + first * inSize, scratch: scratch)
+                } else {
+                    T.multiplyTransposed(m: count, n: inSize, k: outSize, a: layerGradient + first * outSize,
+                                         aRowStride: outSize, aColumnStride: 1, bt: weights, c: target + first * inSize,
+                                         accumulate: false, scratch: scratch)
+                }
             }
             if let helper, gradients != nil {
                 helper.fork({ gradientAtInput(0, rows, transposedWeights) }, { weightGradient() })
@@ -165,6 +176,7 @@ final class MLPWorkspace<T: NetworkScalar> {
                 weightGradient()
                 gradientAtInput(0, rows, transposedWeights)
             }
+            throughActivation = intoTanh
             swap(&dY, &dX)
         }
     }

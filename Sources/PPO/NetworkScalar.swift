@@ -17,6 +17,15 @@ where Self.RawSignificand: FixedWidthInteger {
     static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, aRowStride: Int, aColumnStride: Int,
                                    bt: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool,
                                    scratch: UnsafeMutablePointer<Self>)
+    /// A layer forward: y (m x n) = x W + bias, then tanh when `activateTanh`: `fillRows`,
+    /// `multiply` accumulating and `tanhInPlace` in turn (Float's kernel does it in one pass).
+    static func layerForward(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, weights: UnsafePointer<Self>,
+                             bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, activateTanh: Bool)
+    /// c (m x n) = a Wᵀ (a m x k, `bt` = W n x k), then times 1 - y² (y the tanh outputs, m x n):
+    /// `multiplyTransposed` and `tanhBackward` in turn (Float's kernel does it in one pass).
+    static func multiplyTransposedThroughTanh(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, bt: UnsafePointer<Self>,
+                                              c: UnsafeMutablePointer<Self>, tanhOutputs: UnsafePointer<Self>,
+                                              scratch: UnsafeMutablePointer<Self>)
     /// destination (columns x rows) = sourceᵀ, source being rows x columns.
     static func transpose(rows: Int, columns: Int, source: UnsafePointer<Self>, destination: UnsafeMutablePointer<Self>)
     /// values[i] = tanh(values[i]).
@@ -57,6 +66,19 @@ extension Float: NetworkScalar {
                                           aColumnStride: Int, bt: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                           accumulate: Bool, scratch: UnsafeMutablePointer<Float>) {
         gym_sgemm_bt(m, n, k, a, aRowStride, aColumnStride, bt, c, accumulate ? 1 : 0, scratch)
+    }
+
+    @inline(__always)
+    public static func layerForward(m: Int, n: Int, k: Int, x: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                                    bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, activateTanh: Bool) {
+        gym_layer_forward(m, n, k, x, weights, bias, y, activateTanh ? 1 : 0)
+    }
+
+    @inline(__always)
+    public static func multiplyTransposedThroughTanh(m: Int, n: Int, k: Int, a: UnsafePointer<Float>,
+                                                     bt: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                                     tanhOutputs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        gym_sgemm_bt_tanh_derivative(m, n, k, a, bt, c, tanhOutputs, scratch)
     }
 
     @inline(__always)
@@ -154,6 +176,21 @@ extension Double: NetworkScalar {
         transpose(rows: n, columns: k, source: bt, destination: scratch)
         multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: scratch, c: c,
                  accumulate: accumulate)
+    }
+
+    public static func layerForward(m: Int, n: Int, k: Int, x: UnsafePointer<Double>, weights: UnsafePointer<Double>,
+                                    bias: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, activateTanh: Bool) {
+        fillRows(y, rowCount: m, columns: n, with: bias)
+        multiply(m: m, n: n, k: k, a: x, aRowStride: k, aColumnStride: 1, b: weights, c: y, accumulate: true)
+        if activateTanh { tanhInPlace(y, count: m * n) }
+    }
+
+    public static func multiplyTransposedThroughTanh(m: Int, n: Int, k: Int, a: UnsafePointer<Double>,
+                                                     bt: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>,
+                                                     tanhOutputs: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        multiplyTransposed(m: m, n: n, k: k, a: a, aRowStride: k, aColumnStride: 1, bt: bt, c: c, accumulate: false,
+                           scratch: scratch)
+        tanhBackward(outputs: tanhOutputs, gradient: c, count: m * n)
     }
 
     public static func transpose(rows: Int, columns: Int, source: UnsafePointer<Double>,

@@ -88,6 +88,69 @@ import Testing
         }
     }
 
+    /// A layer's forward pass in one kernel (biases as the chains' start, tanh before the store)
+    /// gives the bits of the separate passes, on every version: the 32- and 16-column tiles, their
+    /// row tails, the 8- and 4-column and single-column tails, k-slices (k > 128 at 128 columns
+    /// and more), and outputs too narrow for the fused path.
+    @Test(arguments: [(64, 64, 64), (256, 64, 4), (64, 256, 3), (5, 64, 64), (13, 20, 9), (9, 300, 41), (8, 13, 7),
+                      (64, 2, 64), (64, 1, 64), (17, 48, 1), (24, 136, 260), (3, 12, 5), (40, 31, 200)])
+    func layerForwardGivesTheBitsOfItsPasses(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let x: [Float] = randomArray(m * k, seed: 31)
+        let w: [Float] = randomArray(k * n, seed: 32, scale: 6 / Double(k).squareRoot())
+        let bias: [Float] = randomArray(n, seed: 33, scale: 4)
+        for activate in [false, true] {
+            var reference = (0..<(m * n)).map { bias[$0 % n] }
+            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in reference.withUnsafeMutableBufferPointer {
+                MatrixMultiply.reference(m: m, n: n, k: k, a: xp.baseAddress!, aRowStride: k, aColumnStride: 1,
+                                         b: wp.baseAddress!, c: $0.baseAddress!, accumulate: true)
+            } } }
+            if activate { reference = reference.map { Float.tanh(SIMD8(repeating: $0))[0] } }
+            // Some outputs past tanh's clamp, some near zero: the whole range is exercised.
+            #expect(!activate || m * n < 256 || (reference.contains { abs($0) > 0.999 } && reference.contains { abs($0) < 0.1 }))
+            onEachVersion { version in
+                var y = [Float](repeating: .nan, count: m * n)
+                x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
+                    y.withUnsafeMutableBufferPointer {
+                        gym_layer_forward(m, n, k, xp.baseAddress!, wp.baseAddress!, bp.baseAddress!, $0.baseAddress!,
+                                          activate ? 1 : 0)
+                    }
+                } } }
+                #expect(y.map(\.bitPattern) == reference.map(\.bitPattern), "\(version) \(m)x\(n)x\(k) tanh \(activate)")
+            }
+        }
+    }
+
+    /// The gradient at a tanh layer's pre-activation in one kernel (dY Wᵀ, then times 1 - y²
+    /// before the store) gives the bits of the product and then gym_tanh_backward's arithmetic.
+    @Test(arguments: [(64, 64, 64), (256, 64, 2), (64, 256, 256), (5, 64, 64), (13, 20, 9), (9, 300, 41),
+                      (8, 13, 7), (17, 48, 1), (24, 136, 260), (40, 31, 200)])
+    func gradientThroughTanhGivesTheBitsOfItsPasses(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let dY: [Float] = randomArray(m * k, seed: 34)
+        let w: [Float] = randomArray(n * k, seed: 35)
+        let outputs: [Float] = randomArray(m * n, seed: 36)
+        var transposed = [Float](repeating: 0, count: k * n)
+        for p in 0..<k { for j in 0..<n { transposed[p * n + j] = w[j * k + p] } }
+        var reference = [Float](repeating: 0, count: m * n)
+        dY.withUnsafeBufferPointer { a in transposed.withUnsafeBufferPointer { b in reference.withUnsafeMutableBufferPointer {
+            MatrixMultiply.reference(m: m, n: n, k: k, a: a.baseAddress!, aRowStride: k, aColumnStride: 1,
+                                     b: b.baseAddress!, c: $0.baseAddress!, accumulate: false)
+        } } }
+        for i in reference.indices { reference[i] *= 1 - outputs[i] * outputs[i] }
+        onEachVersion { version in
+            var c = [Float](repeating: .nan, count: m * n)
+            var scratch = [Float](repeating: .nan, count: k * n)
+            dY.withUnsafeBufferPointer { a in w.withUnsafeBufferPointer { bt in outputs.withUnsafeBufferPointer { y in
+                c.withUnsafeMutableBufferPointer { cp in scratch.withUnsafeMutableBufferPointer {
+                    gym_sgemm_bt_tanh_derivative(m, n, k, a.baseAddress!, bt.baseAddress!, cp.baseAddress!, y.baseAddress!,
+                                                 $0.baseAddress!)
+                } }
+            } } }
+            #expect(c.map(\.bitPattern) == reference.map(\.bitPattern), "\(version) \(m)x\(n)x\(k)")
+        }
+    }
+
     @Test func fillRowsCopiesTheRowIntoEveryRow() {
         for (rows, columns) in [(1, 1), (3, 7), (4, 8), (64, 64), (5, 67)] {
             let row: [Float] = randomArray(columns, seed: 24)

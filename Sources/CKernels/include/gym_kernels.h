@@ -28,6 +28,18 @@ void gym_sgemm(long m, long n, long k, const float *a, long a_row_stride, long a
 void gym_sgemm_bt(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
                   const float *bt, float *c, int accumulate, float *scratch);
 
+/// A layer's forward pass: y (m x n) = x W + bias, x m x k and W k x n row-major, then tanh of
+/// every output when `activate_tanh`: the bits of gym_fill_rows, gym_sgemm accumulating and
+/// gym_tanh_inplace in turn, which the AVX-512 version does in one pass over y.
+void gym_layer_forward(long m, long n, long k, const float *x, const float *w, const float *bias, float *y,
+                       int activate_tanh);
+
+/// The gradient at a tanh layer's pre-activation from the next layer's: c (m x n) = a btᵀ (a m x
+/// k, bt n x k), then c[i] *= 1 - y[i]² with y (m x n) the tanh's outputs: the bits of
+/// gym_sgemm_bt and gym_tanh_backward in turn, in one pass over c on AVX-512.
+void gym_sgemm_bt_tanh_derivative(long m, long n, long k, const float *a, const float *bt, float *c, const float *y,
+                                  float *scratch);
+
 /// destination (columns x rows) = sourceᵀ, source being rows x columns row-major.
 void gym_transpose(long rows, long columns, const float *source, float *destination);
 
