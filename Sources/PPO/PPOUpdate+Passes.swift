@@ -43,24 +43,32 @@ extension PPOUpdate {
             var valueSum = 0.0, policyNorm = 0.0, valueNorm = 0.0
             minibatchSerial += 1
             let serial = minibatchSerial
-            // The policy loss's rows are split between the threads (it costs as much as the
-            // critic's work at CartPole's sizes): the helper takes the second half once the
-            // actor's outputs are posted, between its critic's forward and backward passes.
+            // The policy loss's rows are split in two halves (at CartPole's sizes the loss costs
+            // as much as the critic's work). The second half goes to whichever thread asks
+            // first: the helper once its critic's forward pass is done, this thread once it has
+            // the first half. At Pendulum's sizes that is mostly this thread (the helper's value
+            // loss comes later than this thread's cheap Gaussian half); at CartPole's, the helper.
             helper.fork({
                 self.apply(step, in: self.policyRange)
                 let outputs = self.policyForward()
                 self.outputsPosted.post(serial)
                 let firstHalf = self.policyLoss(half: 0, outputs: outputs, terms: terms)
-                self.secondHalfPosted.wait(for: serial)
+                if self.secondHalfClaim.take(serial) {
+                    secondHalf = self.policyLoss(half: 1, outputs: outputs, terms: terms)
+                } else {
+                    self.secondHalfPosted.wait(for: serial)
+                }
                 policy = self.combine(firstHalf, secondHalf)
                 self.policyBackward()
                 policyNorm = self.parameters.gradientSquaredNorm(in: self.policyRange)
             }, {
                 self.apply(step, in: self.valueRange)
                 valueSum = self.valueForwardAndLoss()
-                self.outputsPosted.wait(for: serial)
-                secondHalf = self.policyLoss(half: 1, outputs: self.policyWorkspace.actor.output, terms: terms)
-                self.secondHalfPosted.post(serial)
+                if self.secondHalfClaim.take(serial) {
+                    self.outputsPosted.wait(for: serial)
+                    secondHalf = self.policyLoss(half: 1, outputs: self.policyWorkspace.actor.output, terms: terms)
+                    self.secondHalfPosted.post(serial)
+                }
                 self.valueBackward()
                 valueNorm = self.parameters.gradientSquaredNorm(in: self.valueRange)
                 afterwards()

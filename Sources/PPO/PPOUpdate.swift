@@ -28,10 +28,12 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     /// The helper's scratch and log-std gradient for its half of the policy loss.
     let secondHalfScratch: UnsafeMutablePointer<T>
     let secondHalfLogStdGradient: UnsafeMutablePointer<T>
-    /// Signals inside a minibatch's fork: the actor's outputs are ready; the helper's half of
-    /// the policy loss is done. Both carry the minibatch's serial number.
+    /// Signals inside a minibatch's fork: the actor's outputs are ready; the second half of the
+    /// policy loss is done (by the helper, when it claimed it). Both carry the minibatch's serial.
     let outputsPosted = Handoff()
     let secondHalfPosted = Handoff()
+    /// Which thread computes the policy loss's second half: the first to get there.
+    let secondHalfClaim = Claim()
     var minibatchSerial = 0
     let oldLogStd: UnsafeMutablePointer<T>
     private var indices: [Int]

@@ -118,3 +118,22 @@ final class Handoff: @unchecked Sendable {
         }
     }
 }
+
+/// A piece of a minibatch's work that either thread of a fork may do: the first to ask for it
+/// (for that minibatch's serial number) gets it. Which thread computes a piece never changes
+/// its bits, so this balances the threads without touching the result.
+final class Claim: @unchecked Sendable {
+    private let claimed = Atomic<Int>(0)
+
+    /// True for the first caller with this serial, false for the other.
+    func take(_ serial: Int) -> Bool {
+        var current = claimed.load(ordering: .relaxed)
+        while current < serial {
+            let (exchanged, original) = claimed.compareExchange(expected: current, desired: serial,
+                                                                ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+}

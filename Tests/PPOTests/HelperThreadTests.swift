@@ -16,6 +16,31 @@ import Testing
         }
     }
 
+    /// Both threads of a fork ask for the same piece of each minibatch: exactly one gets it,
+    /// whether they race, the helper asks first or this thread does.
+    @Test func eachClaimGoesToExactlyOneThread() {
+        let helper = HelperThread()
+        defer { helper.stop() }
+        let claim = Claim(), helperAsked = Handoff(), callerAsked = Handoff()
+        for serial in 1...30_000 {
+            var callerGot = false, helperGot = false
+            switch serial % 3 {
+            case 0:
+                helper.fork({ callerGot = claim.take(serial) }, { helperGot = claim.take(serial) })
+            case 1:
+                helper.fork({ helperAsked.wait(for: serial); callerGot = claim.take(serial) },
+                            { helperGot = claim.take(serial); helperAsked.post(serial) })
+                #expect(helperGot, "serial \(serial)")
+            default:
+                helper.fork({ callerGot = claim.take(serial); callerAsked.post(serial) },
+                            { callerAsked.wait(for: serial); helperGot = claim.take(serial) })
+                #expect(callerGot, "serial \(serial)")
+            }
+            #expect(callerGot != helperGot, "serial \(serial)")
+            #expect(!claim.take(serial))
+        }
+    }
+
     /// Forks that find the helper spinning, and forks that must wake it from its sleep (it
     /// sleeps after spinning a fraction of a millisecond without work): every task runs once,
     /// on the helper, and the join sees what it wrote.
