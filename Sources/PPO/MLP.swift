@@ -114,10 +114,20 @@ final class MLPWorkspace<T: NetworkScalar> {
         return UnsafePointer(outputs[shape.layerCount - 1])
     }
 
+    /// Zeroes the bias blocks of `gradients` (this network's layout): what a backward pass that
+    /// overwrites the weight gradients still adds into.
+    func zeroBiasGradients(_ gradients: UnsafeMutablePointer<T>) {
+        for l in 0..<shape.layerCount {
+            (gradients + shape.biasOffset(l)).update(repeating: 0, count: shape.sizes[l + 1])
+        }
+    }
+
     /// Back-propagates `outputGradient` (rows x outputSize, the loss's gradient at the network's
     /// output) through the last forward pass. Adds parameter gradients into `gradients` (same
     /// layout as the parameters; nil skips them, when only the input's gradient is wanted) and,
-    /// if asked, writes the gradient at the input.
+    /// if asked, writes the gradient at the input. With `overwritingWeights`, the weight
+    /// gradients are written instead of added (the same bits as adding into zeros, without
+    /// zeroing them and reading the zeros back); the bias gradients are still added.
     ///
     /// With a `helper`, each layer's weight gradient (Xᵀ dY) runs on the helper while this thread
     /// computes the gradient at the layer's input (dY Wᵀ): the two read the same dY and write
@@ -125,7 +135,7 @@ final class MLPWorkspace<T: NetworkScalar> {
     @_specialize(where T == Float)
     func backward(parameters: UnsafePointer<T>, outputGradient: UnsafePointer<T>,
                   gradients: UnsafeMutablePointer<T>?, inputGradient: UnsafeMutablePointer<T>? = nil,
-                  helper: HelperThread? = nil) {
+                  helper: HelperThread? = nil, overwritingWeights: Bool = false) {
         guard let input else { preconditionFailure("backward before forward") }
         var (dY, dX) = gradientScratch
         dY.update(from: outputGradient, count: rows * shape.outputSize)
@@ -143,7 +153,8 @@ final class MLPWorkspace<T: NetworkScalar> {
                 T.addColumnSums(layerGradient, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
                 // dW (in x out) += Xᵀ dY: read X transposed through strides.
                 MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
-                                        b: layerGradient, c: gradients + shape.weightOffset(l), accumulate: true)
+                                        b: layerGradient, c: gradients + shape.weightOffset(l),
+                                        accumulate: !overwritingWeights)
             }
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }

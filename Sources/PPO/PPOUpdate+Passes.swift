@@ -87,10 +87,12 @@ extension PPOUpdate {
         return losses
     }
 
-    /// Zeroes the actor's gradients and runs it forward; returns its outputs.
+    /// Zeroes the actor's gradients that the passes add into (its biases' and the log std's:
+    /// the backward pass writes the weights') and runs it forward; returns its outputs.
     @_specialize(where T == Float)
     private func policyForward() -> UnsafePointer<T> {
-        parameters.zeroGradients(in: policyRange)
+        policyWorkspace.actor.zeroBiasGradients(parameters.gradients + offsets.actor)
+        parameters.zeroGradients(in: offsets.logStd..<offsets.critic)
         return policyWorkspace.forwardPolicy(UnsafePointer(parameters.values), observations: batch.observations,
                                              rows: batch.rows)
     }
@@ -132,7 +134,7 @@ extension PPOUpdate {
     private func policyBackward() {
         let p = UnsafePointer(parameters.values)
         policyWorkspace.actor.backward(parameters: p + offsets.actor, outputGradient: outputGradient,
-                                       gradients: parameters.gradients + offsets.actor)
+                                       gradients: parameters.gradients + offsets.actor, overwritingWeights: true)
     }
 
     @_specialize(where T == Float)
@@ -142,11 +144,11 @@ extension PPOUpdate {
         return statistics
     }
 
-    /// Zeroes the critic's gradients, runs it forward and writes the value loss's gradient;
-    /// returns the loss's sum.
+    /// Zeroes the critic's bias gradients (the backward pass writes the weights'), runs it
+    /// forward and writes the value loss's gradient; returns the loss's sum.
     @_specialize(where T == Float)
     private func valueForwardAndLoss() -> Double {
-        parameters.zeroGradients(in: valueRange)
+        valueWorkspace.critic.zeroBiasGradients(parameters.gradients + offsets.critic)
         let values = valueWorkspace.forwardValue(UnsafePointer(parameters.values), observations: batch.observations,
                                                  rows: batch.rows)
         return PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
@@ -157,7 +159,7 @@ extension PPOUpdate {
     private func valueBackward() {
         let p = UnsafePointer(parameters.values)
         valueWorkspace.critic.backward(parameters: p + offsets.critic, outputGradient: valueGradient,
-                                       gradients: parameters.gradients + offsets.critic)
+                                       gradients: parameters.gradients + offsets.critic, overwritingWeights: true)
     }
 
     /// The shared trunk: one forward through it, both heads on its output, the heads' input

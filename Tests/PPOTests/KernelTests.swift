@@ -38,6 +38,34 @@ import Testing
 
     /// A row's result must not depend on which tile computed it: that is what keeps training
     /// bit-identical however the rows are split between threads.
+    /// PPO's passes write the weight gradients instead of adding them into zeroed memory, and
+    /// zero only the biases' blocks: the bits must be those of zeroing everything and adding
+    /// (including k-sliced weight gradients, minibatches over 128 rows, and narrow heads).
+    @Test(arguments: [[3, 64, 64, 1], [4, 64, 64, 2], [3, 256, 256, 1], [5, 32, 48, 16, 3]], [64, 200])
+    func overwritingWeightGradientsGivesTheBitsOfAddingIntoZeros(sizes: [Int], rows: Int) {
+        let shape = MLPShape(sizes: sizes, activation: .tanh)
+        let parameters: [Float] = randomArray(shape.parameterCount, seed: 41, scale: 0.3)
+        let input: [Float] = randomArray(rows * sizes[0], seed: 42)
+        let outputGradient: [Float] = randomArray(rows * sizes.last!, seed: 43)
+        func gradients(overwriting: Bool) -> [Float] {
+            let workspace = MLPWorkspace<Float>(shape: shape, capacity: rows)
+            // What overwriting must not read: everything but the biases starts as garbage.
+            var result = [Float](repeating: overwriting ? .nan : 0, count: shape.parameterCount)
+            parameters.withUnsafeBufferPointer { p in input.withUnsafeBufferPointer { x in
+                outputGradient.withUnsafeBufferPointer { dY in result.withUnsafeMutableBufferPointer { g in
+                    if overwriting { workspace.zeroBiasGradients(g.baseAddress!) }
+                    workspace.forward(parameters: p.baseAddress!, input: x.baseAddress!, rows: rows)
+                    workspace.backward(parameters: p.baseAddress!, outputGradient: dY.baseAddress!, gradients: g.baseAddress!,
+                                       overwritingWeights: overwriting)
+                } }
+            } }
+            return result
+        }
+        let added = gradients(overwriting: false), written = gradients(overwriting: true)
+        #expect(!added.contains { $0.isNaN } && added.contains { $0 != 0 })
+        #expect(written.map(\.bitPattern) == added.map(\.bitPattern), "\(sizes) rows \(rows)")
+    }
+
     @Test func rowResultsDoNotDependOnBatchSplit() {
         for (m, n, k) in [(13, 64, 64), (13, 1, 64), (13, 3, 20)] {
         let (m, n, k) = (m, n, k)
