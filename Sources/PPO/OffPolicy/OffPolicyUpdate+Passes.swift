@@ -78,7 +78,10 @@ extension OffPolicyUpdate {
         let inverseRows = 1 / T(rows)
         copyObservations(batch.observations, rows: rows, into: criticInput)
         for i in 0..<rows { (criticInput + i * (n + d) + n).update(from: batch.actions + i * d, count: d) }
-        critics.zeroGradients(in: 0..<critics.count)
+        // The backward passes write the weight gradients; only the biases' are added into.
+        for c in 0..<architecture.criticCount {
+            criticWorkspaces[c].zeroBiasGradients(critics.gradients + c * criticParameters)
+        }
         let lossScale: T = algorithm == .sac ? 0.5 : 1
         forEachCritic { c, split in
             let q = self.criticWorkspaces[c].forward(parameters: self.critics.values + c * self.criticParameters,
@@ -92,7 +95,8 @@ extension OffPolicyUpdate {
             self.criticLossParts[c] = Double(lossScale) * sum / Double(rows)
             self.criticWorkspaces[c].backward(parameters: self.critics.values + c * self.criticParameters,
                                               outputGradient: self.outputGradients[c],
-                                              gradients: self.critics.gradients + c * self.criticParameters, helper: split)
+                                              gradients: self.critics.gradients + c * self.criticParameters, helper: split,
+                                              overwritingWeights: true)
         }
         return (0..<architecture.criticCount).reduce(0) { $0 + criticLossParts[$1] }
     }
@@ -126,9 +130,9 @@ extension OffPolicyUpdate {
                 actorOutputGradient[i * d + j] = inputGradients[0][i * (n + d) + n + j] * (1 - a * a)
             }
         }
-        actor.zeroGradients(in: 0..<actor.count)
+        actorWorkspace.zeroBiasGradients(actor.gradients)
         actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients,
-                                helper: helper)
+                                helper: helper, overwritingWeights: true)
         return loss
     }
 
@@ -170,9 +174,9 @@ extension OffPolicyUpdate {
                                          actionGradient: inputGradients[0] + i * (n + d) + n,
                                          into: actorOutputGradient + i * outSize)
         }
-        actor.zeroGradients(in: 0..<actor.count)
+        actorWorkspace.zeroBiasGradients(actor.gradients)
         actorWorkspace.backward(parameters: actor.values, outputGradient: actorOutputGradient, gradients: actor.gradients,
-                                helper: helper)
+                                helper: helper, overwritingWeights: true)
         return loss
     }
 }
