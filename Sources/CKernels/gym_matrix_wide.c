@@ -13,7 +13,8 @@
 // What a tile starts its chains from, and what it does to its sums before storing them: a
 // layer's forward pass starts from the biases and ends in tanh, the gradient at a hidden
 // layer's input ends in tanh's derivative (times 1 - y², y the layer's input, which has C's
-// layout). Both are elementwise, so doing them in registers gives the bits of separate passes.
+// layout). Both are elementwise, so doing them per tile, on the sums just stored (still in L1),
+// gives the bits of separate passes over the whole output.
 enum { START_ZERO = 0, START_C = 1, START_BIAS = 2 };
 enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
 

@@ -151,7 +151,7 @@ final class MLPWorkspace<T: NetworkScalar> {
             func weightGradient() {
                 guard let gradients else { return }
                 T.addColumnSums(layerGradient, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
-                // dW (in x out) += Xᵀ dY: read X transposed through strides.
+                // dW (in x out) += Xᵀ dY (or = when overwriting): read X transposed through strides.
                 MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
                                         b: layerGradient, c: gradients + shape.weightOffset(l),
                                         accumulate: !overwritingWeights)
