@@ -17,6 +17,21 @@ import Testing
         }
     }
 
+    /// The Swift reference's C = A B, or `onto` + A B: A m x k and B k x n, row-major.
+    private func referenceProduct(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, onto initial: [Float]? = nil) -> [Float] {
+        var c = initial ?? [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer {
+            MatrixMultiply.reference(m: m, n: n, k: k, a: ap.baseAddress!, aRowStride: k, aColumnStride: 1,
+                                     b: bp.baseAddress!, c: $0.baseAddress!, accumulate: initial != nil)
+        } } }
+        return c
+    }
+
+    /// B (k x n) from Bᵀ (n x k), both row-major.
+    private func untransposed(_ bt: [Float], n: Int, k: Int) -> [Float] {
+        (0..<(k * n)).map { bt[($0 % n) * k + $0 / n] }
+    }
+
     @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 16, 3), (7, 64, 64), (64, 64, 64), (13, 27, 9), (64, 1, 64),
                       (3, 64, 33), (20, 3, 19), (9, 2, 8), (64, 7, 300), (256, 256, 64), (10, 1, 13), (33, 40, 5),
                       (130, 203, 150), (9, 150, 300), (200, 131, 7), (40, 160, 700), (520, 136, 40), (200, 144, 600),
@@ -66,14 +81,9 @@ import Testing
         let a: [Float] = randomArray(m * k, seed: 21)
         let bt: [Float] = randomArray(n * k, seed: 22)
         let initial: [Float] = randomArray(m * n, seed: 23)
-        var b = [Float](repeating: 0, count: k * n)
-        for p in 0..<k { for j in 0..<n { b[p * n + j] = bt[j * k + p] } }
+        let b = untransposed(bt, n: n, k: k)
         for accumulate in [false, true] {
-            var reference = initial
-            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in reference.withUnsafeMutableBufferPointer {
-                MatrixMultiply.reference(m: m, n: n, k: k, a: ap.baseAddress!, aRowStride: k, aColumnStride: 1,
-                                         b: bp.baseAddress!, c: $0.baseAddress!, accumulate: accumulate)
-            } } }
+            let reference = referenceProduct(a, b, m: m, n: n, k: k, onto: accumulate ? initial : nil)
             onEachVersion { version in
                 var c = initial
                 var scratch = [Float](repeating: .nan, count: k * n)
@@ -100,11 +110,7 @@ import Testing
         let w: [Float] = randomArray(k * n, seed: 32, scale: 6 / Double(k).squareRoot())
         let bias: [Float] = randomArray(n, seed: 33, scale: 4)
         for activate in [false, true] {
-            var reference = (0..<(m * n)).map { bias[$0 % n] }
-            x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in reference.withUnsafeMutableBufferPointer {
-                MatrixMultiply.reference(m: m, n: n, k: k, a: xp.baseAddress!, aRowStride: k, aColumnStride: 1,
-                                         b: wp.baseAddress!, c: $0.baseAddress!, accumulate: true)
-            } } }
+            var reference = referenceProduct(x, w, m: m, n: n, k: k, onto: (0..<(m * n)).map { bias[$0 % n] })
             if activate { reference = reference.map { Float.tanh(SIMD8(repeating: $0))[0] } }
             // Some outputs past tanh's clamp, some near zero: the whole range is exercised.
             #expect(!activate || m * n < 256 || (reference.contains { abs($0) > 0.999 } && reference.contains { abs($0) < 0.1 }))
@@ -130,13 +136,7 @@ import Testing
         let dY: [Float] = randomArray(m * k, seed: 34)
         let w: [Float] = randomArray(n * k, seed: 35)
         let outputs: [Float] = randomArray(m * n, seed: 36)
-        var transposed = [Float](repeating: 0, count: k * n)
-        for p in 0..<k { for j in 0..<n { transposed[p * n + j] = w[j * k + p] } }
-        var reference = [Float](repeating: 0, count: m * n)
-        dY.withUnsafeBufferPointer { a in transposed.withUnsafeBufferPointer { b in reference.withUnsafeMutableBufferPointer {
-            MatrixMultiply.reference(m: m, n: n, k: k, a: a.baseAddress!, aRowStride: k, aColumnStride: 1,
-                                     b: b.baseAddress!, c: $0.baseAddress!, accumulate: false)
-        } } }
+        var reference = referenceProduct(dY, untransposed(w, n: n, k: k), m: m, n: n, k: k)
         for i in reference.indices { reference[i] *= 1 - outputs[i] * outputs[i] }
         onEachVersion { version in
             var c = [Float](repeating: .nan, count: m * n)
