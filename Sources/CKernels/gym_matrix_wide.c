@@ -137,12 +137,13 @@ GYM_INLINE void finish_elements(float *c, long count, int finish, const float *y
 // 16, the last few columns, no pack buffer) it goes to `scratch` (k x n).
 //
 // `bias` (n floats, or NULL) starts every row's chains from the biases instead of zero or C;
-// `finish` (FINISH_*) is applied to each output before it is stored, `y` being C's twin for
+// `finish` (FINISH_*) is applied to each output as its tile is stored, `y` being C's twin for
 // FINISH_TANH_DERIVATIVE. Outputs narrower than 16 columns take the plain product and then
 // the same steps as separate passes.
 GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
                                 int accumulate, int transposed, float *scratch, const float *bias, int finish,
                                 const float *y) {
+    int first = bias ? START_BIAS : accumulate ? START_C : START_ZERO;
     // Never read unless asked for; set so that the tiles' pointer arithmetic stays defined.
     if (!bias) bias = c;
     if (!y) y = c;
@@ -161,7 +162,6 @@ GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs,
         b = scratch;
         transposed = 0;
     }
-    int first = bias != c ? START_BIAS : accumulate ? START_C : START_ZERO;
     // Blocks of 32 columns (then one of 16) outside, row tiles inside: the block of B stays in
     // L1 while every row tile passes over it. A packed block holds WIDE_K_BLOCK steps of k:
     // longer products run in k-slices, each tile continuing its chain from what the last slice
