@@ -32,7 +32,7 @@ GYM_INLINE void sgemm(long m, long n, long k, const float *a, long rs, long cs, 
     if (narrow_product(m, n, k, a, rs, cs, b, c, accumulate)) return;
     long row_tiles = m / 4 * 4;
     const float *panels = pack_a_panels_4(n, k, row_tiles, a, rs, cs);
-    float *block = n >= PACK_B_MIN_COLUMNS && m >= 8 ? gym_pack_buffer(1, K_BLOCK * 16) : NULL;
+    float *block = n >= PACK_B_MIN_COLUMNS && m >= PACK_B_MIN_ROWS ? gym_pack_buffer(1, K_BLOCK * 16) : NULL;
     // Column blocks outside, row tiles inside: a 16-column block of B stays in L1 while every
     // row tile passes over it. A packed block holds at most K_BLOCK steps of k (16 KiB): longer
     // products run in k-slices, each tile continuing its chain from what the last slice stored

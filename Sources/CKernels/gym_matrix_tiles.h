@@ -290,7 +290,11 @@ GYM_INLINE void transpose(long rows, long columns, const float *source, float *d
 // along k. Above these sizes the block of B, and A's row tiles, are first copied into
 // contiguous panels. Copies change no arithmetic: the bits are the same.
 
-enum { PACK_B_MIN_COLUMNS = 128, PACK_A_MIN_STRIDE = 128, K_BLOCK = 256 };
+// B is packed only for products of PACK_B_MIN_ROWS rows or more: packing copies all of B once
+// per call, which pays only when enough row tiles reuse the blocks (at 256 x 256 on AVX-512, 8
+// and 16 rows ran 1.3-1.9x slower packed: an env slice's forward pass in the rollout; 32 rows
+// broke even).
+enum { PACK_B_MIN_COLUMNS = 128, PACK_B_MIN_ROWS = 32, PACK_A_MIN_STRIDE = 128, K_BLOCK = 256 };
 
 /// A per-thread buffer of at least `count` floats (`which` is 0 or 1), grown (never shrunk) as
 /// needed: packing allocates once per thread, not per product. NULL if memory ran out.

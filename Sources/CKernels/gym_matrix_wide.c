@@ -156,7 +156,8 @@ GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs,
     if (narrow_product(m, n, k, a, rs, cs, b, c, accumulate)) return;
     long row_tiles = m / TILE_ROWS * TILE_ROWS;
     const float *panels = pack_a_panels_8(n, k, row_tiles, a, rs, cs);
-    float *block = transposed || (n >= PACK_B_MIN_COLUMNS && m >= 8) ? gym_pack_buffer(1, WIDE_K_BLOCK * 32) : NULL;
+    float *block = transposed || (n >= PACK_B_MIN_COLUMNS && m >= PACK_B_MIN_ROWS)
+                       ? gym_pack_buffer(1, WIDE_K_BLOCK * 32) : NULL;
     if (transposed && !block) {
         transpose(n, k, b, scratch);
         b = scratch;

@@ -37,6 +37,7 @@ struct BenchKernels: ParsableCommand {
             (64, 64, 64, false, "hidden layer, minibatch 64"),
             (256, 64, 64, false, "hidden layer, minibatch 256"),
             (8, 64, 64, false, "hidden layer, 8 envs acting"),
+            (8, 256, 256, false, "256-wide layer, 8 envs acting"),
             (64, 3, 64, false, "first layer, 3 observations"),
             (64, 64, 1, false, "value head"),
             (64, 64, 64, true, "weight gradient Xᵀ dY, 64 rows"),
