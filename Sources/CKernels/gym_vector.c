@@ -114,18 +114,23 @@ GYM_INLINE void add_column_sums_wide(const float *rows, long row_count, long col
 GYM_VERSIONS_WIDE(void, add_column_sums, add_column_sums_wide,
                   (const float *rows, long row_count, long columns, float *sums), (rows, row_count, columns, sums))
 
+// Adam over whole vectors of `lanes` floats from index i on (8 or 16: every lane takes the same
+// operations, so both widths and the scalar tail agree bit for bit).
+#define ADAM_VECTORS(vector, lanes, load, store)                                                             \
+    for (; i + (lanes) <= end; i += (lanes)) {                                                               \
+        vector gi = load(g + i) * scale;                                                                     \
+        vector mi = b1 * load(m + i) + one_minus_b1 * gi;                                                    \
+        vector vi = b2 * load(v + i) + one_minus_b2 * gi * gi;                                               \
+        store(mi, m + i);                                                                                    \
+        store(vi, v + i);                                                                                    \
+        store(load(p + i) - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps), p + i);   \
+    }
+
 GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long start, long end,
                           float scale, float step_size, float correction2, float b1, float b2, float eps) {
     float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
     long i = start;
-    for (; i + 8 <= end; i += 8) {
-        f8 gi = load8(g + i) * scale;
-        f8 mi = b1 * load8(m + i) + one_minus_b1 * gi;
-        f8 vi = b2 * load8(v + i) + one_minus_b2 * gi * gi;
-        store8(mi, m + i);
-        store8(vi, v + i);
-        store8(load8(p + i) - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps), p + i);
-    }
+    ADAM_VECTORS(f8, 8, load8, store8)
     for (; i < end; i++) {
         float gi = g[i] * scale;
         float mi = b1 * m[i] + one_minus_b1 * gi;
@@ -143,14 +148,7 @@ GYM_INLINE void adam_step_wide(float *p, const float *g, float *m, float *v, lon
                                float step_size, float correction2, float b1, float b2, float eps) {
     float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
     long i = start;
-    for (; i + 16 <= end; i += 16) {
-        f16 gi = load16(g + i) * scale;
-        f16 mi = b1 * load16(m + i) + one_minus_b1 * gi;
-        f16 vi = b2 * load16(v + i) + one_minus_b2 * gi * gi;
-        store16(mi, m + i);
-        store16(vi, v + i);
-        store16(load16(p + i) - step_size * mi / (__builtin_elementwise_sqrt(vi) / correction2 + eps), p + i);
-    }
+    ADAM_VECTORS(f16, 16, load16, store16)
     adam_step(p, g, m, v, i, end, scale, step_size, correction2, b1, b2, eps);
 }
 #endif

@@ -17,8 +17,9 @@ where Self.RawSignificand: FixedWidthInteger {
     static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, aRowStride: Int, aColumnStride: Int,
                                    bt: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>, accumulate: Bool,
                                    scratch: UnsafeMutablePointer<Self>)
-    /// A layer forward: y (m x n) = x W + bias, then tanh when `activateTanh`: `fillRows`,
-    /// `multiply` accumulating and `tanhInPlace` in turn (Float's kernel does it in one pass).
+    /// A layer forward: y (m x n) = x W + bias, then tanh when `activateTanh`: the biases copied
+    /// into every row, `multiply` accumulating and `tanhInPlace` in turn (Float's kernel does it
+    /// in one pass).
     static func layerForward(m: Int, n: Int, k: Int, x: UnsafePointer<Self>, weights: UnsafePointer<Self>,
                              bias: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, activateTanh: Bool)
     /// c (m x n) = a Wᵀ (a m x k, `bt` = W n x k), then times 1 - y² (y the tanh outputs, m x n):
@@ -36,8 +37,6 @@ where Self.RawSignificand: FixedWidthInteger {
     static func reluBackward(outputs: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
     /// sums[j] += Σ_r rows[r][j], rows in increasing order (a bias's gradient).
     static func addColumnSums(_ rows: UnsafePointer<Self>, rowCount: Int, columns: Int, into sums: UnsafeMutablePointer<Self>)
-    /// Every row of `rows` (rowCount x columns) set to `row`.
-    static func fillRows(_ rows: UnsafeMutablePointer<Self>, rowCount: Int, columns: Int, with row: UnsafePointer<Self>)
     /// One Adam step over `range` (see `Adam.referenceStep`).
     static func adamStep(parameters: UnsafeMutablePointer<Self>, gradients: UnsafePointer<Self>,
                          firstMoment: UnsafeMutablePointer<Self>, secondMoment: UnsafeMutablePointer<Self>,
@@ -108,12 +107,6 @@ extension Float: NetworkScalar {
     }
 
     @inline(__always)
-    public static func fillRows(_ rows: UnsafeMutablePointer<Float>, rowCount: Int, columns: Int,
-                                with row: UnsafePointer<Float>) {
-        gym_fill_rows(rows, rowCount, columns, row)
-    }
-
-    @inline(__always)
     public static func adamStep(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
                                 firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
                                 range: Range<Int>, gradientScale: Float, stepSize: Float, correction2: Float,
@@ -180,7 +173,7 @@ extension Double: NetworkScalar {
 
     public static func layerForward(m: Int, n: Int, k: Int, x: UnsafePointer<Double>, weights: UnsafePointer<Double>,
                                     bias: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, activateTanh: Bool) {
-        fillRows(y, rowCount: m, columns: n, with: bias)
+        for r in 0..<m { (y + r * n).update(from: bias, count: n) }
         multiply(m: m, n: n, k: k, a: x, aRowStride: k, aColumnStride: 1, b: weights, c: y, accumulate: true)
         if activateTanh { tanhInPlace(y, count: m * n) }
     }
@@ -215,11 +208,6 @@ extension Double: NetworkScalar {
         for r in 0..<rowCount {
             for j in 0..<columns { sums[j] += rows[r * columns + j] }
         }
-    }
-
-    public static func fillRows(_ rows: UnsafeMutablePointer<Double>, rowCount: Int, columns: Int,
-                                with row: UnsafePointer<Double>) {
-        for r in 0..<rowCount { (rows + r * columns).update(from: row, count: columns) }
     }
 
     public static func adamStep(parameters: UnsafeMutablePointer<Double>, gradients: UnsafePointer<Double>,
