@@ -25,7 +25,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let trunkGradient: UnsafeMutablePointer<T>
     let valueTrunkGradient: UnsafeMutablePointer<T>
     let scratch: UnsafeMutablePointer<T>
-    /// The helper's scratch and log-std gradient for its half of the policy loss.
+    /// The scratch and log-std gradient of the policy loss's second half (whichever thread computes it).
     let secondHalfScratch: UnsafeMutablePointer<T>
     let secondHalfLogStdGradient: UnsafeMutablePointer<T>
     /// Signals inside a minibatch's fork: the actor's outputs are ready; the second half of the
