@@ -263,11 +263,22 @@ static int gym_message_handler(lua_State *L) {
         message = lua_pushfstring(L, "%s:%d: %s", inner.short_src, inner.currentline, message);
         length = strlen(message);
     }
+    if (found) {
+        // The location is reported apart: drop Lua's own "name:line: " prefix, which names
+        // the script by its short form (paths longer than LUA_IDSIZE lose their start).
+        char prefix[LUA_IDSIZE + 32];
+        int prefixLength = snprintf(prefix, sizeof prefix, "%s:%d: ", ar.short_src, ar.currentline);
+        if (prefixLength > 0 && (size_t)prefixLength < length && memcmp(message, prefix, (size_t)prefixLength) == 0) {
+            message += prefixLength;
+            length -= (size_t)prefixLength;
+        }
+    }
     lua_createtable(L, 0, 5);
     lua_pushlstring(L, message, length);  // embedded NULs included
     lua_setfield(L, -2, "message");
     if (found) {
-        lua_pushstring(L, ar.short_src);
+        // A script file by its whole path, however long.
+        lua_pushstring(L, ar.source[0] == '@' ? ar.source + 1 : ar.short_src);
         lua_setfield(L, -2, "source");
         lua_pushinteger(L, ar.currentline);
         lua_setfield(L, -2, "line");

@@ -98,17 +98,26 @@ public final class LuaState {
     /// 16 MiB: a script is a page or two; the bound keeps a wrong path from becoming a huge read.
     public static let maximumScriptSize = 16 << 20
 
-    /// Syntax errors read `name:line: message near 'x'`; split that into a located error.
+    /// Syntax errors read `name:line: message near 'x'`, the name as Lua shortens it; split
+    /// that into an error located at the whole name.
     static func syntaxError(_ text: String, chunkName: String) -> LuaError {
-        let prefix = chunkName + ":"
-        if text.hasPrefix(prefix) {
-            let rest = text.dropFirst(prefix.count)
+        let prefix = Array(shortName(of: chunkName).utf8) + Array(":".utf8)
+        if text.utf8.starts(with: prefix) {
+            let rest = String(decoding: text.utf8.dropFirst(prefix.count), as: UTF8.self)
             if let colon = rest.firstIndex(of: ":"), let line = Int(rest[..<colon]) {
                 let message = rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                 return LuaError(kind: .syntax, source: chunkName, line: line, message: message)
             }
         }
         return LuaError(kind: .syntax, source: chunkName, message: text)
+    }
+
+    /// A script's name as Lua prints it in its own messages (`luaO_chunkid`): a path longer
+    /// than LUA_IDSIZE - 1 bytes keeps its end, after "...".
+    static func shortName(of path: String) -> String {
+        let bytes = Array(path.utf8), room = Int(LUA_IDSIZE) - 1
+        if bytes.count <= room { return path }
+        return "..." + String(decoding: bytes.suffix(room - 3), as: UTF8.self)
     }
 
     // MARK: Protected calls

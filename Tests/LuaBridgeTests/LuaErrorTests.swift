@@ -52,6 +52,33 @@ import Testing
         }
     }
 
+    /// Lua's own messages shorten a path past 59 bytes to "..." and its end; gym names the
+    /// script by its whole path, once, whatever its length.
+    @Test(arguments: [20, 59, 60, 140])
+    func errorsNameAScriptByItsWholePath(length: Int) throws {
+        let name = "/home/" + String(repeating: "d/", count: (length - 14) / 2) + "env.lua"
+        let path = name + String(repeating: "x", count: length - name.utf8.count)
+        #expect(path.utf8.count == length)
+        let expectations: [(source: String, prefix: String)] = [
+            ("local t = nil\nreturn t.x", "\(path):2: in function 'main chunk': attempt to index a nil value"),
+            ("\nerror('boom')", "\(path):2: in function 'main chunk': boom"),
+        ]
+        for (source, prefix) in expectations {
+            let error = errorOf(source, in: LuaState(), chunkName: path)
+            #expect(error?.source == path)
+            #expect(error?.description.hasPrefix(prefix) == true, "\(error?.description ?? "no error")")
+            #expect(error?.message.contains("...") == false)
+        }
+        do {
+            try LuaState().load(source: "local x = 1\nlocal = 2\n", chunkName: path)
+            Issue.record("expected a syntax error")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.description.hasPrefix("\(path):2: "), "\(error.description)")
+            #expect(!error.message.contains(":2:"))
+        }
+    }
+
     @Test func stateStaysHealthyAfterErrors() throws {
         let state = LuaState()
         for _ in 0..<100 { _ = errorOf("local t = nil; return t.x", in: state) }
