@@ -35,10 +35,16 @@ final class Minibatch<T: NetworkScalar> {
     func gather(_ indices: UnsafeBufferPointer<Int>, from buffer: RolloutBuffer<T>, normalizeAdvantages: Bool) {
         rows = indices.count
         let (o, a, p) = sizes
+        // Rows are a few values each (CartPole's observation is 4): element loops, not memmove
+        // calls, which cost more than the copy at these lengths (the gather is on the helper's
+        // path between two minibatches).
+        @inline(__always) func copy(_ count: Int, from source: UnsafePointer<T>, to target: UnsafeMutablePointer<T>) {
+            for j in 0..<count { target[j] = source[j] }
+        }
         for (i, row) in indices.enumerated() {
-            (observations + i * o).update(from: buffer.observations + row * o, count: o)
-            (actions + i * a).update(from: buffer.actions + row * a, count: a)
-            (oldPolicyOutputs + i * p).update(from: buffer.policyOutputs + row * p, count: p)
+            copy(o, from: buffer.observations + row * o, to: observations + i * o)
+            copy(a, from: buffer.actions + row * a, to: actions + i * a)
+            copy(p, from: buffer.policyOutputs + row * p, to: oldPolicyOutputs + i * p)
             oldLogProbabilities[i] = buffer.logProbabilities[row]
             oldValues[i] = buffer.values[row]
             advantages[i] = buffer.advantages[row]
