@@ -51,6 +51,9 @@ where Self.RawSignificand: FixedWidthInteger {
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func sqrt(_ x: Self) -> Self
+    /// A stored class index (a discrete action) as an Int: the concrete conversion, one
+    /// instruction (the generic `Int(_:)` calls a runtime routine).
+    static func index(_ x: Self) -> Int
 }
 
 extension Float: NetworkScalar {
@@ -154,6 +157,7 @@ extension Float: NetworkScalar {
     @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
     @inline(__always) public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
+    @inline(__always) public static func index(_ x: Float) -> Int { Int(x) }
 }
 
 extension Double: NetworkScalar {
@@ -238,4 +242,5 @@ extension Double: NetworkScalar {
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     public static func log(_ x: Double) -> Double { Foundation.log(x) }
     public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+    public static func index(_ x: Double) -> Int { Int(x) }
 }
