@@ -44,27 +44,30 @@ GYM_INLINE f16 load16(const float *p) {
 
 GYM_INLINE void store16(f16 v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
 
-// The minimax rational fit Eigen uses for float tanh. Beyond ±7.9 the fit diverges while tanh
-// is 1 to float precision, so the input is clamped first. Near zero p/q = x·α1/β0, a relative
-// error of 1.3e-7: no special case needed. Defined for 4, 8 and 16 lanes: each lane's result
-// depends on that lane alone, so every width gives the same bits.
+// The minimax rational fit Eigen uses for float tanh, its polynomials evaluated with fused
+// multiply-adds (as Eigen does where the CPU has them): 0.11 against 0.16 ns per element with
+// separate multiplies and adds, and tanh is about a third of a 64-wide forward pass. Beyond ±8.0
+// the fit diverges while tanh is 1 to float precision, so the input is clamped first. Near zero
+// p/q = x·α1/β0, a relative error of 1.3e-7: no special case needed. Defined for 4, 8 and 16
+// lanes: each lane's result depends on that lane alone, so every width gives the same bits.
+#define TANH_STEP(vector, acc, x2, c) __builtin_elementwise_fma(acc, x2, (vector)(c))
 #define DEFINE_TANH(name, vector)                                                              \
     GYM_INLINE vector name(vector x) {                                                         \
-        vector high = 7.90531110763549805f, low = -7.90531110763549805f;                       \
+        vector high = 7.99881172180175781f, low = -7.99881172180175781f;                       \
         vector clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, low), high);   \
         vector x2 = clamped * clamped;                                                         \
         vector p = -2.76076847742355e-16f;                                                     \
-        p = p * x2 + 2.00018790482477e-13f;                                                    \
-        p = p * x2 + -8.60467152213735e-11f;                                                   \
-        p = p * x2 + 5.12229709037114e-08f;                                                    \
-        p = p * x2 + 1.48572235717979e-05f;                                                    \
-        p = p * x2 + 6.37261928875436e-04f;                                                    \
-        p = p * x2 + 4.89352455891786e-03f;                                                    \
+        p = TANH_STEP(vector, p, x2, 2.00018790482477e-13f);                                   \
+        p = TANH_STEP(vector, p, x2, -8.60467152213735e-11f);                                  \
+        p = TANH_STEP(vector, p, x2, 5.12229709037114e-08f);                                   \
+        p = TANH_STEP(vector, p, x2, 1.48572235717979e-05f);                                   \
+        p = TANH_STEP(vector, p, x2, 6.37261928875436e-04f);                                   \
+        p = TANH_STEP(vector, p, x2, 4.89352455891786e-03f);                                   \
         p = p * clamped;                                                                       \
         vector q = 1.19825839466702e-06f;                                                      \
-        q = q * x2 + 1.18534705686654e-04f;                                                    \
-        q = q * x2 + 2.26843463243900e-03f;                                                    \
-        q = q * x2 + 4.89352518554385e-03f;                                                    \
+        q = TANH_STEP(vector, q, x2, 1.18534705686654e-04f);                                   \
+        q = TANH_STEP(vector, q, x2, 2.26843463243900e-03f);                                   \
+        q = TANH_STEP(vector, q, x2, 4.89352518554385e-03f);                                   \
         return p / q;                                                                          \
     }
 

@@ -123,26 +123,30 @@ extension Float: NetworkScalar {
         gym_sum_squares(values, range.lowerBound, range.upperBound)
     }
 
-    /// A rational approximation (the minimax fit Eigen uses for `float`), within 1e-6 of libm:
-    /// libm's scalar `tanhf` costs tens of cycles, and training evaluates thousands per step.
-    @inline(__always)
+    /// A rational approximation (the minimax fit Eigen uses for `float`, its polynomials in fused
+    /// multiply-adds), within 1e-6 of libm: the reference the kernels follow (CKernelTests holds
+    /// them equal). Lane by lane `addingProduct` is a libm call where Swift's target has no FMA
+    /// instruction: the scalar `tanh` below goes through the kernel instead.
     public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        // Beyond ±7.9 the fit diverges while tanh is 1 to float precision: clamp first (in C,
-        // where it is two instructions; see CKernels).
-        let clamped = gym_clamp8(x, 7.90531110763549805)
+        // Beyond ±8.0 (Eigen's bound for the fused form) the fit diverges while tanh is 1 to float
+        // precision: clamp first (in C, where it is two instructions; see CKernels).
+        let clamped = gym_clamp8(x, 7.99881172180175781)
         let x2 = clamped * clamped
+        func step(_ accumulator: SIMD8<Float>, _ constant: Float) -> SIMD8<Float> {
+            SIMD8(repeating: constant).addingProduct(accumulator, x2)
+        }
         var p = SIMD8<Float>(repeating: -2.76076847742355e-16)
-        p = p * x2 + 2.00018790482477e-13
-        p = p * x2 + -8.60467152213735e-11
-        p = p * x2 + 5.12229709037114e-08
-        p = p * x2 + 1.48572235717979e-05
-        p = p * x2 + 6.37261928875436e-04
-        p = p * x2 + 4.89352455891786e-03
+        p = step(p, 2.00018790482477e-13)
+        p = step(p, -8.60467152213735e-11)
+        p = step(p, 5.12229709037114e-08)
+        p = step(p, 1.48572235717979e-05)
+        p = step(p, 6.37261928875436e-04)
+        p = step(p, 4.89352455891786e-03)
         p = p * clamped
         var q = SIMD8<Float>(repeating: 1.19825839466702e-06)
-        q = q * x2 + 1.18534705686654e-04
-        q = q * x2 + 2.26843463243900e-03
-        q = q * x2 + 4.89352518554385e-03
+        q = step(q, 1.18534705686654e-04)
+        q = step(q, 2.26843463243900e-03)
+        q = step(q, 4.89352518554385e-03)
         // Near zero p/q = x·α1/β0, a relative error of 1.3e-7: no special case needed.
         return p / q
     }
@@ -150,9 +154,12 @@ extension Float: NetworkScalar {
     @inline(__always)
     public static func relu(_ x: SIMD8<Float>) -> SIMD8<Float> { gym_relu8(x) }
 
+    /// One value through the kernel (the same bits as the reference above).
     @inline(__always)
     public static func tanh(_ x: Float) -> Float {
-        tanh(SIMD8(repeating: x))[0]
+        var value = x
+        gym_tanh_inplace(&value, 1)
+        return value
     }
     @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
