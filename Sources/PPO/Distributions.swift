@@ -93,19 +93,6 @@ enum DiagonalGaussian {
         return sum
     }
 
-    /// Adds `scale` · ∂(log p)/∂mean and ∂(log p)/∂logStd.
-    static func addLogProbabilityGradient<T: NetworkScalar>(
-        mean: UnsafePointer<T>, logStd: UnsafePointer<T>, action: UnsafePointer<T>, dimensions: Int, scale: T,
-        meanGradient: UnsafeMutablePointer<T>, logStdGradient: UnsafeMutablePointer<T>
-    ) {
-        for i in 0..<dimensions {
-            let inverseStd = 1 / T.exp(logStd[i])
-            let z = (action[i] - mean[i]) * inverseStd
-            meanGradient[i] += scale * z * inverseStd
-            logStdGradient[i] += scale * (z * z - 1)
-        }
-    }
-
     /// Adds `scale` · ∂KL(old || new)/∂(new mean, new logStd).
     static func addKLGradient<T: NetworkScalar>(
         oldMean: UnsafePointer<T>, oldLogStd: UnsafePointer<T>, mean: UnsafePointer<T>, logStd: UnsafePointer<T>,
@@ -146,42 +133,11 @@ enum Categorical {
         return h
     }
 
-    /// The same, with p = exp(log p) already computed (the same bits: one exp per class, not
-    /// one per use, in the loss's per-row loop).
-    static func entropy<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, probabilities: UnsafePointer<T>,
-                                          count: Int) -> T {
-        var h: T = 0
-        for i in 0..<count { h -= probabilities[i] * logProbabilities[i] }
-        return h
-    }
-
-    /// p = exp(log p), per class.
-    static func probabilities<T: NetworkScalar>(_ logProbabilities: UnsafePointer<T>, count: Int,
-                                                into probabilities: UnsafeMutablePointer<T>) {
-        for i in 0..<count { probabilities[i] = T.exp(logProbabilities[i]) }
-    }
-
     /// KL(old || new) from both log-probability vectors.
     static func kl<T: NetworkScalar>(old: UnsafePointer<T>, new: UnsafePointer<T>, count: Int) -> T {
         var sum: T = 0
         for i in 0..<count { sum += T.exp(old[i]) * (old[i] - new[i]) }
         return sum
-    }
-
-    /// Adds `scale` · ∂(log p(action))/∂logits = scale · (onehot - p).
-    static func addLogProbabilityGradient<T: NetworkScalar>(probabilities: UnsafePointer<T>, action: Int,
-                                                            count: Int, scale: T, logitGradient: UnsafeMutablePointer<T>) {
-        for i in 0..<count { logitGradient[i] -= scale * probabilities[i] }
-        logitGradient[action] += scale
-    }
-
-    /// Adds `scale` · ∂H/∂logits = -scale · p (log p + H), given the entropy H already computed.
-    static func addEntropyGradient<T: NetworkScalar>(logProbabilities: UnsafePointer<T>, probabilities: UnsafePointer<T>,
-                                                     entropy h: T, count: Int, scale: T,
-                                                     logitGradient: UnsafeMutablePointer<T>) {
-        for i in 0..<count {
-            logitGradient[i] -= scale * probabilities[i] * (logProbabilities[i] + h)
-        }
     }
 
     /// Adds `scale` · ∂KL(old || new)/∂(new logits) = scale · (p_new - p_old).

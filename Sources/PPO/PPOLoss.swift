@@ -32,7 +32,11 @@ enum PPOLoss {
 
     /// Writes ∂loss/∂outputs into `outputGradient` and adds ∂loss/∂logStd into `logStdGradient`.
     /// `scratch` holds 3 x outputSize values (categorical log-probabilities, old and new, and
-    /// the new probabilities).
+    /// the new probabilities; a Gaussian's standard deviations and their inverses).
+    ///
+    /// One loop per distribution, the per-row choices made once: at CartPole's and Pendulum's
+    /// sizes a half of the loss sits on the critical path of every minibatch, and a general loop
+    /// spent more time choosing and converting than computing.
     @_specialize(where T == Float)
     static func policy<T: NetworkScalar>(
         distribution: ActionDistributionKind, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>,
@@ -42,50 +46,40 @@ enum PPOLoss {
     ) -> PolicyStatistics {
         // Means are over the whole minibatch, whichever of its rows this call covers.
         let range = range ?? 0..<batch.rows
-        if case .categorical(let n) = distribution {
-            return categorical(classes: n, outputs: outputs, batch: batch, rows: range, terms: terms,
+        let surrogate = Surrogate(terms: terms, rows: batch.rows)
+        (outputGradient + range.lowerBound * distribution.outputSize)
+            .update(repeating: 0, count: range.count * distribution.outputSize)
+        switch distribution {
+        case .gaussian(let d):
+            return gaussian(dimensions: d, outputs: outputs, logStd: logStd, oldLogStd: oldLogStd, batch: batch,
+                            rows: range, surrogate: surrogate, outputGradient: outputGradient,
+                            logStdGradient: logStdGradient, scratch: scratch)
+        case .categorical(let n):
+            return categorical(classes: n, outputs: outputs, batch: batch, rows: range, surrogate: surrogate,
                                outputGradient: outputGradient, scratch: scratch)
+        case .deterministic, .squashedGaussian:
+            preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
         }
-        let outSize = distribution.outputSize
-        let inverseRows = 1 / T(batch.rows)
-        let usesKL = terms.objective == .klAdaptive || terms.objective == .klFixed
-        var statistics = PolicyStatistics()
-        (outputGradient + range.lowerBound * outSize).update(repeating: 0, count: range.count * outSize)
-        let (lower, upper) = (1 - terms.clipRange, 1 + terms.clipRange)
-        // A Gaussian's entropy does not depend on the state: once per minibatch.
-        var gaussianEntropy: T = 0
-        if case .gaussian(let d) = distribution { gaussianEntropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d) }
+    }
 
-        for i in range {
-            let output = outputs + i * outSize
-            let gradient = outputGradient + i * outSize
-            let oldOutput = UnsafePointer(batch.oldPolicyOutputs + i * outSize)
-            let logProbability: T, entropy: T
-            var kl: T = 0
-            switch distribution {
-            case .gaussian(let d):
-                logProbability = DiagonalGaussian.logProbability(mean: output, logStd: logStd,
-                                                                 action: batch.actions + i * d, dimensions: d)
-                entropy = gaussianEntropy
-                if usesKL {
-                    kl = DiagonalGaussian.kl(oldMean: oldOutput, oldLogStd: oldLogStd, mean: output, logStd: logStd, dimensions: d)
-                }
-            case .categorical(let n):
-                Categorical.logSoftmax(output, count: n, into: scratch)
-                Categorical.probabilities(scratch, count: n, into: scratch + 2 * n)
-                logProbability = scratch[Int(batch.actions[i])]
-                entropy = Categorical.entropy(logProbabilities: scratch, probabilities: scratch + 2 * n, count: n)
-                if usesKL {
-                    Categorical.logSoftmax(oldOutput, count: n, into: scratch + n)
-                    kl = Categorical.kl(old: scratch + n, new: scratch, count: n)
-                }
-            case .deterministic, .squashedGaussian:
-                preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
-            }
+    /// The objective's part of one row, the same for every distribution: the ratio, the loss
+    /// (surrogate, entropy bonus, KL penalty) and ∂loss/∂log p already divided by the rows.
+    struct Surrogate<T: NetworkScalar> {
+        let terms: PolicyTerms<T>
+        let usesKL: Bool
+        let inverseRows: T
+        let lower: T, upper: T
 
-            let logRatio = logProbability - batch.oldLogProbabilities[i]
+        init(terms: PolicyTerms<T>, rows: Int) {
+            self.terms = terms
+            usesKL = terms.objective == .klAdaptive || terms.objective == .klFixed
+            inverseRows = 1 / T(rows)
+            (lower, upper) = (1 - terms.clipRange, 1 + terms.clipRange)
+        }
+
+        @inline(__always)
+        func row(logRatio: T, advantage: T, entropy: T, kl: T) -> (ratio: T, loss: T, logProbabilityScale: T) {
             let ratio = T.exp(logRatio)
-            let advantage = batch.advantages[i]
             let unclipped = ratio * advantage
             var loss: T
             // ∂loss/∂log p: the surrogate's derivative is r·A wherever the unclipped term counts.
@@ -101,65 +95,84 @@ enum PPOLoss {
             loss -= terms.entCoef * entropy
             if usesKL { loss += terms.klCoef * kl }
             logProbabilityScale *= inverseRows
+            return (ratio, loss, logProbabilityScale)
+        }
 
-            switch distribution {
-            case .gaussian(let d):
-                let action = UnsafePointer(batch.actions + i * d)
-                DiagonalGaussian.addLogProbabilityGradient(
-                    mean: output, logStd: logStd, action: action, dimensions: d, scale: logProbabilityScale,
-                    meanGradient: gradient, logStdGradient: logStdGradient)
-                // ∂H/∂logStd = 1 per dimension.
-                for j in 0..<d { logStdGradient[j] -= terms.entCoef * inverseRows }
-                if usesKL {
-                    DiagonalGaussian.addKLGradient(oldMean: oldOutput, oldLogStd: oldLogStd, mean: output, logStd: logStd,
-                                                   dimensions: d, scale: terms.klCoef * inverseRows,
-                                                   meanGradient: gradient, logStdGradient: logStdGradient)
-                }
-            case .categorical(let n):
-                Categorical.addLogProbabilityGradient(probabilities: scratch + 2 * n, action: Int(batch.actions[i]),
-                                                      count: n, scale: logProbabilityScale, logitGradient: gradient)
-                if terms.entCoef != 0 {
-                    Categorical.addEntropyGradient(logProbabilities: scratch, probabilities: scratch + 2 * n,
-                                                   entropy: entropy, count: n,
-                                                   scale: -terms.entCoef * inverseRows, logitGradient: gradient)
-                }
-                if usesKL {
-                    Categorical.addKLGradient(old: scratch + n, new: scratch, count: n, scale: terms.klCoef * inverseRows,
-                                              logitGradient: gradient)
-                }
-            case .deterministic, .squashedGaussian:
-                preconditionFailure("PPO trains Gaussian and categorical policies; off-policy actors train in OffPolicyTrainer")
-            }
-
+        @inline(__always)
+        func record(into statistics: inout PolicyStatistics, ratio: T, logRatio: T, loss: T, entropy: T, kl: T) {
             statistics.loss += Double(loss)
             statistics.entropy += Double(entropy)
             statistics.approxKL += Double((ratio - 1) - logRatio)
             if abs(ratio - 1) > terms.clipRange { statistics.clipped += 1 }
             statistics.kl += Double(kl)
         }
+    }
+
+    /// A diagonal Gaussian's rows: the closed forms of DiagonalGaussian, with exp(log std) and
+    /// its inverse taken once per call instead of twice per row (the same values, so the same
+    /// bits).
+    @_specialize(where T == Float)
+    private static func gaussian<T: NetworkScalar>(
+        dimensions d: Int, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>, oldLogStd: UnsafePointer<T>,
+        batch: Minibatch<T>, rows range: Range<Int>, surrogate: Surrogate<T>,
+        outputGradient: UnsafeMutablePointer<T>, logStdGradient: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+    ) -> PolicyStatistics {
+        let terms = surrogate.terms, inverseRows = surrogate.inverseRows
+        let standardDeviation = scratch, inverseStandardDeviation = scratch + d
+        for j in 0..<d {
+            standardDeviation[j] = T.exp(logStd[j])
+            inverseStandardDeviation[j] = 1 / T.exp(logStd[j])
+        }
+        // The entropy does not depend on the state: once per call.
+        let entropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d)
+        var statistics = PolicyStatistics()
+        for i in range {
+            let mean = outputs + i * d, action = UnsafePointer(batch.actions + i * d)
+            let gradient = outputGradient + i * d
+            var logProbability: T = 0
+            for j in 0..<d {
+                let z = (action[j] - mean[j]) / standardDeviation[j]
+                logProbability += -0.5 * z * z - logStd[j] - T(DiagonalGaussian.logSqrtTwoPi)
+            }
+            var kl: T = 0
+            let oldMean = UnsafePointer(batch.oldPolicyOutputs + i * d)
+            if surrogate.usesKL {
+                kl = DiagonalGaussian.kl(oldMean: oldMean, oldLogStd: oldLogStd, mean: mean, logStd: logStd, dimensions: d)
+            }
+            let logRatio = logProbability - batch.oldLogProbabilities[i]
+            let (ratio, loss, scale) = surrogate.row(logRatio: logRatio, advantage: batch.advantages[i], entropy: entropy,
+                                                     kl: kl)
+            for j in 0..<d {
+                let inverseStd = inverseStandardDeviation[j]
+                let z = (action[j] - mean[j]) * inverseStd
+                gradient[j] += scale * z * inverseStd
+                logStdGradient[j] += scale * (z * z - 1)
+            }
+            // ∂H/∂logStd = 1 per dimension.
+            for j in 0..<d { logStdGradient[j] -= terms.entCoef * inverseRows }
+            if surrogate.usesKL {
+                DiagonalGaussian.addKLGradient(oldMean: oldMean, oldLogStd: oldLogStd, mean: mean, logStd: logStd,
+                                               dimensions: d, scale: terms.klCoef * inverseRows,
+                                               meanGradient: gradient, logStdGradient: logStdGradient)
+            }
+            surrogate.record(into: &statistics, ratio: ratio, logRatio: logRatio, loss: loss, entropy: entropy, kl: kl)
+        }
         return statistics
     }
 
-    /// `policy` for a categorical distribution: the same operations in the same order (the same
-    /// bits), with the per-row choices made once. At CartPole's sizes a half of the loss sits
-    /// on the critical path of every minibatch, and the general loop spent more time choosing
-    /// and converting than computing.
+    /// A categorical's rows: log-softmax, p = exp(log p) and the entropy as in Categorical, in
+    /// the same order.
     @_specialize(where T == Float)
     private static func categorical<T: NetworkScalar>(
         classes n: Int, outputs: UnsafePointer<T>, batch: Minibatch<T>, rows range: Range<Int>,
-        terms: PolicyTerms<T>, outputGradient: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+        surrogate: Surrogate<T>, outputGradient: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) -> PolicyStatistics {
-        let inverseRows = 1 / T(batch.rows)
-        let usesKL = terms.objective == .klAdaptive || terms.objective == .klFixed
-        let clips = terms.objective == .clip
-        let (lower, upper) = (1 - terms.clipRange, 1 + terms.clipRange)
-        let entropyScale = -terms.entCoef * inverseRows, klScale = terms.klCoef * inverseRows
+        let terms = surrogate.terms
+        let entropyScale = -terms.entCoef * surrogate.inverseRows, klScale = terms.klCoef * surrogate.inverseRows
         let logProbabilities = scratch, oldLogProbabilities = scratch + n, probabilities = scratch + 2 * n
         var statistics = PolicyStatistics()
-        (outputGradient + range.lowerBound * n).update(repeating: 0, count: range.count * n)
         for i in range {
             let output = outputs + i * n, gradient = outputGradient + i * n
-            // log-softmax, then p = exp(log p), as Categorical.logSoftmax and .probabilities.
             var largest = output[0]
             for j in 1..<n { largest = Swift.max(largest, output[j]) }
             var sum: T = 0
@@ -175,41 +188,23 @@ enum PPOLoss {
             }
             let action = T.index(batch.actions[i])
             var kl: T = 0
-            if usesKL {
+            if surrogate.usesKL {
                 Categorical.logSoftmax(UnsafePointer(batch.oldPolicyOutputs + i * n), count: n, into: oldLogProbabilities)
                 kl = Categorical.kl(old: oldLogProbabilities, new: logProbabilities, count: n)
             }
             let logRatio = logProbabilities[action] - batch.oldLogProbabilities[i]
-            let ratio = T.exp(logRatio)
-            let advantage = batch.advantages[i]
-            let unclipped = ratio * advantage
-            var loss: T
-            var logProbabilityScale: T
-            if clips {
-                let clipped = Swift.min(Swift.max(ratio, lower), upper) * advantage
-                loss = -Swift.min(unclipped, clipped)
-                logProbabilityScale = unclipped <= clipped ? -unclipped : 0
-            } else {
-                loss = -unclipped
-                logProbabilityScale = -unclipped
-            }
-            loss -= terms.entCoef * entropy
-            if usesKL { loss += terms.klCoef * kl }
-            logProbabilityScale *= inverseRows
-            for j in 0..<n { gradient[j] -= logProbabilityScale * probabilities[j] }
-            gradient[action] += logProbabilityScale
+            let (ratio, loss, scale) = surrogate.row(logRatio: logRatio, advantage: batch.advantages[i], entropy: entropy,
+                                                     kl: kl)
+            for j in 0..<n { gradient[j] -= scale * probabilities[j] }
+            gradient[action] += scale
             if terms.entCoef != 0 {
                 for j in 0..<n { gradient[j] -= entropyScale * probabilities[j] * (logProbabilities[j] + entropy) }
             }
-            if usesKL {
+            if surrogate.usesKL {
                 Categorical.addKLGradient(old: oldLogProbabilities, new: logProbabilities, count: n, scale: klScale,
                                           logitGradient: gradient)
             }
-            statistics.loss += Double(loss)
-            statistics.entropy += Double(entropy)
-            statistics.approxKL += Double((ratio - 1) - logRatio)
-            if abs(ratio - 1) > terms.clipRange { statistics.clipped += 1 }
-            statistics.kl += Double(kl)
+            surrogate.record(into: &statistics, ratio: ratio, logRatio: logRatio, loss: loss, entropy: entropy, kl: kl)
         }
         return statistics
     }
