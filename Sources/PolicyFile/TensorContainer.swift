@@ -73,11 +73,20 @@ enum TensorContainer {
         bytes += [UInt8](repeating: 0, count: dataStart - bytes.count)
         for (tensor, entry) in zip(tensors, entries) {
             bytes += [UInt8](repeating: 0, count: dataStart + entry.offset - bytes.count)
+            #if _endian(little)
+            // The file is little-endian, like the host: the values' memory is the file's bytes.
+            switch tensor.values {
+            case .f32(let values): values.withUnsafeBytes { bytes += $0 }
+            case .f64(let values): values.withUnsafeBytes { bytes += $0 }
+            case .u64(let values): values.withUnsafeBytes { bytes += $0 }
+            }
+            #else
             switch tensor.values {
             case .f32(let values): for v in values { append(v.bitPattern, to: &bytes) }
             case .f64(let values): for v in values { append(v.bitPattern, to: &bytes) }
             case .u64(let values): for v in values { append(v, to: &bytes) }
             }
+            #endif
         }
         bytes += [UInt8](repeating: 0, count: dataStart + dataLength - bytes.count)
         let crc = bytes.withUnsafeBytes { CRC32.checksum($0) }

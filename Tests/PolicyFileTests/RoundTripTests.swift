@@ -47,6 +47,15 @@ import Testing
         #expect(try PolicyCodec.read(from: path).policy.actionSpace == .discrete(3))
     }
 
+    /// The creation time is written in ISO 8601, UTC, to the second (as format 1.0 specifies).
+    @Test func creationTimeIsISO8601InUTC() throws {
+        for (seconds, text) in [(1_795_478_400.0, "2026-11-24T00:00:00Z"), (1_795_521_845.75, "2026-11-24T12:04:05Z")] {
+            let bytes = try PolicyCodec.encode(sampleTrainedPolicy(), createdAt: Date(timeIntervalSince1970: seconds))
+            let (header, _) = unframe(bytes)
+            #expect((header["metadata"] as! [String: Any])["created_at"] as? String == text)
+        }
+    }
+
     /// Format 1.0 as first written; this file is never regenerated. Every later gym must load it.
     @Test func goldenFormatOneZeroFileStillLoads() throws {
         let url = Bundle.module.url(forResource: "golden-1.0", withExtension: "policy", subdirectory: "Fixtures")!
