@@ -268,7 +268,8 @@ static int gym_message_handler(lua_State *L) {
         // the script by its short form (paths longer than LUA_IDSIZE lose their start).
         char prefix[LUA_IDSIZE + 32];
         int prefixLength = snprintf(prefix, sizeof prefix, "%s:%d: ", ar.short_src, ar.currentline);
-        if (prefixLength > 0 && (size_t)prefixLength < length && memcmp(message, prefix, (size_t)prefixLength) == 0) {
+        if (prefixLength > 0 && prefixLength < (int)sizeof prefix && (size_t)prefixLength < length &&
+            memcmp(message, prefix, (size_t)prefixLength) == 0) {
             message += prefixLength;
             length -= (size_t)prefixLength;
         }
