@@ -32,7 +32,7 @@ final class RunRecorder {
         try Self.writeJSON(settings, to: folder + "/settings.json")
         if resuming == nil || !FileManager.default.fileExists(atPath: folder + "/run.json") {
             try Self.writeJSON(RunDescription(envScript: script, envName: envName, sourceHash: sourceHash,
-                                              started: ISO8601DateFormatter().string(from: now),
+                                              started: now.formatted(.iso8601),
                                               command: CommandLine.arguments.dropFirst().joined(separator: " ")),
                                to: folder + "/run.json")
         }
@@ -125,13 +125,25 @@ final class RunRecorder {
         "| setting | value |\n|---|---|\n" + PPOSettings.declarations.map { "| \($0.key) | \($0.value(in: settings)) |" }.joined(separator: "\n")
     }
 
+    /// `now` in local time as yyyyMMdd-HHmmss, through the C library: a DateFormatter loads
+    /// ICU's calendar and time-zone data first, milliseconds at every start of `gym train`.
+    static func localStamp(_ now: Date) -> String {
+        var seconds = time_t(now.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func padded(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return padded(parts.tm_year + 1900, 4) + padded(parts.tm_mon + 1, 2) + padded(parts.tm_mday, 2) + "-"
+            + padded(parts.tm_hour, 2) + padded(parts.tm_min, 2) + padded(parts.tm_sec, 2)
+    }
+
     /// A new run folder under `runs/`, named after the env and the time; `-2`, `-3`, ... when
     /// another run (even one started in the same second) has the name. Creating the folder
     /// is what claims it, so two runs can never share one.
     static func makeUniqueFolder(in parent: String = "runs", stem: String, now: Date = Date()) throws -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let base = "\(parent)/\(stem)-\(formatter.string(from: now))"
+        let base = "\(parent)/\(stem)-\(localStamp(now))"
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {

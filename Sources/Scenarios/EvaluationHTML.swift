@@ -15,7 +15,7 @@ public enum EvaluationHTML {
                             gymVersion: String) -> String {
         let results = report.results
         let failed = results.filter { !$0.passed }.count
-        let stamp = ISO8601DateFormatter().string(from: generated)
+        let stamp = generated.formatted(.iso8601)
         var body = """
             <h1>gym evaluation report</h1>
             <p class="meta">\(stamp) · gym \(e(gymVersion)) · \(Set(results.map(\.policyPath)).count) polic\(Set(results.map(\.policyPath)).count == 1 ? "y" : "ies") · \(results.count) evaluation\(results.count == 1 ? "" : "s")</p>

@@ -117,6 +117,16 @@ import Synchronization
         }
     }
 
+    /// Run folders are named in local time to the second, as a DateFormatter would write it.
+    @Test func runFolderStampIsLocalTimeToTheSecond() {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        for seconds in [0.0, 1_795_478_400, 1_795_521_845.75, 1_800_000_000.999, 4_102_444_799] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(RunRecorder.localStamp(date) == formatter.string(from: date), "\(seconds)")
+        }
+    }
+
     @Test func runFoldersNeverCollideEvenInTheSameSecond() throws {
         let parent = try temporaryFolder()
         let now = Date()
