@@ -9,15 +9,15 @@ import Testing
         #expect(pass.stdout.contains("heavy_pole") && pass.stdout.contains("PASS") && pass.stdout.contains("1 of 1 passed"))
 
         let folder = try temporaryFolder()
-        let fail = try gym("eval", "policies/cartpole.policy", "--scenario", "scenarios/cartpole/off_center.lua",
+        let fail = try gym("eval", "policies/cartpole.policy", "--scenario", "scenarios/cartpole/stays_centered.lua",
                            "--scenario", "scenarios/cartpole/heavy_pole.lua",
                            "--json", "\(folder)/report.json", "--junit", "\(folder)/report.xml")
         #expect(fail.status == 1, "\(fail.stdout)\(fail.stderr)")
-        #expect(fail.stdout.contains("1 of 2 failed: off_center"))
+        #expect(fail.stdout.contains("1 of 2 failed: stays_centered"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/report.json"))) as! [String: Any]
         #expect((json["summary"] as? [String: Any])?["failed"] as? Int == 1)
         let xml = try String(contentsOfFile: "\(folder)/report.xml", encoding: .utf8)
-        #expect(xml.contains("<testcase classname=\"CartPole\" name=\"off_center\"") && xml.contains("<failure message="))
+        #expect(xml.contains("<testcase classname=\"CartPole\" name=\"stays_centered\"") && xml.contains("<failure message="))
     }
 
     @Test func sameSeedSameReport() throws {

@@ -89,7 +89,7 @@ import FoundationXML
         let folder = try temporaryFolder()
         let result = try gym(["eval", "policies/cartpole.policy", "--scenario", "scenarios/cartpole/", "--html", "\(folder)/report.html",
                               "--json", "\(folder)/report.json"])
-        #expect(result.status == 1, "off_center and stays_centered fail: \(result.stderr)")
+        #expect(result.status == 1, "push and stays_centered fail: \(result.stderr)")
         let page = try String(contentsOfFile: "\(folder)/report.html", encoding: .utf8)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/report.json"))) as! [String: Any]
         let failed = (json["results"] as! [[String: Any]]).filter { ($0["verdict"] as! String) == "fail" }.count
