@@ -228,22 +228,11 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
                            int accumulate, int transposed, float *scratch, const float *bias, int finish,
                            const float *y) {
     if ((bias || finish != FINISH_STORE) && (n < 16 || k < 2)) {
-        if (bias) {
-            for (long r = 0; r < m; r++) __builtin_memcpy(c + r * n, bias, (size_t)n * sizeof(float));
-        }
+        // The separate passes, as the other versions run them (gym_layer_forward).
+        if (bias) gym_fill_rows(c, m, n, bias);
         sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate || bias, transposed, scratch, NULL, FINISH_STORE, NULL);
-        long count = m * n, e = 0;
-        for (; e + 16 <= count; e += 16) {
-            f16 out = load16(c + e);
-            if (finish == FINISH_TANH) {
-                out = tanh16(out);
-            } else if (finish == FINISH_TANH_DERIVATIVE) {
-                f16 yv = load16(y + e);
-                out = out * (1.0f - yv * yv);
-            }
-            store16(out, c + e);
-        }
-        finish_elements(c + e, count - e, finish, y ? y + e : NULL);
+        if (finish == FINISH_TANH) gym_tanh_inplace(c, m * n);
+        if (finish == FINISH_TANH_DERIVATIVE) gym_tanh_backward(y, c, m * n);
         return;
     }
     sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate, transposed, scratch, bias, finish, y);

@@ -121,7 +121,7 @@ enum PPOLoss {
         let standardDeviation = scratch, inverseStandardDeviation = scratch + d
         for j in 0..<d {
             standardDeviation[j] = T.exp(logStd[j])
-            inverseStandardDeviation[j] = 1 / T.exp(logStd[j])
+            inverseStandardDeviation[j] = 1 / standardDeviation[j]
         }
         // The entropy does not depend on the state: once per call.
         let entropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d)

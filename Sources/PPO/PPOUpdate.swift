@@ -163,20 +163,17 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                 let next = nextBatch, normalize = settings.normalizeAdvantage
                 let losses: MinibatchLosses
                 if let prefetch {
-                    let generatorNow = rng
-                    var drawn: SeededGenerator?
                     losses = lossesAndGradients(terms: terms, applyingFirst: pending) {
                         switch prefetch {
                         case .rows(let rows):
                             Self.gather(self.indices, rows, into: next, from: buffer, normalize: normalize)
                         case .nextEpoch(let rows):
-                            var generator = generatorNow
+                            var generator = rng
                             Self.permute(&self.nextIndices, using: &generator)
-                            drawn = generator
+                            drawnAhead = generator
                             Self.gather(self.nextIndices, rows, into: next, from: buffer, normalize: normalize)
                         }
                     }
-                    if let drawn { drawnAhead = drawn }
                     swap(&batch, &nextBatch)
                     gathered = true
                 } else {
