@@ -50,6 +50,10 @@ where Self.RawSignificand: FixedWidthInteger {
     static func tanh(_ x: Self) -> Self
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
+    /// y[i] = exp(x[i]) and log(x[i]) over `count` values, each the bits of the one-value
+    /// function (x and y may be the same memory).
+    static func exp(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    static func log(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
     static func sqrt(_ x: Self) -> Self
     /// A stored class index (a discrete action) as an Int: the concrete conversion, one
     /// instruction (the generic `Int(_:)` calls a runtime routine).
@@ -163,6 +167,15 @@ extension Float: NetworkScalar {
     }
     @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
+    /// Eight lanes at a time with the bits of glibc's expf and logf (gym_exp_log.c).
+    @inline(__always)
+    public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        gym_exp_floats(x, y, count)
+    }
+    @inline(__always)
+    public static func log(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        gym_log_floats(x, y, count)
+    }
     @inline(__always) public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
     @inline(__always) public static func index(_ x: Float) -> Int { Int(x) }
 }
@@ -248,6 +261,12 @@ extension Double: NetworkScalar {
     public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    public static func exp(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { y[i] = Foundation.exp(x[i]) }
+    }
+    public static func log(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { y[i] = Foundation.log(x[i]) }
+    }
     public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
     public static func index(_ x: Double) -> Int { Int(x) }
 }

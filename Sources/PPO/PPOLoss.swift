@@ -31,12 +31,13 @@ enum PPOLoss {
     }
 
     /// Writes ∂loss/∂outputs into `outputGradient` and adds ∂loss/∂logStd into `logStdGradient`.
-    /// `scratch` holds 3 x outputSize values (categorical log-probabilities, old and new, and
-    /// the new probabilities; a Gaussian's standard deviations and their inverses).
+    /// `scratch` holds `scratchCount(distribution, rows:)` values for calls of up to `rows` rows.
     ///
     /// One loop per distribution, the per-row choices made once: at CartPole's and Pendulum's
     /// sizes a half of the loss sits on the critical path of every minibatch, and a general loop
-    /// spent more time choosing and converting than computing.
+    /// spent more time choosing and converting than computing. The exps and logs run over
+    /// arrays of the rows' arguments between the loops (eight lanes at a time; one libm call each
+    /// was most of a categorical row's time), with the same bits as one call per value.
     @_specialize(where T == Float)
     static func policy<T: NetworkScalar>(
         distribution: ActionDistributionKind, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>,
@@ -62,6 +63,17 @@ enum PPOLoss {
         }
     }
 
+    /// The scratch `policy` needs for up to `rows` rows: per row, a categorical's shifted logits
+    /// (their exps in place), log-probabilities and probabilities (n each), its largest logit,
+    /// log-sum and log-ratio and ratio, plus n for the old policy's log-probabilities; a
+    /// Gaussian's log-ratios and ratios, plus its standard deviations and their inverses.
+    static func scratchCount(_ distribution: ActionDistributionKind, rows: Int) -> Int {
+        switch distribution {
+        case .categorical(let n): return rows * (3 * n + 4) + n
+        default: return 2 * rows + 2 * distribution.outputSize
+        }
+    }
+
     /// The objective's part of one row, the same for every distribution: the ratio, the loss
     /// (surrogate, entropy bonus, KL penalty) and ∂loss/∂log p already divided by the rows.
     struct Surrogate<T: NetworkScalar> {
@@ -78,8 +90,7 @@ enum PPOLoss {
         }
 
         @inline(__always)
-        func row(logRatio: T, advantage: T, entropy: T, kl: T) -> (ratio: T, loss: T, logProbabilityScale: T) {
-            let ratio = T.exp(logRatio)
+        func row(ratio: T, advantage: T, entropy: T, kl: T) -> (loss: T, logProbabilityScale: T) {
             let unclipped = ratio * advantage
             var loss: T
             // ∂loss/∂log p: the surrogate's derivative is r·A wherever the unclipped term counts.
@@ -95,7 +106,7 @@ enum PPOLoss {
             loss -= terms.entCoef * entropy
             if usesKL { loss += terms.klCoef * kl }
             logProbabilityScale *= inverseRows
-            return (ratio, loss, logProbabilityScale)
+            return (loss, logProbabilityScale)
         }
 
         @inline(__always)
@@ -110,7 +121,7 @@ enum PPOLoss {
 
     /// A diagonal Gaussian's rows: the closed forms of DiagonalGaussian, with exp(log std) and
     /// its inverse taken once per call instead of twice per row (the same values, so the same
-    /// bits).
+    /// bits). The log-ratios first, their exps in one call, then the rest of each row.
     @_specialize(where T == Float)
     private static func gaussian<T: NetworkScalar>(
         dimensions d: Int, outputs: UnsafePointer<T>, logStd: UnsafePointer<T>, oldLogStd: UnsafePointer<T>,
@@ -119,29 +130,33 @@ enum PPOLoss {
     ) -> PolicyStatistics {
         let terms = surrogate.terms, inverseRows = surrogate.inverseRows
         let standardDeviation = scratch, inverseStandardDeviation = scratch + d
+        let logRatios = scratch + 2 * d, ratios = logRatios + range.count
         for j in 0..<d {
             standardDeviation[j] = T.exp(logStd[j])
             inverseStandardDeviation[j] = 1 / standardDeviation[j]
         }
-        // The entropy does not depend on the state: once per call.
-        let entropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d)
-        var statistics = PolicyStatistics()
-        for i in range {
+        for (r, i) in range.enumerated() {
             let mean = outputs + i * d, action = UnsafePointer(batch.actions + i * d)
-            let gradient = outputGradient + i * d
             var logProbability: T = 0
             for j in 0..<d {
                 let z = (action[j] - mean[j]) / standardDeviation[j]
                 logProbability += -0.5 * z * z - logStd[j] - T(DiagonalGaussian.logSqrtTwoPi)
             }
+            logRatios[r] = logProbability - batch.oldLogProbabilities[i]
+        }
+        T.exp(logRatios, into: ratios, count: range.count)
+        // The entropy does not depend on the state: once per call.
+        let entropy = DiagonalGaussian.entropy(logStd: logStd, dimensions: d)
+        var statistics = PolicyStatistics()
+        for (r, i) in range.enumerated() {
+            let mean = outputs + i * d, action = UnsafePointer(batch.actions + i * d)
+            let gradient = outputGradient + i * d
             var kl: T = 0
             let oldMean = UnsafePointer(batch.oldPolicyOutputs + i * d)
             if surrogate.usesKL {
                 kl = DiagonalGaussian.kl(oldMean: oldMean, oldLogStd: oldLogStd, mean: mean, logStd: logStd, dimensions: d)
             }
-            let logRatio = logProbability - batch.oldLogProbabilities[i]
-            let (ratio, loss, scale) = surrogate.row(logRatio: logRatio, advantage: batch.advantages[i], entropy: entropy,
-                                                     kl: kl)
+            let (loss, scale) = surrogate.row(ratio: ratios[r], advantage: batch.advantages[i], entropy: entropy, kl: kl)
             for j in 0..<d {
                 let inverseStd = inverseStandardDeviation[j]
                 let z = (action[j] - mean[j]) * inverseStd
@@ -155,13 +170,14 @@ enum PPOLoss {
                                                dimensions: d, scale: terms.klCoef * inverseRows,
                                                meanGradient: gradient, logStdGradient: logStdGradient)
             }
-            surrogate.record(into: &statistics, ratio: ratio, logRatio: logRatio, loss: loss, entropy: entropy, kl: kl)
+            surrogate.record(into: &statistics, ratio: ratios[r], logRatio: logRatios[r], loss: loss, entropy: entropy,
+                             kl: kl)
         }
         return statistics
     }
 
     /// A categorical's rows: log-softmax, p = exp(log p) and the entropy as in Categorical, in
-    /// the same order.
+    /// the same order, the exps and logs of all rows at each step in one call.
     @_specialize(where T == Float)
     private static func categorical<T: NetworkScalar>(
         classes n: Int, outputs: UnsafePointer<T>, batch: Minibatch<T>, rows range: Range<Int>,
@@ -169,42 +185,62 @@ enum PPOLoss {
     ) -> PolicyStatistics {
         let terms = surrogate.terms
         let entropyScale = -terms.entCoef * surrogate.inverseRows, klScale = terms.klCoef * surrogate.inverseRows
-        let logProbabilities = scratch, oldLogProbabilities = scratch + n, probabilities = scratch + 2 * n
-        var statistics = PolicyStatistics()
-        for i in range {
-            let output = outputs + i * n, gradient = outputGradient + i * n
-            var largest = output[0]
-            for j in 1..<n { largest = Swift.max(largest, output[j]) }
+        let rows = range.count, first = range.lowerBound
+        let exponentials = scratch, logProbabilities = scratch + rows * n, probabilities = scratch + 2 * rows * n
+        let largest = scratch + 3 * rows * n, logSums = largest + rows, logRatios = logSums + rows
+        let ratios = logRatios + rows, oldLogProbabilities = ratios + rows
+        let logits = outputs + first * n
+        // log Σ exp(x - largest) + largest, row by row.
+        for r in 0..<rows {
+            let output = logits + r * n
+            var most = output[0]
+            for j in 1..<n { most = Swift.max(most, output[j]) }
+            largest[r] = most
+            for j in 0..<n { exponentials[r * n + j] = output[j] - most }
+        }
+        T.exp(exponentials, into: exponentials, count: rows * n)
+        for r in 0..<rows {
             var sum: T = 0
-            for j in 0..<n { sum += T.exp(output[j] - largest) }
-            let logSum = largest + T.log(sum)
+            for j in 0..<n { sum += exponentials[r * n + j] }
+            logSums[r] = sum
+        }
+        T.log(logSums, into: logSums, count: rows)
+        for r in 0..<rows {
+            let logSum = largest[r] + logSums[r]
+            for j in 0..<n { logProbabilities[r * n + j] = logits[r * n + j] - logSum }
+        }
+        T.exp(logProbabilities, into: probabilities, count: rows * n)
+        for r in 0..<rows {
+            let action = T.index(batch.actions[first + r])
+            logRatios[r] = logProbabilities[r * n + action] - batch.oldLogProbabilities[first + r]
+        }
+        T.exp(logRatios, into: ratios, count: rows)
+
+        var statistics = PolicyStatistics()
+        for r in 0..<rows {
+            let i = first + r
+            let gradient = outputGradient + i * n
+            let logProbability = logProbabilities + r * n, probability = probabilities + r * n
             var entropy: T = 0
-            for j in 0..<n {
-                let logProbability = output[j] - logSum
-                logProbabilities[j] = logProbability
-                let probability = T.exp(logProbability)
-                probabilities[j] = probability
-                entropy -= probability * logProbability
-            }
+            for j in 0..<n { entropy -= probability[j] * logProbability[j] }
             let action = T.index(batch.actions[i])
             var kl: T = 0
             if surrogate.usesKL {
                 Categorical.logSoftmax(UnsafePointer(batch.oldPolicyOutputs + i * n), count: n, into: oldLogProbabilities)
-                kl = Categorical.kl(old: oldLogProbabilities, new: logProbabilities, count: n)
+                kl = Categorical.kl(old: oldLogProbabilities, new: logProbability, count: n)
             }
-            let logRatio = logProbabilities[action] - batch.oldLogProbabilities[i]
-            let (ratio, loss, scale) = surrogate.row(logRatio: logRatio, advantage: batch.advantages[i], entropy: entropy,
-                                                     kl: kl)
-            for j in 0..<n { gradient[j] -= scale * probabilities[j] }
+            let (loss, scale) = surrogate.row(ratio: ratios[r], advantage: batch.advantages[i], entropy: entropy, kl: kl)
+            for j in 0..<n { gradient[j] -= scale * probability[j] }
             gradient[action] += scale
             if terms.entCoef != 0 {
-                for j in 0..<n { gradient[j] -= entropyScale * probabilities[j] * (logProbabilities[j] + entropy) }
+                for j in 0..<n { gradient[j] -= entropyScale * probability[j] * (logProbability[j] + entropy) }
             }
             if surrogate.usesKL {
-                Categorical.addKLGradient(old: oldLogProbabilities, new: logProbabilities, count: n, scale: klScale,
+                Categorical.addKLGradient(old: oldLogProbabilities, new: logProbability, count: n, scale: klScale,
                                           logitGradient: gradient)
             }
-            surrogate.record(into: &statistics, ratio: ratio, logRatio: logRatio, loss: loss, entropy: entropy, kl: kl)
+            surrogate.record(into: &statistics, ratio: ratios[r], logRatio: logRatios[r], loss: loss, entropy: entropy,
+                             kl: kl)
         }
         return statistics
     }

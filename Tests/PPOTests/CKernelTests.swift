@@ -224,6 +224,40 @@ import Testing
         }
     }
 
+    /// The policy loss's exps and logs over arrays give libm's bits for each value (checked
+    /// over all 2³² floats on every version when written; here a spread of 65,536 bit patterns
+    /// over the whole range, the edges of the tables' ranges and the values the loss feeds them).
+    @Test func expAndLogOverArraysGiveLibmBits() {
+        var input: [Float] = stride(from: UInt64(0), to: 1 << 32, by: 65_537).map { Float(bitPattern: UInt32($0)) }
+        input += [0, -0, 1, -1, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .leastNormalMagnitude,
+                  .greatestFiniteMagnitude, 88, -88, 88.72, 88.73, -103.2, -103.3, -103.9, -104, 1e-30, 0.5, 2,
+                  Float(bitPattern: 0x3f33_0000), Float(bitPattern: 0x3f32_ffff), Float(bitPattern: 0x0080_0000),
+                  Float(bitPattern: 0x007f_ffff), Float(bitPattern: 0x7f7f_ffff)]
+        input += randomArray(1000, seed: 17, scale: 20) as [Float]
+        input += (randomArray(1000, seed: 18, scale: 0.5) as [Float]).map { -abs($0) }  // log-probabilities
+        func mismatches(_ a: [Float], _ b: [Float]) -> Int {
+            zip(a, b).filter { $0.bitPattern != $1.bitPattern && !($0.isNaN && $1.isNaN) }.count
+        }
+        for count in [1, 3, 4, 7, 8, 9, 17, input.count] {
+            let x = Array(input.suffix(count))
+            let expected = (exp: x.map { Foundation.exp($0) }, log: x.map { Foundation.log($0) })
+            onEachVersion { version in
+                var y = [Float](repeating: 0, count: count)
+                gym_exp_floats(x, &y, count)
+                #expect(mismatches(y, expected.exp) == 0, "\(version): exp, \(count) values")
+                gym_log_floats(x, &y, count)
+                #expect(mismatches(y, expected.log) == 0, "\(version): log, \(count) values")
+                // In place, as the loss calls them.
+                var inPlace = x
+                inPlace.withUnsafeMutableBufferPointer { gym_exp_floats($0.baseAddress!, $0.baseAddress!, count) }
+                #expect(mismatches(inPlace, expected.exp) == 0, "\(version): exp in place, \(count) values")
+                inPlace = x
+                inPlace.withUnsafeMutableBufferPointer { gym_log_floats($0.baseAddress!, $0.baseAddress!, count) }
+                #expect(mismatches(inPlace, expected.log) == 0, "\(version): log in place, \(count) values")
+            }
+        }
+    }
+
     @Test func adamStepGivesTheReferenceBits() {
         let count = 70
         let gradients: [Float] = randomArray(count, seed: 15)

@@ -116,7 +116,7 @@ import Testing
         let outSize = architecture.distribution.outputSize
         var outputGradient = [Double](repeating: 0, count: rows * outSize)
         var valueGradient = [Double](repeating: 0, count: rows)
-        var scratch = [Double](repeating: 0, count: 3 * outSize)
+        var scratch = [Double](repeating: 0, count: PPOLoss.scratchCount(architecture.distribution, rows: rows))
         let width = architecture.hidden.last ?? 0
         let trunkGradient = UnsafeMutablePointer<Double>.allocate(capacity: max(1, rows * width))
         let valueTrunkGradient = UnsafeMutablePointer<Double>.allocate(capacity: max(1, rows * width))
@@ -183,7 +183,8 @@ import Testing
         let parameters: [Double] = randomArray(architecture.parameterCount, seed: 31, scale: 0.8)
         let batch = makeBatch(architecture: architecture, parameters: parameters, rows: 9)
         let workspace = ActorCriticWorkspace<Double>(architecture: architecture, capacity: 9)
-        var outputGradient = [Double](repeating: 0, count: 18), logStdGradient = [0.0, 0.0], scratch = [0.0, 0.0, 0.0, 0.0]
+        var outputGradient = [Double](repeating: 0, count: 18), logStdGradient = [0.0, 0.0]
+        var scratch = [Double](repeating: 0, count: PPOLoss.scratchCount(.gaussian(dimensions: 2), rows: 9))
         let statistics = parameters.withUnsafeBufferPointer { p in
             let outputs = workspace.forwardPolicy(p.baseAddress!, observations: batch.observations, rows: 9)
             return PPOLoss.policy(distribution: .gaussian(dimensions: 2), outputs: outputs,
@@ -206,7 +207,7 @@ import Testing
         let batch = makeBatch(architecture: architecture, parameters: parameters, rows: rows)
         let workspace = ActorCriticWorkspace<Double>(architecture: architecture, capacity: rows)
         let terms = PPOLoss.PolicyTerms<Double>(objective: .clip, clipRange: 0.2, klCoef: 0.3, entCoef: 0.01)
-        var scratch = [Double](repeating: 0, count: 3 * outSize)
+        var scratch = [Double](repeating: 0, count: PPOLoss.scratchCount(distribution, rows: rows))
         func loss(_ range: Range<Int>?, _ outputGradient: inout [Double], _ logStdGradient: inout [Double]) -> PPOLoss.PolicyStatistics {
             parameters.withUnsafeBufferPointer { p in
                 let outputs = workspace.forwardPolicy(p.baseAddress!, observations: batch.observations, rows: rows)

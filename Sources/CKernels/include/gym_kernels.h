@@ -56,6 +56,11 @@ void gym_add_column_sums(const float *rows, long row_count, long columns, float 
 /// values[i] = tanh(values[i]): a rational approximation within 1e-6 of libm.
 void gym_tanh_inplace(float *values, long count);
 
+/// y[i] = expf(x[i]) and y[i] = logf(x[i]), with the bits of glibc's expf and logf on FMA CPUs
+/// (its algorithms, four or eight lanes at a time; x and y may be the same array).
+void gym_exp_floats(const float *x, float *y, long count);
+void gym_log_floats(const float *x, float *y, long count);
+
 /// One Adam step (PyTorch's arithmetic) over parameters [start, end), on the gradients times
 /// `gradient_scale` (the clip to the maximum norm; 1 leaves them as they are):
 /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= step_size m / (sqrt(v) / correction2 + eps).
