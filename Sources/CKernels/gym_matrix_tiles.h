@@ -9,60 +9,88 @@
 // MARK: Narrow outputs
 
 // C[i, j] = Σ_p A[i, p] B[p, j] with A's rows contiguous: eight-lane dot products along k,
-// reduced in a fixed order; four rows side by side only to overlap their latencies.
+// reduced in a fixed order; four rows side by side only to overlap their latencies. B's column
+// j is read at b + j * bcs + p * brs: B itself (brs = n, bcs = 1) or its transposed copy (brs =
+// 1, bcs = k), whose columns load as vectors.
 GYM_INLINE float narrow_finish(f8 lanes, long i, long j, long n, long k, long vector_end,
-                               const float *a, long rs, const float *b, const float *c, int accumulate) {
+                               const float *a, long rs, const float *b, long brs, long bcs, const float *c,
+                               int accumulate) {
     f4 half = lanes.lo + lanes.hi;
     f2 quarter = half.lo + half.hi;
     float sum = (accumulate ? c[i * n + j] : 0.0f) + (quarter.x + quarter.y);
     const float *row = a + i * rs;
-    for (long p = vector_end; p < k; p++) sum = fmaf(row[p], b[p * n + j], sum);
+    for (long p = vector_end; p < k; p++) sum = fmaf(row[p], b[p * brs + j * bcs], sum);
     return sum;
 }
 
-GYM_INLINE f8 narrow_column(const float *b, long p, long n, long j) {
-    if (n == 1) return load8(b + p);
-    const float *q = b + p * n + j;
-    return (f8){q[0], q[n], q[2 * n], q[3 * n], q[4 * n], q[5 * n], q[6 * n], q[7 * n]};
+GYM_INLINE f8 narrow_column(const float *b, long p, long brs, long bcs, long j) {
+    const float *q = b + p * brs + j * bcs;
+    if (brs == 1) return load8(q);
+    return (f8){q[0], q[brs], q[2 * brs], q[3 * brs], q[4 * brs], q[5 * brs], q[6 * brs], q[7 * brs]};
 }
 
-GYM_INLINE void narrow_dot_products_body(long m, long n, long k, const float *a, long rs, const float *b,
-                                         float *c, int accumulate) {
-    long vector_end = k / 8 * 8;
-    for (long j = 0; j < n; j++) {
-        long i = 0;
-        for (; i + 4 <= m; i += 4) {
-            const float *r0 = a + i * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
-            f8 l0 = 0.0f, l1 = 0.0f, l2 = 0.0f, l3 = 0.0f;
-            for (long p = 0; p < vector_end; p += 8) {
-                f8 bp = narrow_column(b, p, n, j);
-                l0 = fma8(load8(r0 + p), bp, l0);
-                l1 = fma8(load8(r1 + p), bp, l1);
-                l2 = fma8(load8(r2 + p), bp, l2);
-                l3 = fma8(load8(r3 + p), bp, l3);
-            }
-            // Each finish reads its own c before writing it, as the Swift reference does.
-            c[i * n + j] = narrow_finish(l0, i, j, n, k, vector_end, a, rs, b, c, accumulate);
-            c[(i + 1) * n + j] = narrow_finish(l1, i + 1, j, n, k, vector_end, a, rs, b, c, accumulate);
-            c[(i + 2) * n + j] = narrow_finish(l2, i + 2, j, n, k, vector_end, a, rs, b, c, accumulate);
-            c[(i + 3) * n + j] = narrow_finish(l3, i + 3, j, n, k, vector_end, a, rs, b, c, accumulate);
+// `rows` rows of `columns` columns from (i, j) (constants: the loops unroll), each output its own
+// chain, side by side to overlap their latencies; a row of A loaded once serves both columns
+// of a pair.
+GYM_INLINE void narrow_dot_block(int rows, int columns, long i, long j, long n, long k, long vector_end,
+                                 const float *a, long rs, const float *b, long brs, long bcs, float *c,
+                                 int accumulate) {
+    f8 lanes[4][2];
+    for (int r = 0; r < rows; r++) {
+        for (int q = 0; q < columns; q++) lanes[r][q] = 0.0f;
+    }
+    for (long p = 0; p < vector_end; p += 8) {
+        f8 b0 = narrow_column(b, p, brs, bcs, j), b1 = columns > 1 ? narrow_column(b, p, brs, bcs, j + 1) : b0;
+        for (int r = 0; r < rows; r++) {
+            f8 ar = load8(a + (i + r) * rs + p);
+            lanes[r][0] = fma8(ar, b0, lanes[r][0]);
+            if (columns > 1) lanes[r][1] = fma8(ar, b1, lanes[r][1]);
         }
-        for (; i < m; i++) {
-            const float *r0 = a + i * rs;
-            f8 l0 = 0.0f;
-            for (long p = 0; p < vector_end; p += 8) l0 = fma8(load8(r0 + p), narrow_column(b, p, n, j), l0);
-            c[i * n + j] = narrow_finish(l0, i, j, n, k, vector_end, a, rs, b, c, accumulate);
+    }
+    // Each finish reads its own c before writing it, as the Swift reference does.
+    for (int r = 0; r < rows; r++) {
+        for (int q = 0; q < columns; q++) {
+            c[(i + r) * n + j + q] = narrow_finish(lanes[r][q], i + r, j + q, n, k, vector_end, a, rs, b, brs, bcs, c,
+                                                   accumulate);
         }
     }
 }
 
-// One output column (the value head) gets a body of its own, with B's column a plain load.
+GYM_INLINE void narrow_dot_products_body(long m, long n, long k, const float *a, long rs, const float *b,
+                                         long brs, long bcs, float *c, int accumulate) {
+    long vector_end = k / 8 * 8;
+    long j = 0;
+    for (; j + 2 <= n; j += 2) {
+        long i = 0;
+        for (; i + 4 <= m; i += 4) narrow_dot_block(4, 2, i, j, n, k, vector_end, a, rs, b, brs, bcs, c, accumulate);
+        for (; i < m; i++) narrow_dot_block(1, 2, i, j, n, k, vector_end, a, rs, b, brs, bcs, c, accumulate);
+    }
+    for (; j < n; j++) {
+        long i = 0;
+        for (; i + 4 <= m; i += 4) narrow_dot_block(4, 1, i, j, n, k, vector_end, a, rs, b, brs, bcs, c, accumulate);
+        for (; i < m; i++) narrow_dot_block(1, 1, i, j, n, k, vector_end, a, rs, b, brs, bcs, c, accumulate);
+    }
+}
+
+// Two to seven columns (a categorical head's logits, a few action means) read from a
+// transposed copy of B on the stack when it fits: each step of a column is then one vector
+// load instead of eight built from scalars. With the column pairs above, CartPole's 256 x 64 x 2
+// head takes 1.2 instead of 2.2 us (of an 18 us forward pass). The same values reach the same
+// multiply-adds, so the bits do not change.
+enum { NARROW_TRANSPOSE_MAX = 2048 };
+
 GYM_INLINE void narrow_dot_products(long m, long n, long k, const float *a, long rs, const float *b,
                                     float *c, int accumulate) {
     if (n == 1) {
-        narrow_dot_products_body(m, 1, k, a, rs, b, c, accumulate);
+        narrow_dot_products_body(m, 1, k, a, rs, b, 1, 1, c, accumulate);
+    } else if (n * k <= NARROW_TRANSPOSE_MAX && m >= 8) {
+        float columns[NARROW_TRANSPOSE_MAX] __attribute__((aligned(64)));
+        for (long j = 0; j < n; j++) {
+            for (long p = 0; p < k; p++) columns[j * k + p] = b[p * n + j];
+        }
+        narrow_dot_products_body(m, n, k, a, rs, columns, 1, k, c, accumulate);
     } else {
-        narrow_dot_products_body(m, n, k, a, rs, b, c, accumulate);
+        narrow_dot_products_body(m, n, k, a, rs, b, n, 1, c, accumulate);
     }
 }
 
