@@ -95,12 +95,30 @@ GYM_INLINE void narrow_dot_products(long m, long n, long k, const float *a, long
 }
 
 // C[i, j] = Σ_p A[p, i] B[p, j] with A stored k x m (a weight gradient Xᵀ dY into a head): eight
-// rows of C at once, each one FMA chain over p; 32 rows in four interleaved chains where there
-// are that many (one chain at a time waits on each multiply-add's latency).
+// rows of C at once, each one FMA chain over p; 64 or 32 rows in eight or four interleaved chains
+// where there are that many (one chain at a time waits on each multiply-add's latency, and a
+// 64-wide head's weight gradient over 256 rows is 256 steps long).
 GYM_INLINE void narrow_columns(long m, long n, long k, const float *a, long cs, const float *b,
                                float *c, int accumulate) {
     for (long j = 0; j < n; j++) {
         long i = 0;
+        for (; i + 64 <= m; i += 64) {
+            f8 x[8];
+            for (int v = 0; v < 8; v++) {
+                x[v] = 0.0f;
+                if (accumulate) {
+                    for (int lane = 0; lane < 8; lane++) x[v][lane] = c[(i + 8 * v + lane) * n + j];
+                }
+            }
+            for (long p = 0; p < k; p++) {
+                f8 bp = b[p * n + j];
+                const float *ap = a + p * cs + i;
+                for (int v = 0; v < 8; v++) x[v] = fma8(load8(ap + 8 * v), bp, x[v]);
+            }
+            for (int v = 0; v < 8; v++) {
+                for (int lane = 0; lane < 8; lane++) c[(i + 8 * v + lane) * n + j] = x[v][lane];
+            }
+        }
         for (; i + 32 <= m; i += 32) {
             f8 x[4];
             for (int v = 0; v < 4; v++) {

@@ -78,7 +78,31 @@ GYM_INLINE void fill_rows(float *rows, long row_count, long columns, const float
 GYM_VERSIONS(void, fill_rows, (float *rows, long row_count, long columns, const float *row),
              (rows, row_count, columns, row))
 
+// One or two columns (a value head's, a two-logit head's gradient): the sums held in registers
+// while the rows go by, each still added in increasing row order. Through memory, each add
+// waited for the last one's store (CartPole's 256 x 2: 0.8 us; in registers, 0.2).
+GYM_INLINE int add_narrow_column_sums(const float *rows, long row_count, long columns, float *sums) {
+    if (columns == 1) {
+        float s0 = sums[0];
+        for (long r = 0; r < row_count; r++) s0 += rows[r];
+        sums[0] = s0;
+        return 1;
+    }
+    if (columns == 2) {
+        float s0 = sums[0], s1 = sums[1];
+        for (long r = 0; r < row_count; r++) {
+            s0 += rows[2 * r];
+            s1 += rows[2 * r + 1];
+        }
+        sums[0] = s0;
+        sums[1] = s1;
+        return 1;
+    }
+    return 0;
+}
+
 GYM_INLINE void add_column_sums(const float *rows, long row_count, long columns, float *sums) {
+    if (add_narrow_column_sums(rows, row_count, columns, sums)) return;
     for (long r = 0; r < row_count; r++) {
         const float *row = rows + r * columns;
         long j = 0;
@@ -91,6 +115,7 @@ GYM_INLINE void add_column_sums(const float *rows, long row_count, long columns,
 // AVX-512: blocks of 64 and then 16 columns held in registers while the rows go by (each
 // column still adds its rows in increasing order), the last columns as above.
 GYM_INLINE void add_column_sums_wide(const float *rows, long row_count, long columns, float *sums) {
+    if (add_narrow_column_sums(rows, row_count, columns, sums)) return;
     long j = 0;
     for (; j + 64 <= columns; j += 64) {
         f16 s0 = load16(sums + j), s1 = load16(sums + j + 16), s2 = load16(sums + j + 32), s3 = load16(sums + j + 48);
