@@ -35,11 +35,18 @@ final class Minibatch<T: NetworkScalar> {
     func gather(_ indices: UnsafeBufferPointer<Int>, from buffer: RolloutBuffer<T>, normalizeAdvantages: Bool) {
         rows = indices.count
         let (o, a, p) = sizes
-        // Rows are a few values each (CartPole's observation is 4): element loops, not memmove
-        // calls, which cost more than the copy at these lengths (the gather is on the helper's
-        // path between two minibatches).
+        // Rows are a few values each (CartPole's observation is 4): straight-line copies for up
+        // to four values, not memmove calls or loops, whose set-up (a vector loop's overlap
+        // checks) cost more than the copy at these lengths (the gather is on the helper's path
+        // between two minibatches).
         @inline(__always) func copy(_ count: Int, from source: UnsafePointer<T>, to target: UnsafeMutablePointer<T>) {
-            for j in 0..<count { target[j] = source[j] }
+            switch count {
+            case 1: target[0] = source[0]
+            case 2: (target[0], target[1]) = (source[0], source[1])
+            case 3: (target[0], target[1], target[2]) = (source[0], source[1], source[2])
+            case 4: (target[0], target[1], target[2], target[3]) = (source[0], source[1], source[2], source[3])
+            default: for j in 0..<count { target[j] = source[j] }
+            }
         }
         for (i, row) in indices.enumerated() {
             copy(o, from: buffer.observations + row * o, to: observations + i * o)
