@@ -93,6 +93,10 @@ public enum AtomicFile {
     }
 
     private static func makeFolder(_ folder: String, for requested: String) throws {
+        // Training writes into the same folder hundreds of times: a stat is enough when the
+        // folder is there (FileManager's creation walks the path each time).
+        var status = stat()
+        if stat(folder, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR { return }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -104,8 +108,13 @@ public enum AtomicFile {
 
     static func temporaryName(for name: String, pid: Int32) -> String { ".\(name).\(pid).tmp" }
 
-    /// Temporary files of writers that were killed (their process is gone) are removed.
+    /// The targets whose folders this process has swept for stale temporaries.
+    private static let swept = Mutex<Set<String>>([])
+
+    /// Temporary files of writers that were killed (their process is gone) are removed, at this
+    /// process's first write to the target: the folder is listed once, not at every checkpoint.
     private static func removeStaleTemporaries(in folder: String, for name: String) {
+        guard swept.withLock({ $0.insert(folder + "/" + name).inserted }) else { return }
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         let prefix = ".\(name)."
         for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {

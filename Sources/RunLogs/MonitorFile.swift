@@ -50,7 +50,12 @@ public final class MonitorFile {
     /// Six decimals, as SB3 rounds, without trailing zeros (Python prints `500.0`, `-171.25`).
     static func number(_ x: Double) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
-        var text = String(format: "%.6f", x)
+        // C's formatting, not String(format:): the same digits, without Foundation's format
+        // parser per episode (CartPole's first updates end dozens of episodes each).
+        var text = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in
+            _ = withVaList([x]) { vsnprintf(buffer.baseAddress!, buffer.count, "%.6f", $0) }
+            return String(cString: buffer.baseAddress!)
+        }
         while text.hasSuffix("0") && !text.hasSuffix(".0") { text.removeLast() }
         return text == "-0.0" ? "0.0" : text
     }
