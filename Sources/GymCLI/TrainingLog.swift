@@ -51,12 +51,24 @@ final class TrainingLog {
 
     func append(_ report: UpdateReport, evaluation: TrainingEvaluation?) throws {
         let values = Self.values(report, evaluation: evaluation)
-        switch format {
-        case .csv:
-            try write(values.map { $0.csv }.joined(separator: ","))
-        case .jsonl:
-            try write("{" + zip(Self.columns, values).map { "\"\($0)\":\($1.json)" }.joined(separator: ",") + "}")
+        // One string grown in place (interpolating a piece per column and joining them cost
+        // 15 us a line, a few milliseconds of a CartPole run).
+        var line = ""
+        line.reserveCapacity(40 * values.count)
+        for (index, (column, value)) in zip(Self.columns, values).enumerated() {
+            if index > 0 { line += "," }
+            switch format {
+            case .csv: line += value.csv
+            case .jsonl:
+                if index == 0 { line += "{" }
+                line += "\""
+                line += column
+                line += "\":"
+                line += value.json
+            }
         }
+        if format == .jsonl { line += "}" }
+        try write(line)
     }
 
     private func write(_ line: String) throws {
@@ -71,9 +83,9 @@ final class TrainingLog {
         case int(Int), double(Double), bool(Bool), missing
         var json: String {
             switch self {
-            case .int(let i): "\(i)"
-            case .double(let d): d.isFinite ? "\(d)" : "null"
-            case .bool(let b): "\(b)"
+            case .int(let i): i.description
+            case .double(let d): d.isFinite ? d.description : "null"
+            case .bool(let b): b ? "true" : "false"
             case .missing: "null"
             }
         }
