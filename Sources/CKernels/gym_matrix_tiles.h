@@ -98,55 +98,33 @@ GYM_INLINE void narrow_dot_products(long m, long n, long k, const float *a, long
 // rows of C at once, each one FMA chain over p; 64 or 32 rows in eight or four interleaved chains
 // where there are that many (one chain at a time waits on each multiply-add's latency, and a
 // 64-wide head's weight gradient over 256 rows is 256 steps long).
+// `vectors` (1, 4 or 8: a constant, so the loops unroll) vectors of rows from row i of column j.
+GYM_INLINE void narrow_column_rows(int vectors, long i, long j, long n, long k, const float *a, long cs,
+                                   const float *b, float *c, int accumulate) {
+    f8 x[8];
+    for (int v = 0; v < vectors; v++) {
+        x[v] = 0.0f;
+        if (accumulate) {
+            for (int lane = 0; lane < 8; lane++) x[v][lane] = c[(i + 8 * v + lane) * n + j];
+        }
+    }
+    for (long p = 0; p < k; p++) {
+        f8 bp = b[p * n + j];
+        const float *ap = a + p * cs + i;
+        for (int v = 0; v < vectors; v++) x[v] = fma8(load8(ap + 8 * v), bp, x[v]);
+    }
+    for (int v = 0; v < vectors; v++) {
+        for (int lane = 0; lane < 8; lane++) c[(i + 8 * v + lane) * n + j] = x[v][lane];
+    }
+}
+
 GYM_INLINE void narrow_columns(long m, long n, long k, const float *a, long cs, const float *b,
                                float *c, int accumulate) {
     for (long j = 0; j < n; j++) {
         long i = 0;
-        for (; i + 64 <= m; i += 64) {
-            f8 x[8];
-            for (int v = 0; v < 8; v++) {
-                x[v] = 0.0f;
-                if (accumulate) {
-                    for (int lane = 0; lane < 8; lane++) x[v][lane] = c[(i + 8 * v + lane) * n + j];
-                }
-            }
-            for (long p = 0; p < k; p++) {
-                f8 bp = b[p * n + j];
-                const float *ap = a + p * cs + i;
-                for (int v = 0; v < 8; v++) x[v] = fma8(load8(ap + 8 * v), bp, x[v]);
-            }
-            for (int v = 0; v < 8; v++) {
-                for (int lane = 0; lane < 8; lane++) c[(i + 8 * v + lane) * n + j] = x[v][lane];
-            }
-        }
-        for (; i + 32 <= m; i += 32) {
-            f8 x[4];
-            for (int v = 0; v < 4; v++) {
-                x[v] = 0.0f;
-                if (accumulate) {
-                    for (int lane = 0; lane < 8; lane++) x[v][lane] = c[(i + 8 * v + lane) * n + j];
-                }
-            }
-            for (long p = 0; p < k; p++) {
-                f8 bp = b[p * n + j];
-                const float *ap = a + p * cs + i;
-                x[0] = fma8(load8(ap), bp, x[0]);
-                x[1] = fma8(load8(ap + 8), bp, x[1]);
-                x[2] = fma8(load8(ap + 16), bp, x[2]);
-                x[3] = fma8(load8(ap + 24), bp, x[3]);
-            }
-            for (int v = 0; v < 4; v++) {
-                for (int lane = 0; lane < 8; lane++) c[(i + 8 * v + lane) * n + j] = x[v][lane];
-            }
-        }
-        for (; i + 8 <= m; i += 8) {
-            f8 x = 0.0f;
-            if (accumulate) {
-                for (int lane = 0; lane < 8; lane++) x[lane] = c[(i + lane) * n + j];
-            }
-            for (long p = 0; p < k; p++) x = fma8(load8(a + p * cs + i), (f8)(b[p * n + j]), x);
-            for (int lane = 0; lane < 8; lane++) c[(i + lane) * n + j] = x[lane];
-        }
+        for (; i + 64 <= m; i += 64) narrow_column_rows(8, i, j, n, k, a, cs, b, c, accumulate);
+        for (; i + 32 <= m; i += 32) narrow_column_rows(4, i, j, n, k, a, cs, b, c, accumulate);
+        for (; i + 8 <= m; i += 8) narrow_column_rows(1, i, j, n, k, a, cs, b, c, accumulate);
         for (; i < m; i++) {
             float x = accumulate ? c[i * n + j] : 0.0f;
             for (long p = 0; p < k; p++) x = fmaf(a[p * cs + i], b[p * n + j], x);
