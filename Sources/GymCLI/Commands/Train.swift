@@ -159,7 +159,8 @@ struct Train: ParsableCommand {
         var lastEvaluation: (TrainingEvaluation, update: Int)?
         var evaluator = TrainingEvaluator(script: script, episodes: evalEpisodes, trainingSeed: settings.seed,
                                           limits: limits, declaredMaxSteps: probe.spec.maxSteps)
-        var curvesDrawn = -Double.infinity
+        // As if drawn at the start: a run shorter than 5 s draws its curves once, at the end.
+        var curvesDrawn = Date().timeIntervalSince1970
         /// The checkpoint, and curves.svg redrawn when the last drawing is 5 s old (or `always`,
         /// at the end): drawing costs milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
