@@ -70,6 +70,35 @@ DEFINE_ROW_TILE(tile16, f16, load16, store16, tanh16)
 DEFINE_ROW_TILE(tile8, f8, load8, store8, tanh8)
 DEFINE_ROW_TILE(tile4, f4, load4, store4, tanh4)
 
+// One or two rows (acting on one observation; a rollout's slice of two envs) across up to 64
+// columns at once: a 32-column tile had two or four chains in flight, and a 64-wide layer ran
+// its two column blocks one after the other, each waiting on the multiply-add's latency. Each
+// output is the same chain as in tile16 (started the same way, over k in order, finished the
+// same way), so the bits are the same.
+GYM_INLINE void short_rows(int rows, int vectors, const float *a, long rs, long cs, const float *b, long n, long k,
+                           float *c, int start, const float *bias, int finish) {
+    f16 x[2][4];
+    for (int r = 0; r < rows; r++) {
+        for (int v = 0; v < vectors; v++) {
+            x[r][v] = start == START_BIAS ? load16(bias + 16 * v)
+                    : start == START_C    ? load16(c + r * n + 16 * v)
+                                          : (f16)0.0f;
+        }
+    }
+    for (long p = 0; p < k; p++) {
+        const float *bp = b + p * n;
+        for (int r = 0; r < rows; r++) {
+            f16 s = a[r * rs + p * cs];
+            for (int v = 0; v < vectors; v++) x[r][v] = __builtin_elementwise_fma(s, load16(bp + 16 * v), x[r][v]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        for (int v = 0; v < vectors; v++) {
+            store16(finish == FINISH_TANH ? tanh16(x[r][v]) : x[r][v], c + r * n + 16 * v);
+        }
+    }
+}
+
 // A packed 32-column block of B holds this many steps of k: 16 KiB, a third of L1.
 enum { WIDE_K_BLOCK = 128, TILE_ROWS = 8 };
 
@@ -154,6 +183,20 @@ GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs,
         transposed = 0;
     }
     if (narrow_product(m, n, k, a, rs, cs, b, c, accumulate)) return;
+    if (m <= 2 && !transposed && n % 16 == 0 && n <= 64 && n >= 32 && finish != FINISH_TANH_DERIVATIVE) {
+        // Constant shapes in each call, so its loops unroll and its accumulators stay in registers.
+        int vectors = (int)(n / 16);
+        if (m == 2) {
+            if (vectors == 4) short_rows(2, 4, a, rs, cs, b, n, k, c, first, bias, finish);
+            else if (vectors == 3) short_rows(2, 3, a, rs, cs, b, n, k, c, first, bias, finish);
+            else short_rows(2, 2, a, rs, cs, b, n, k, c, first, bias, finish);
+        } else if (m == 1) {
+            if (vectors == 4) short_rows(1, 4, a, rs, cs, b, n, k, c, first, bias, finish);
+            else if (vectors == 3) short_rows(1, 3, a, rs, cs, b, n, k, c, first, bias, finish);
+            else short_rows(1, 2, a, rs, cs, b, n, k, c, first, bias, finish);
+        }
+        return;
+    }
     long row_tiles = m / TILE_ROWS * TILE_ROWS;
     const float *panels = pack_a_panels_8(n, k, row_tiles, a, rs, cs);
     float *block = transposed || (n >= PACK_B_MIN_COLUMNS && m >= PACK_B_MIN_ROWS)

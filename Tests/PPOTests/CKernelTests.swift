@@ -40,7 +40,9 @@ import Testing
                       // The AVX-512 body's 8 x 32 and 8 x 16 tiles and their row and column tails.
                       (17, 48, 20), (15, 28, 131), (136, 44, 260), (9, 304, 129), (128, 400, 4), (24, 16, 256),
                       // One step of k (an outer product), and narrow outputs read from Aᵀ in 32-row blocks.
-                      (64, 64, 1), (37, 70, 1), (100, 3, 50), (256, 1, 64)])
+                      (64, 64, 1), (37, 70, 1), (100, 3, 50), (256, 1, 64),
+                      // One or two rows across 32-64 columns in one tile.
+                      (1, 64, 64), (2, 48, 9), (1, 32, 3), (2, 64, 200)])
     func sgemmGivesTheReferenceBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a: [Float] = randomArray(m * k, seed: 11)
@@ -101,9 +103,11 @@ import Testing
     /// A layer's forward pass in one kernel (biases as the chains' start, tanh before the store)
     /// gives the bits of the separate passes, on every version: the 32- and 16-column tiles, their
     /// row tails, the 8- and 4-column and single-column tails, k-slices (k > 128 at 128 columns
-    /// and more), and outputs too narrow for the fused path.
+    /// and more), outputs too narrow for the fused path, and one or two rows across 32-64
+    /// columns at once (acting).
     @Test(arguments: [(64, 64, 64), (256, 64, 4), (64, 256, 3), (5, 64, 64), (13, 20, 9), (9, 300, 41), (8, 13, 7),
-                      (64, 2, 64), (64, 1, 64), (17, 48, 1), (24, 136, 260), (3, 12, 5), (40, 31, 200)])
+                      (64, 2, 64), (64, 1, 64), (17, 48, 1), (24, 136, 260), (3, 12, 5), (40, 31, 200),
+                      (1, 64, 64), (2, 64, 3), (1, 48, 7), (2, 32, 130), (1, 80, 64)])
     func layerForwardGivesTheBitsOfItsPasses(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let x: [Float] = randomArray(m * k, seed: 31)
