@@ -5,9 +5,9 @@
 
 // The float kernels of training and acting, in C so that one build runs everywhere at full speed:
 // each kernel is compiled twice, for AVX2 + FMA (Haswell, 2013, and every later x86 server) and
-// for the baseline CPU, and picked at run time; the matrix products (where the time goes), tanh
-// and the Adam step are also compiled for AVX-512 (16-lane registers: twice the arithmetic per
-// instruction). Swift cannot compile one function for another CPU
+// for the baseline CPU, and picked at run time; the matrix products (where the time goes), tanh,
+// the Adam step and the loss's exp and log are also compiled for AVX-512 (16-lane registers:
+// twice the arithmetic per instruction). Swift cannot compile one function for another CPU
 // than its module's, and a module compiled for AVX2 (`-target-cpu`, an unsafe flag) could not be a
 // dependency taken by version.
 //
@@ -15,7 +15,8 @@
 // kernels say so (the baseline calls libm's `fmaf`, which rounds the same), so results are bit
 // for bit the same on any path and for any split of rows across threads. The Swift reference
 // implementations (MatrixMultiply and friends, instantiated in Double for the gradient tests)
-// follow the same sequence; a test holds them equal.
+// follow the same sequence; a test holds them equal. The exp and log are held to libm's expf and
+// logf instead, whose algorithm they run.
 
 /// C (m x n) = A B, or C += A B when `accumulate`. B is k x n row-major, C m x n row-major; A's
 /// element (i, p) is at a[i * a_row_stride + p * a_column_stride] (so Aᵀ needs no copy).
