@@ -29,12 +29,14 @@ let package = Package(
         // trainer. Knows environments only through the Environment protocol.
         .target(name: "PPO", dependencies: ["Environments", "LuaBridge", "CKernels"]),
         // The versioned binary policy format: container, codec, checksum, atomic writes.
-        .target(name: "PolicyFile", dependencies: ["PPO", "Environments"]),
+        .target(name: "PolicyFile", dependencies: ["PPO", "Environments", "Checksums"]),
         // The half of scenarios that judges policies: evaluation and reports (table, JSON, JUnit).
         .target(name: "Scenarios", dependencies: ["Environments", "PPO", "LuaBridge", "Recording", "Markup"]),
         // A run folder's files besides the policy: TensorBoard event files, SB3's monitor.csv,
         // the per-update log read back, and the learning-curve SVG. Knows no training code.
-        .target(name: "RunLogs", dependencies: ["LuaBridge", "Protobuf", "Markup"]),
+        .target(name: "RunLogs", dependencies: ["LuaBridge", "Protobuf", "Markup", "Checksums"]),
+        // CRC-32 and CRC-32C, eight bytes a step: the policy file's and TensorBoard's checksums.
+        .target(name: "Checksums"),
         // XML/HTML escaping, shared by every writer of SVG and HTML.
         .target(name: "Markup"),
         // The protocol-buffers wire format, written by hand: TensorBoard events and ONNX models.
