@@ -78,6 +78,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
         .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf", "Markup"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments"], resources: [.copy("Golden")]),
         .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"], exclude: ["Hostile", "Golden"]),
         .testTarget(name: "GymKitTests", dependencies: ["GymKit"]),

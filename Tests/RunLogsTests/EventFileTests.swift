@@ -20,26 +20,6 @@ func temporaryFolder() throws -> String {
         #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
     }
 
-    /// Eight bytes a step give the bits of one byte a step, at every length and alignment, and
-    /// a slice (a record inside a file) the bits of a copy.
-    @Test func crc32cBySlicingEqualsByteByByte() {
-        let bytes = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-        func bytewise(_ slice: ArraySlice<UInt8>) -> UInt32 {
-            var crc: UInt32 = 0xFFFF_FFFF
-            for byte in slice {
-                crc ^= UInt32(byte)
-                for _ in 0..<8 { crc = crc & 1 != 0 ? 0x82F6_3B78 ^ (crc >> 1) : crc >> 1 }
-            }
-            return crc ^ 0xFFFF_FFFF
-        }
-        for start in 0..<9 {
-            for end in [start, start + 1, start + 7, start + 8, start + 9, start + 33, 100] {
-                #expect(CRC32C.checksum(bytes[start..<end]) == bytewise(bytes[start..<end]), "bytes \(start)..<\(end)")
-                #expect(CRC32C.checksum(Array(bytes[start..<end])) == bytewise(bytes[start..<end]))
-            }
-        }
-    }
-
     @Test func maskRotatesAndAddsTensorFlowsConstant() {
         let crc = CRC32C.checksum(Array("123456789".utf8))
         #expect(CRC32C.masked(Array("123456789".utf8)) == ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8)
