@@ -15,7 +15,6 @@
 #include <immintrin.h>
 #endif
 
-#pragma clang fp contract(off)
 
 // MARK: Constants (glibc's __exp2f_data and __logf_data)
 
@@ -106,8 +105,8 @@ GYM_INLINE float log_element(float x) {
 // vector of out-of-range lanes is redone element by element (rare: the loss's arguments are
 // log-probabilities and log-ratios).
 
-#define DEFINE_EXP_LOG_LANES(suffix, features, lanes, dvec, ivec, uvec, wvec, fvec, lookup)                  \
-    __attribute__((target(features))) GYM_INLINE void exp_floats_##suffix(const float *x, float *y, long count) { \
+#define DEFINE_EXP_LOG_LANES(exp_name, log_name, attributes, lanes, dvec, ivec, uvec, wvec, fvec, lookup)     \
+    attributes GYM_INLINE void exp_name(const float *x, float *y, long count) {                           \
         long e = 0;                                                                                          \
         for (; e + (lanes) <= count; e += (lanes)) {                                                         \
             fvec xf;                                                                                         \
@@ -133,7 +132,7 @@ GYM_INLINE float log_element(float x) {
         for (; e < count; e++) y[e] = exp_element(x[e]);                                                     \
     }                                                                                                        \
                                                                                                              \
-    __attribute__((target(features))) GYM_INLINE void log_floats_##suffix(const float *x, float *y, long count) { \
+    attributes GYM_INLINE void log_name(const float *x, float *y, long count) {                           \
         long e = 0;                                                                                          \
         for (; e + (lanes) <= count; e += (lanes)) {                                                         \
             wvec bits;                                                                                       \
@@ -170,25 +169,19 @@ typedef uint64_t u8 __attribute__((ext_vector_type(8)));
 typedef uint32_t w4 __attribute__((ext_vector_type(4)));
 typedef uint32_t w8 __attribute__((ext_vector_type(8)));
 
-GYM_INLINE void exp_floats(const float *x, float *y, long count) {
-    for (long e = 0; e < count; e++) y[e] = exp_element(x[e]);
+// Four lanes (the AVX2 and baseline versions: the baseline's fused multiply-adds are libm's
+// fma, which rounds the same), the tables read lane by lane.
+GYM_INLINE d4 lookup4(const double *table, i4 index, int size) {
+    (void)size;
+    return (d4){table[index[0]], table[index[1]], table[index[2]], table[index[3]]};
 }
-
-GYM_INLINE void log_floats(const float *x, float *y, long count) {
-    for (long e = 0; e < count; e++) y[e] = log_element(x[e]);
-}
+DEFINE_EXP_LOG_LANES(exp_floats, log_floats, , 4, d4, i4, u4, w4, f4, lookup4)
 
 #if defined(__x86_64__)
-// AVX2: four lanes, the tables read by a gather.
-__attribute__((target("avx2,fma"))) GYM_INLINE d4 lookup4(const double *table, i4 index, int size) {
-    (void)size;
-    return (d4)_mm256_i64gather_pd(table, (__m256i)index, 8);
-}
-DEFINE_EXP_LOG_LANES(avx2, "avx2,fma", 4, d4, i4, u4, w4, f4, lookup4)
-
 // AVX-512: eight lanes, the tables held in registers (16 entries in two, 32 in four) and read
 // by permutes.
-__attribute__((target("avx512f,avx512vl,avx2,fma"))) GYM_INLINE d8 lookup8(const double *table, i8 index, int size) {
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+AVX512 GYM_INLINE d8 lookup8(const double *table, i8 index, int size) {
     __m512i i = (__m512i)index;
     __m512d low = _mm512_permutex2var_pd(_mm512_load_pd(table), i, _mm512_load_pd(table + 8));
     if (size == 16) return (d8)low;
@@ -196,27 +189,8 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) GYM_INLINE d8 lookup8(const
     __mmask8 upper = _mm512_test_epi64_mask(i, _mm512_set1_epi64(16));
     return (d8)_mm512_mask_blend_pd(upper, low, high);
 }
-DEFINE_EXP_LOG_LANES(avx512, "avx512f,avx512vl,avx2,fma", 8, d8, i8, u8, w8, f8, lookup8)
-
-__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void exp_floats_level512(const float *x, float *y, long n) { exp_floats_avx512(x, y, n); }
-__attribute__((target("avx2,fma"))) static void exp_floats_level2(const float *x, float *y, long n) { exp_floats_avx2(x, y, n); }
-__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void log_floats_level512(const float *x, float *y, long n) { log_floats_avx512(x, y, n); }
-__attribute__((target("avx2,fma"))) static void log_floats_level2(const float *x, float *y, long n) { log_floats_avx2(x, y, n); }
-
-void gym_exp_floats(const float *x, float *y, long count) {
-    int level = gym_kernels_level();
-    if (level >= GYM_KERNELS_AVX512) exp_floats_level512(x, y, count);
-    else if (level >= GYM_KERNELS_AVX2) exp_floats_level2(x, y, count);
-    else exp_floats(x, y, count);
-}
-
-void gym_log_floats(const float *x, float *y, long count) {
-    int level = gym_kernels_level();
-    if (level >= GYM_KERNELS_AVX512) log_floats_level512(x, y, count);
-    else if (level >= GYM_KERNELS_AVX2) log_floats_level2(x, y, count);
-    else log_floats(x, y, count);
-}
-#else
-void gym_exp_floats(const float *x, float *y, long count) { exp_floats(x, y, count); }
-void gym_log_floats(const float *x, float *y, long count) { log_floats(x, y, count); }
+DEFINE_EXP_LOG_LANES(exp_floats_wide, log_floats_wide, AVX512, 8, d8, i8, u8, w8, f8, lookup8)
 #endif
+
+GYM_VERSIONS_WIDE(void, exp_floats, exp_floats_wide, (const float *x, float *y, long count), (x, y, count))
+GYM_VERSIONS_WIDE(void, log_floats, log_floats_wide, (const float *x, float *y, long count), (x, y, count))

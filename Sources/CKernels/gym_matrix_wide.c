@@ -18,7 +18,7 @@
 enum { START_ZERO = 0, START_C = 1, START_BIAS = 2 };
 enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
 
-// A tile of `rows` (at most 8) x `vectors` (1 or 2) registers of C. A's row r at step p is at
+// A tile of `rows` (at most 8) x `vectors` (1 or 2; up to 4 for one or two rows) registers of C. A's row r at step p is at
 // a[r * rs + p * cs]; B's row p at b + p * ldb; C's rows are n apart, and so are those of `y`
 // (the layer input whose tanh derivative FINISH_TANH_DERIVATIVE takes). `bias` holds the tile's
 // columns of the biases. Callers pass constants for rows and vectors, so the loops unroll and
@@ -27,7 +27,7 @@ enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
     GYM_INLINE void name(int rows, int vectors, const float *a, long rs, long cs, const float *b, long ldb,    \
                          float *c, long n, long k, int start, const float *bias, int finish, const float *y) { \
         enum { lanes = sizeof(vector) / sizeof(float) };                                                      \
-        vector x[8][2];                                                                                       \
+        vector x[8][4];                                                                                       \
         for (int r = 0; r < rows; r++) {                                                                      \
             for (int v = 0; v < vectors; v++) {                                                               \
                 x[r][v] = start == START_BIAS ? load(bias + lanes * v)                                        \
@@ -37,11 +37,11 @@ enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
         }                                                                                                     \
         for (long p = 0; p < k; p++) {                                                                        \
             const float *bp = b + p * ldb, *ap = a + p * cs;                                                  \
-            vector b0 = load(bp), b1 = vectors > 1 ? load(bp + lanes) : b0;                                   \
+            vector bv[4];                                                                                     \
+            for (int v = 0; v < vectors; v++) bv[v] = load(bp + lanes * v);                                   \
             for (int r = 0; r < rows; r++) {                                                                  \
                 vector s = ap[r * rs];                                                                        \
-                x[r][0] = __builtin_elementwise_fma(s, b0, x[r][0]);                                          \
-                if (vectors > 1) x[r][1] = __builtin_elementwise_fma(s, b1, x[r][1]);                         \
+                for (int v = 0; v < vectors; v++) x[r][v] = __builtin_elementwise_fma(s, bv[v], x[r][v]);      \
             }                                                                                                 \
         }                                                                                                     \
         for (int r = 0; r < rows; r++) {                                                                      \
@@ -70,33 +70,17 @@ DEFINE_ROW_TILE(tile16, f16, load16, store16, tanh16)
 DEFINE_ROW_TILE(tile8, f8, load8, store8, tanh8)
 DEFINE_ROW_TILE(tile4, f4, load4, store4, tanh4)
 
-// One or two rows (acting on one observation; a rollout's slice of two envs) across up to 64
-// columns at once: a 32-column tile had two or four chains in flight, and a 64-wide layer ran
-// its two column blocks one after the other, each waiting on the multiply-add's latency. Each
-// output is the same chain as in tile16 (started the same way, over k in order, finished the
-// same way), so the bits are the same.
-GYM_INLINE void short_rows(int rows, int vectors, const float *a, long rs, long cs, const float *b, long n, long k,
-                           float *c, int start, const float *bias, int finish) {
-    f16 x[2][4];
-    for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < vectors; v++) {
-            x[r][v] = start == START_BIAS ? load16(bias + 16 * v)
-                    : start == START_C    ? load16(c + r * n + 16 * v)
-                                          : (f16)0.0f;
-        }
+// tile16 with the shape as constants (so its loops unroll and its accumulators stay in
+// registers) for one or two rows of two to four vectors.
+GYM_INLINE void short_rows(long m, long vectors, const float *a, long rs, long cs, const float *b, float *c, long n,
+                           long k, int start, const float *bias, int finish) {
+#define SHORT_ROWS(rows, vectors) tile16(rows, vectors, a, rs, cs, b, n, c, n, k, start, bias, finish, c)
+    if (m == 2) {
+        if (vectors == 4) SHORT_ROWS(2, 4); else if (vectors == 3) SHORT_ROWS(2, 3); else SHORT_ROWS(2, 2);
+    } else if (m == 1) {
+        if (vectors == 4) SHORT_ROWS(1, 4); else if (vectors == 3) SHORT_ROWS(1, 3); else SHORT_ROWS(1, 2);
     }
-    for (long p = 0; p < k; p++) {
-        const float *bp = b + p * n;
-        for (int r = 0; r < rows; r++) {
-            f16 s = a[r * rs + p * cs];
-            for (int v = 0; v < vectors; v++) x[r][v] = __builtin_elementwise_fma(s, load16(bp + 16 * v), x[r][v]);
-        }
-    }
-    for (int r = 0; r < rows; r++) {
-        for (int v = 0; v < vectors; v++) {
-            store16(finish == FINISH_TANH ? tanh16(x[r][v]) : x[r][v], c + r * n + 16 * v);
-        }
-    }
+#undef SHORT_ROWS
 }
 
 // A packed 32-column block of B holds this many steps of k: 16 KiB, a third of L1.
@@ -184,17 +168,10 @@ GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs,
     }
     if (narrow_product(m, n, k, a, rs, cs, b, c, accumulate)) return;
     if (m <= 2 && !transposed && n % 16 == 0 && n <= 64 && n >= 32 && finish != FINISH_TANH_DERIVATIVE) {
-        // Constant shapes in each call, so its loops unroll and its accumulators stay in registers.
-        int vectors = (int)(n / 16);
-        if (m == 2) {
-            if (vectors == 4) short_rows(2, 4, a, rs, cs, b, n, k, c, first, bias, finish);
-            else if (vectors == 3) short_rows(2, 3, a, rs, cs, b, n, k, c, first, bias, finish);
-            else short_rows(2, 2, a, rs, cs, b, n, k, c, first, bias, finish);
-        } else if (m == 1) {
-            if (vectors == 4) short_rows(1, 4, a, rs, cs, b, n, k, c, first, bias, finish);
-            else if (vectors == 3) short_rows(1, 3, a, rs, cs, b, n, k, c, first, bias, finish);
-            else short_rows(1, 2, a, rs, cs, b, n, k, c, first, bias, finish);
-        }
+        // One or two rows (acting on one observation; a rollout's slice of two envs) across all
+        // of a 32- to 64-wide layer in one tile: in 32-column blocks, one after the other, each
+        // block had only two or four chains in flight to hide the multiply-add's latency.
+        short_rows(m, n / 16, a, rs, cs, b, c, n, k, first, bias, finish);
         return;
     }
     long row_tiles = m / TILE_ROWS * TILE_ROWS;
