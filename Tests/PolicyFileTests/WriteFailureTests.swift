@@ -86,4 +86,47 @@ import Testing
             #expect("\(error)".contains("cannot create the folder"), "\(error)")
         }
     }
+
+    /// Training's checkpoints and best policy go through the background writer: every path
+    /// ends with the last bytes asked for it, whatever was skipped or written in between.
+    @Test func backgroundWritesEndWithTheNewestBytesOfEachPath() throws {
+        let directory = try folder()
+        let writer = BackgroundFileWriter()
+        let first = directory + "/checkpoint.policy", second = directory + "/best.policy"
+        for n in 0..<200 {
+            try writer.write(Array("checkpoint \(n)".utf8), to: first)
+            if n % 3 == 0 { try writer.write(Array("best \(n)".utf8), to: second) }
+        }
+        try writer.drain()
+        #expect(try String(contentsOfFile: first, encoding: .utf8) == "checkpoint 199")
+        #expect(try String(contentsOfFile: second, encoding: .utf8) == "best 198")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
+    /// A background write that fails is reported once, by the next drain (or write), and leaves
+    /// the previous file; the writer goes on with later writes.
+    @Test(arguments: [AtomicFile.Operation.write, .fsync, .rename])
+    func aFailedBackgroundWriteIsReportedAndLeavesThePreviousFile(operation: AtomicFile.Operation) throws {
+        let directory = try folder()
+        let path = directory + "/checkpoint.policy"
+        let writer = BackgroundFileWriter()
+        try writer.write(Array("good".utf8), to: path)
+        try writer.drain()
+        AtomicFile.injectedFault.withLock { $0 = .init(path: path, operation: operation, countdown: 1) }
+        defer { AtomicFile.injectedFault.withLock { $0 = nil } }
+        try writer.write(Array("lost".utf8), to: path)
+        do {
+            try writer.drain()
+            Issue.record("the failed write was not reported")
+        } catch {
+            #expect("\(error)".contains("No space left on device"), "\(error)")
+            #expect("\(error)".contains(path), "\(error)")
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "good")
+        try writer.drain()
+        try writer.write(Array("later".utf8), to: path)
+        try writer.drain()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "later")
+    }
 }

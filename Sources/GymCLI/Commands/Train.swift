@@ -161,11 +161,17 @@ struct Train: ParsableCommand {
                                           limits: limits, declaredMaxSteps: probe.spec.maxSteps)
         // As if drawn at the start: a run shorter than 5 s draws its curves once, at the end.
         var curvesDrawn = Date().timeIntervalSince1970
+        // Checkpoints and the best policy are encoded here and written on a thread of their
+        // own: training goes on while the disk syncs them.
+        let writer = BackgroundFileWriter()
         /// The checkpoint, and curves.svg redrawn when the last drawing is 5 s old (or `always`,
-        /// at the end): drawing costs milliseconds, which short updates would feel.
+        /// at the end, which also waits until every file is on disk): drawing costs
+        /// milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
+            defer { if always { try? writer.drain() } }
             guard let policy = trainer.lastGoodPolicy else { return }
-            try PolicyCodec.write(identified(policy), checkpoint: try trainer.checkpoint(), to: checkpointPath)
+            try writer.write(PolicyCodec.encode(identified(policy), checkpoint: try trainer.checkpoint()), to: checkpointPath)
+            if always { try writer.drain() }
             let now = Date().timeIntervalSince1970
             if always || now - curvesDrawn >= 5 {
                 try recorder.writeCurves()
@@ -194,7 +200,7 @@ struct Train: ParsableCommand {
                 }
                 display.show(report, evaluation: evaluation)
                 if try recorder.record(report, evaluation: evaluation), let current = trainer.lastGoodPolicy {
-                    try PolicyCodec.write(identified(current), to: runPath + "/best.policy")
+                    try writer.write(PolicyCodec.encode(identified(current)), to: runPath + "/best.policy")
                 }
                 lastReport = report
                 if interrupt.isRaised { return false }
@@ -205,6 +211,9 @@ struct Train: ParsableCommand {
             }
         } catch {
             if display.live && !quiet { Console.error("\n") }
+            // The files already asked for land first (a failure among them is this error or
+            // the one that stopped training).
+            try? writer.drain()
             try? recorder.writeCurves()
             guard let good = trainer.lastGoodPolicy else { throw error }
             let saved = savePartial(good)
