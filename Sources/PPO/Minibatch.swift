@@ -48,19 +48,22 @@ final class Minibatch<T: NetworkScalar> {
             default: for j in 0..<count { target[j] = source[j] }
             }
         }
+        // The advantages' sum, in row order as a loop of its own would take it, is a chain of
+        // dependent additions: here it runs in the shadow of the copies.
+        var sum: T = 0
         for (i, row) in indices.enumerated() {
             copy(o, from: buffer.observations + row * o, to: observations + i * o)
             copy(a, from: buffer.actions + row * a, to: actions + i * a)
             copy(p, from: buffer.policyOutputs + row * p, to: oldPolicyOutputs + i * p)
             oldLogProbabilities[i] = buffer.logProbabilities[row]
             oldValues[i] = buffer.values[row]
-            advantages[i] = buffer.advantages[row]
+            let advantage = buffer.advantages[row]
+            advantages[i] = advantage
+            sum += advantage
             returns[i] = buffer.returns[row]
         }
         guard normalizeAdvantages, rows > 1 else { return }
-        var mean: T = 0
-        for i in 0..<rows { mean += advantages[i] }
-        mean /= T(rows)
+        let mean = sum / T(rows)
         var sumSquares: T = 0
         for i in 0..<rows { let d = advantages[i] - mean; sumSquares += d * d }
         let std = T.sqrt(sumSquares / T(rows - 1))
