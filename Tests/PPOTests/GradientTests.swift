@@ -153,6 +153,10 @@ import Testing
         (.categorical(count: 3), .clip, false),
         (.categorical(count: 3), .klAdaptive, true),
         (.categorical(count: 2), .none, false),
+        // Two and three classes run copies of the loss with the count a constant; five the
+        // general loop.
+        (.categorical(count: 2), .klFixed, false),
+        (.categorical(count: 5), .klAdaptive, false),
     ])
     func ppoLossGradients(distribution: ActionDistributionKind, objective: PPOSettings.Objective, shared: Bool) {
         let architecture = NetworkArchitecture(observationSize: 3, distribution: distribution, hidden: [6, 5],
