@@ -53,6 +53,7 @@ final class RunRecorder {
             let file = try EventFile(folder: folder, opening: resuming.map { .resuming(afterStep: $0.timesteps) } ?? .fresh, now: now)
             try file.appendText(Self.settingsTable(settings), tag: "settings", step: resuming?.timesteps ?? 0,
                                 wallTime: now.timeIntervalSince1970)
+            try file.flush()
             events = file
         } else {
             events = nil
@@ -76,6 +77,15 @@ final class RunRecorder {
         guard let evaluation, evaluation.meanReturn > (bestEvaluation?.meanReturn ?? -.infinity) else { return false }
         bestEvaluation = (evaluation.meanReturn, report.update)
         return true
+    }
+
+    /// Writes what the logs hold back (each writes at least once a second by itself): before
+    /// every checkpoint, so that the files on disk reach the update a resume starts from, and
+    /// at the end.
+    func flush() throws {
+        try log.flush()
+        try monitor.flush()
+        try events?.flush()
     }
 
     /// `curves.svg`: this run's learning curves, drawn from its log.

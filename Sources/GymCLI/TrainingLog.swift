@@ -1,6 +1,7 @@
 import Foundation
 import LuaBridge
 import PPO
+import RunLogs
 
 /// The per-update log file of a run: JSON lines (default) or CSV, one record per update.
 final class TrainingLog {
@@ -18,6 +19,7 @@ final class TrainingLog {
     let path: String
     let format: Format
     private let descriptor: Int32
+    private let buffer: AppendBuffer
 
     /// A new log, or with `resumingAfter` the existing one continued: its records up to that
     /// update are kept (later ones belonged to the interrupted run past its checkpoint), so one
@@ -33,11 +35,21 @@ final class TrainingLog {
         guard descriptor >= 0 else {
             throw CLIError("\(path): cannot write the training log: \(BoundedFile.reason(errno))")
         }
+        buffer = AppendBuffer(descriptor: descriptor) { [path] code in
+            RunLogError(path: path, "cannot write the training log: \(BoundedFile.reason(code))")
+        }
         if format == .csv { try write(Self.columns.joined(separator: ",")) }
         for record in kept { try write(String(record)) }
+        try flush()
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        try? buffer.flush()
+        close(descriptor)
+    }
+
+    /// Writes the lines waiting (appended lines reach the file here, or within a second).
+    func flush() throws { try buffer.flush() }
 
     /// The update number a log line records (nil for the CSV header or a broken line).
     static func update(ofRecord line: Substring, format: Format) -> Int? {
@@ -67,11 +79,7 @@ final class TrainingLog {
     }
 
     private func write(_ line: String) throws {
-        var text = line + "\n"
-        let failure = text.withUTF8 { BoundedFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
-        if let failure {
-            throw CLIError("\(path): cannot write the training log: \(BoundedFile.reason(failure))")
-        }
+        try buffer.append(line + "\n")
     }
 
     enum Value {

@@ -11,6 +11,7 @@ public final class EventFile {
     public static let namePrefix = "events.out.tfevents."
     public let path: String
     private let descriptor: Int32
+    private let buffer: AppendBuffer
 
     public enum Opening {
         /// A new file; any older event files in the folder are removed (they belonged to the run
@@ -44,14 +45,24 @@ public final class EventFile {
             close(descriptor)
             throw RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(code))")
         }
+        buffer = AppendBuffer(descriptor: descriptor) { [path] code in
+            RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(code))")
+        }
         if start == 0 {
             var event = Self.event(wallTime: now.timeIntervalSince1970, step: 0)
             event.string(3, "brain.Event:2")
             try write([event])
+            try buffer.flush()
         }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        try? buffer.flush()
+        close(descriptor)
+    }
+
+    /// Writes the events waiting (appended events reach the file here, or within a second).
+    public func flush() throws { try buffer.flush() }
 
     /// One event holding every scalar of a step (NaN and infinite values are left out, as the
     /// other logs leave them empty).
@@ -96,13 +107,12 @@ public final class EventFile {
         return event
     }
 
-    /// TFRecord framing of `events`, written in one call so that a kill leaves at most one
-    /// record cut short (which a resume trims).
+    /// TFRecord framing of `events`, added to the waiting bytes (a kill leaves at most one
+    /// record cut short, which a resume trims).
     private func write(_ events: [ProtobufMessage]) throws {
         var bytes: [UInt8] = []
         for event in events { bytes += Self.record(event.bytes) }
-        let failure = bytes.withUnsafeBytes { BoundedFile.writeAll(descriptor, $0) }
-        if let failure { throw RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(failure))") }
+        try bytes.withUnsafeBytes { try buffer.append($0) }
     }
 
     static func record(_ data: [UInt8]) -> [UInt8] {

@@ -8,6 +8,7 @@ public final class MonitorFile {
     public let path: String
     public let startTime: Double
     private let descriptor: Int32
+    private let buffer: AppendBuffer
 
     /// A new file, or with `keepingEpisodes` the existing one continued: its first that many
     /// episodes are kept (later ones were written after the checkpoint a run resumes from),
@@ -29,23 +30,27 @@ public final class MonitorFile {
         startTime = start
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(errno))") }
+        buffer = AppendBuffer(descriptor: descriptor) { [path] code in
+            RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(code))")
+        }
         let header = "#{\"t_start\": \(Self.number(start)), \"env_id\": \(Self.jsonString(envID))}\nr,l,t\n"
-        try write(header + keptLines.map { $0 + "\n" }.joined())
+        try buffer.append(header + keptLines.map { $0 + "\n" }.joined())
+        try buffer.flush()
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        try? buffer.flush()
+        close(descriptor)
+    }
 
+    /// Adds a line per episode; they reach the file at the next `flush` (or within a second).
     public func append(_ episodes: [(reward: Double, length: Int)], now: Double = Date().timeIntervalSince1970) throws {
         guard !episodes.isEmpty else { return }
         let t = Self.number(max(0, now - startTime))
-        try write(episodes.map { "\(Self.number($0.reward)),\($0.length),\(t)\n" }.joined())
+        try buffer.append(episodes.map { "\(Self.number($0.reward)),\($0.length),\(t)\n" }.joined())
     }
 
-    private func write(_ text: String) throws {
-        var text = text
-        let failure = text.withUTF8 { BoundedFile.writeAll(descriptor, UnsafeRawBufferPointer($0)) }
-        if let failure { throw RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(failure))") }
-    }
+    public func flush() throws { try buffer.flush() }
 
     /// Six decimals, as SB3 rounds, without trailing zeros (Python prints `500.0`, `-171.25`).
     static func number(_ x: Double) -> String {

@@ -47,6 +47,7 @@ func temporaryFolder() throws -> String {
             try file.appendScalars([("train/value_loss", Double(step)), ("skipped", .nan)], step: step, wallTime: 1)
         }
         try file.appendText("| key | value |", tag: "settings", step: 300, wallTime: 1)
+        try file.flush()
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file.path)))
         let read = EventFile.records(in: bytes)
         #expect(read.records.count == 5)
@@ -77,6 +78,7 @@ func temporaryFolder() throws -> String {
         let resumed = try EventFile(folder: folder, opening: .resuming(afterStep: 300))
         #expect(resumed.path == path)
         try resumed.appendScalars([("rollout/ep_rew_mean", 400)], step: 400, wallTime: 2)
+        try resumed.flush()
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let read = EventFile.records(in: bytes)
         #expect(read.validLength == bytes.count)

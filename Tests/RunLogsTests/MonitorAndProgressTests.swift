@@ -7,6 +7,7 @@ import Testing
         let path = try temporaryFolder() + "/monitor.csv"
         let monitor = try MonitorFile(path: path, envID: "Pendulum", now: 1000.5)
         try monitor.append([(reward: -1234.5678901, length: 200), (reward: 500, length: 500)], now: 1002.25)
+        try monitor.flush()
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text == """
             #{"t_start": 1000.5, "env_id": "Pendulum"}
@@ -31,6 +32,7 @@ import Testing
         let resumed = try MonitorFile(path: path, envID: "CartPole", keepingEpisodes: 2, now: 50)
         #expect(resumed.startTime == 10)
         try resumed.append([(9, 9)], now: 52)
+        try resumed.flush()
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines == [#"#{"t_start": 10.0, "env_id": "CartPole"}"#, "r,l,t", "1.0,1,1.0", "2.0,2,1.0", "9.0,9,42.0"])
     }

@@ -169,6 +169,8 @@ struct Train: ParsableCommand {
         /// milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
             defer { if always { try? writer.drain() } }
+            // The logs first: on disk they always reach the checkpoint a resume starts from.
+            try recorder.flush()
             guard let policy = trainer.lastGoodPolicy else { return }
             try writer.write(PolicyCodec.encode(identified(policy), checkpoint: try trainer.checkpoint()), to: checkpointPath)
             if always { try writer.drain() }
@@ -214,6 +216,7 @@ struct Train: ParsableCommand {
             // The files already asked for land first (a failure among them is this error or
             // the one that stopped training).
             try? writer.drain()
+            try? recorder.flush()
             try? recorder.writeCurves()
             guard let good = trainer.lastGoodPolicy else { throw error }
             let saved = savePartial(good)
@@ -227,7 +230,13 @@ struct Train: ParsableCommand {
         // Finished means every update ran; a signal that arrives after that changes nothing.
         let finished = policy.updates >= settings.updateCount
         if finished {
-            // The policy first, so a failing checkpoint cannot lose it.
+            // The logs' last lines, then the policy (a full disk for the logs is a failed run),
+            // then the checkpoint: a failing checkpoint cannot lose the policy.
+            do {
+                try recorder.flush()
+            } catch {
+                throw CLIError("\(error)\n(\(savePartial(policy)))")
+            }
             try PolicyCodec.write(identified(policy), to: outPath)
         }
         do {
