@@ -168,6 +168,7 @@ struct Train: ParsableCommand {
         /// at the end, which also waits until every file is on disk): drawing costs
         /// milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
+            // At the end no write may be left in flight, even when this throws.
             defer { if always { try? writer.drain() } }
             // The logs first: on disk they always reach the checkpoint a resume starts from.
             try recorder.flush()
