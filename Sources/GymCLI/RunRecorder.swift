@@ -25,16 +25,17 @@ final class RunRecorder {
     /// The best deterministic evaluation so far, including the part of the run before a resume.
     private(set) var bestEvaluation: (meanReturn: Double, update: Int)?
 
+    /// `settings.json` and `run.json` go through `writer` (their syncs overlap the set-up).
     init(folder: String, script: String, envName: String, sourceHash: String, settings: PPOSettings,
-         logFormat: TrainingLog.Format, tensorboard: Bool, resuming: ResumePoint?) throws {
+         logFormat: TrainingLog.Format, tensorboard: Bool, resuming: ResumePoint?, writer: BackgroundFileWriter) throws {
         self.folder = folder
         let now = Date()
-        try Self.writeJSON(settings, to: folder + "/settings.json")
+        try writer.write(Self.json(settings), to: folder + "/settings.json")
         if resuming == nil || !FileManager.default.fileExists(atPath: folder + "/run.json") {
-            try Self.writeJSON(RunDescription(envScript: script, envName: envName, sourceHash: sourceHash,
-                                              started: now.formatted(.iso8601),
-                                              command: CommandLine.arguments.dropFirst().joined(separator: " ")),
-                               to: folder + "/run.json")
+            try writer.write(Self.json(RunDescription(envScript: script, envName: envName, sourceHash: sourceHash,
+                                                      started: now.formatted(.iso8601),
+                                                      command: CommandLine.arguments.dropFirst().joined(separator: " "))),
+                             to: folder + "/run.json")
         }
         log = try TrainingLog(path: folder + "/progress." + logFormat.rawValue, format: logFormat, resumingAfter: resuming?.update)
         // A new log is never read back (it may be a device); a resumed one holds the records
@@ -167,10 +168,10 @@ final class RunRecorder {
         throw CLIError("\(base): cannot find a free run folder name")
     }
 
-    private static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+    private static func json<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write([UInt8](try encoder.encode(value)) + [10], to: path)
+        return [UInt8](try encoder.encode(value)) + [10]
     }
 }
 

@@ -33,7 +33,7 @@ public final class MonitorFile {
         buffer = AppendBuffer(descriptor: descriptor) { [path] code in
             RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(code))")
         }
-        let header = "#{\"t_start\": \(Self.number(start)), \"env_id\": \(Self.jsonString(envID))}\nr,l,t\n"
+        let header = "#{\"t_start\": \(Self.number(start)), \"env_id\": \(JSONString.quoted(envID))}\nr,l,t\n"
         try buffer.append(header + keptLines.map { $0 + "\n" }.joined())
         try buffer.flush()
     }
@@ -63,10 +63,5 @@ public final class MonitorFile {
         }
         while text.hasSuffix("0") && !text.hasSuffix(".0") { text.removeLast() }
         return text == "-0.0" ? "0.0" : text
-    }
-
-    static func jsonString(_ s: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 }

@@ -74,3 +74,18 @@ import Testing
         #expect(throws: RunLogError.self) { try ProgressRecords.read(path: "/nonexistent/progress.jsonl") }
     }
 }
+
+/// monitor.csv's header and `gym serve`'s errors quote strings by hand: every string must read
+/// back as itself through a JSON parser.
+@Suite struct JSONStringTests {
+    @Test func quotedStringsReadBackAsThemselves() throws {
+        let samples = ["CartPole", "", "a \"quoted\" name", #"back\slash"#, "tab\tnew\nline\r", "\u{0}\u{1}\u{1F}\u{7F}",
+                       "päth/to/é̂nv 🚀", "\u{08}\u{0C}", String((0..<128).map { Character(Unicode.Scalar($0)!) })]
+        for sample in samples {
+            let literal = JSONString.quoted(sample)
+            let parsed = try JSONSerialization.jsonObject(with: Data("[\(literal)]".utf8)) as? [String]
+            #expect(parsed == [sample], "\(literal)")
+        }
+        #expect(JSONString.quoted("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
+    }
+}

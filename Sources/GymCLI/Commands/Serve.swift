@@ -3,6 +3,7 @@ import Environments
 import Foundation
 import PolicyFile
 import PPO
+import RunLogs
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,7 +53,7 @@ struct Serve: ParsableCommand {
             case .skip:
                 return
             case .failure(let message, let id):
-                answer = "{" + (id.map { "\"id\":\($0)," } ?? "") + "\"error\":\(Self.quoted("line \(number): \(message)"))}"
+                answer = "{" + (id.map { "\"id\":\($0)," } ?? "") + "\"error\":\(JSONString.quoted("line \(number): \(message)"))}"
             case .observation(let values, let id):
                 observation = values
                 observation.withUnsafeBufferPointer { o in
@@ -104,11 +105,6 @@ struct Serve: ParsableCommand {
             numbers.append(x)
         }
         return .observation(numbers, id: id)
-    }
-
-    static func quoted(_ s: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 
     /// Calls `body` with each line of stdin as it arrives (a pipe gets its answer before the

@@ -129,11 +129,17 @@ struct Train: ParsableCommand {
         let partialPath = runPath + "/partial.policy"
         try AtomicFile.checkWritable(checkpointPath)
         let hash = try sourceHash(of: script)
+        // The run folder's settings, checkpoints and best policy are encoded here and written on
+        // a thread of their own: set-up and training go on while the disk syncs them.
+        let writer = BackgroundFileWriter()
+        // Whatever way this returns or throws, nothing is left half-written behind it.
+        defer { try? writer.drain() }
         let recorder = try RunRecorder(
             folder: runPath, script: script, envName: probe.spec.name, sourceHash: hash, settings: settings,
             logFormat: chosenLogFormat(runPath), tensorboard: tensorboard,
             resuming: resumeState.map { .init(update: $0.policy.updates, timesteps: $0.policy.stepsTrained,
-                                              episodes: $0.checkpoint.episodesCompleted) })
+                                              episodes: $0.checkpoint.episodesCompleted) },
+            writer: writer)
         // On resume, the checkpoint's scenarios unless others are given.
         let scenarios = scenario.isEmpty ? (resumeState?.policy.scenarios ?? []) : scenario
         func identified(_ policy: TrainedPolicy) -> TrainedPolicy {
@@ -161,9 +167,6 @@ struct Train: ParsableCommand {
                                           limits: limits, declaredMaxSteps: probe.spec.maxSteps)
         // As if drawn at the start: a run shorter than 5 s draws its curves once, at the end.
         var curvesDrawn = Date().timeIntervalSince1970
-        // Checkpoints and the best policy are encoded here and written on a thread of their
-        // own: training goes on while the disk syncs them.
-        let writer = BackgroundFileWriter()
         /// The checkpoint, and curves.svg redrawn when the last drawing is 5 s old (or `always`,
         /// at the end, which also waits until every file is on disk): drawing costs
         /// milliseconds, which short updates would feel.
