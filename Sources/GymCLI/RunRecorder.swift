@@ -18,6 +18,8 @@ final class RunRecorder {
 
     let folder: String
     let log: TrainingLog
+    /// Writes the whole files (settings, run description, curves) off the caller's thread.
+    private let writer: BackgroundFileWriter
     private let monitor: MonitorFile
     private let events: EventFile?
     /// The log as records, kept in memory for `curves.svg` (the file is never read back).
@@ -25,10 +27,12 @@ final class RunRecorder {
     /// The best deterministic evaluation so far, including the part of the run before a resume.
     private(set) var bestEvaluation: (meanReturn: Double, update: Int)?
 
-    /// `settings.json` and `run.json` go through `writer` (their syncs overlap the set-up).
+    /// `settings.json`, `run.json` and `curves.svg` go through `writer` (their syncs overlap
+    /// the set-up and training).
     init(folder: String, script: String, envName: String, sourceHash: String, settings: PPOSettings,
          logFormat: TrainingLog.Format, tensorboard: Bool, resuming: ResumePoint?, writer: BackgroundFileWriter) throws {
         self.folder = folder
+        self.writer = writer
         let now = Date()
         try writer.write(Self.json(settings), to: folder + "/settings.json")
         if resuming == nil || !FileManager.default.fileExists(atPath: folder + "/run.json") {
@@ -92,7 +96,7 @@ final class RunRecorder {
     /// `curves.svg`: this run's learning curves, drawn from its log.
     func writeCurves() throws {
         let svg = CurvePlot.svg(groups: CurveGroup.grouping([curves]), title: "Training curves: \(curves.name)")
-        try AtomicFile.write(Array(svg.utf8), to: folder + "/curves.svg")
+        try writer.write(Array(svg.utf8), to: folder + "/curves.svg")
     }
 
     var eventFilePath: String? { events?.path }

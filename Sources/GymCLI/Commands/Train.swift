@@ -177,12 +177,13 @@ struct Train: ParsableCommand {
             try recorder.flush()
             guard let policy = trainer.lastGoodPolicy else { return }
             try writer.write(PolicyCodec.encode(identified(policy), checkpoint: try trainer.checkpoint()), to: checkpointPath)
-            if always { try writer.drain() }
+            // Drawn while the writer syncs the checkpoint.
             let now = Date().timeIntervalSince1970
             if always || now - curvesDrawn >= 5 {
                 try recorder.writeCurves()
                 curvesDrawn = now
             }
+            if always { try writer.drain() }
         }
         /// The policy of an unfinished training goes to the run folder: `--out` (by default the
         /// shipped policy) is replaced only by a training that finished.
