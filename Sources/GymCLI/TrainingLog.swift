@@ -65,18 +65,24 @@ final class TrainingLog {
         let values = Self.values(report, evaluation: evaluation)
         // One string grown in place (interpolating a piece per column and joining them cost
         // 15 us a line, a few milliseconds of a CartPole run).
+        // Numbers are written into the line (no String per number), keys from a table.
         var line = format == .jsonl ? "{" : ""
         line.reserveCapacity(40 * values.count)
-        for (index, (column, value)) in zip(Self.columns, values).enumerated() {
+        for (index, value) in values.enumerated() {
             if index > 0 { line += "," }
             switch format {
-            case .csv: line += value.csv
-            case .jsonl: line += "\"" + column + "\":" + value.json
+            case .csv: value.writeCSV(to: &line)
+            case .jsonl:
+                line += Self.keys[index]
+                value.writeJSON(to: &line)
             }
         }
-        if format == .jsonl { line += "}" }
-        try write(line)
+        line += format == .jsonl ? "}\n" : "\n"
+        try buffer.append(line)
     }
+
+    /// `"column":` for each column, made once.
+    private static let keys = columns.map { "\"\($0)\":" }
 
     private func write(_ line: String) throws {
         try buffer.append(line + "\n")
@@ -84,27 +90,32 @@ final class TrainingLog {
 
     enum Value {
         case int(Int), double(Double), bool(Bool), missing
-        var json: String {
+
+        /// The value as JSON (null for a missing or non-finite number), appended in place.
+        func writeJSON(to line: inout String) {
             switch self {
-            case .int(let i): i.description
-            case .double(let d): d.isFinite ? d.description : "null"
-            case .bool(let b): b ? "true" : "false"
-            case .missing: "null"
+            case .int(let i): line += i.description
+            case .double(let d) where d.isFinite: d.write(to: &line)
+            case .double, .missing: line += "null"
+            case .bool(let b): line += b ? "true" : "false"
             }
         }
+
+        /// The value as a CSV field (empty for a missing or non-finite number), appended in place.
+        func writeCSV(to line: inout String) {
+            switch self {
+            case .missing: break
+            case .double(let d) where !d.isFinite: break
+            default: writeJSON(to: &line)
+            }
+        }
+
         var number: Double? {
             switch self {
             case .int(let i): Double(i)
             case .double(let d): d.isFinite ? d : nil
             case .bool(let b): b ? 1 : 0
             case .missing: nil
-            }
-        }
-        var csv: String {
-            switch self {
-            case .missing: ""
-            case .double(let d) where !d.isFinite: ""
-            default: json
             }
         }
     }
