@@ -70,9 +70,10 @@ final class RunRecorder {
     /// the best so far.
     @discardableResult
     func record(_ report: UpdateReport, evaluation: TrainingEvaluation?) throws -> Bool {
-        try log.append(report, evaluation: evaluation)
+        let values = TrainingLog.values(report, evaluation: evaluation)
+        try log.append(values)
         var record: [String: Double] = [:]
-        for (column, value) in zip(TrainingLog.columns, TrainingLog.values(report, evaluation: evaluation)) {
+        for (column, value) in zip(TrainingLog.columns, values) {
             if let number = value.number { record[column] = number }
         }
         curves.log.records.append(record)

@@ -18,7 +18,6 @@ final class TrainingLog {
 
     let path: String
     let format: Format
-    private let descriptor: Int32
     private let buffer: AppendBuffer
 
     /// A new log, or with `resumingAfter` the existing one continued: its records up to that
@@ -31,7 +30,7 @@ final class TrainingLog {
         if let update, let existing = try? String(contentsOfFile: path, encoding: .utf8) {
             kept = existing.split(separator: "\n").filter { Self.update(ofRecord: $0, format: format).map { $0 <= update } ?? false }
         }
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CLIError("\(path): cannot write the training log: \(BoundedFile.reason(errno))")
         }
@@ -41,11 +40,6 @@ final class TrainingLog {
         if format == .csv { try write(Self.columns.joined(separator: ",")) }
         for record in kept { try write(String(record)) }
         try flush()
-    }
-
-    deinit {
-        try? buffer.flush()
-        close(descriptor)
     }
 
     /// Writes the lines waiting (appended lines reach the file here, or within a second).
@@ -61,11 +55,10 @@ final class TrainingLog {
         }
     }
 
-    func append(_ report: UpdateReport, evaluation: TrainingEvaluation?) throws {
-        let values = Self.values(report, evaluation: evaluation)
-        // One string grown in place (interpolating a piece per column and joining them cost
-        // 15 us a line, a few milliseconds of a CartPole run).
-        // Numbers are written into the line (no String per number), keys from a table.
+    /// One update's line, from its `values` (in `columns` order).
+    func append(_ values: [Value]) throws {
+        // One string grown in place, keys from a table, numbers written into it: a String per
+        // piece, joined, cost 15 us a line, a few milliseconds of a CartPole run.
         var line = format == .jsonl ? "{" : ""
         line.reserveCapacity(40 * values.count)
         for (index, value) in values.enumerated() {

@@ -19,11 +19,16 @@ public final class AppendBuffer {
     /// The error for a write that failed with an errno value (it names the file and its role).
     private let failure: (Int32) -> RunLogError
 
-    /// `descriptor` stays the caller's: it closes it, after a last `flush`.
+    /// Takes `descriptor` over: the buffer writes what waits and closes it when it goes.
     public init(descriptor: Int32, failure: @escaping (Int32) -> RunLogError) {
         self.descriptor = descriptor
         self.failure = failure
         pending.reserveCapacity(1 << 14)
+    }
+
+    deinit {
+        try? flush()
+        close(descriptor)
     }
 
     /// Adds `bytes`; writes everything waiting once the last write is `interval` old.

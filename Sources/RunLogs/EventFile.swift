@@ -10,7 +10,6 @@ import Protobuf
 public final class EventFile {
     public static let namePrefix = "events.out.tfevents."
     public let path: String
-    private let descriptor: Int32
     private let buffer: AppendBuffer
 
     public enum Opening {
@@ -37,7 +36,7 @@ public final class EventFile {
             }
         }
         path = chosen ?? folder + "/" + Self.namePrefix + "\(Int(now.timeIntervalSince1970)).\(Self.hostName)"
-        descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(errno))") }
         let start = keptLength ?? 0
         if ftruncate(descriptor, off_t(start)) != 0 || lseek(descriptor, off_t(start), SEEK_SET) < 0 {
@@ -54,11 +53,6 @@ public final class EventFile {
             try write([event])
             try buffer.flush()
         }
-    }
-
-    deinit {
-        try? buffer.flush()
-        close(descriptor)
     }
 
     /// Writes the events waiting (appended events reach the file here, or within a second).

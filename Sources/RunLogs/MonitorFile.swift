@@ -7,7 +7,6 @@ import LuaBridge
 public final class MonitorFile {
     public let path: String
     public let startTime: Double
-    private let descriptor: Int32
     private let buffer: AppendBuffer
 
     /// A new file, or with `keepingEpisodes` the existing one continued: its first that many
@@ -28,7 +27,7 @@ public final class MonitorFile {
             }
         }
         startTime = start
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(errno))") }
         buffer = AppendBuffer(descriptor: descriptor) { [path] code in
             RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(code))")
@@ -36,11 +35,6 @@ public final class MonitorFile {
         let header = "#{\"t_start\": \(Self.number(start)), \"env_id\": \(JSONString.quoted(envID))}\nr,l,t\n"
         try buffer.append(header + keptLines.map { $0 + "\n" }.joined())
         try buffer.flush()
-    }
-
-    deinit {
-        try? buffer.flush()
-        close(descriptor)
     }
 
     /// Adds a line per episode; they reach the file at the next `flush` (or within a second).

@@ -171,8 +171,6 @@ struct Train: ParsableCommand {
         /// at the end, which also waits until every file is on disk): drawing costs
         /// milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
-            // At the end no write may be left in flight, even when this throws.
-            defer { if always { try? writer.drain() } }
             // The logs first: on disk they always reach the checkpoint a resume starts from.
             try recorder.flush()
             guard let policy = trainer.lastGoodPolicy else { return }
@@ -218,9 +216,6 @@ struct Train: ParsableCommand {
             }
         } catch {
             if display.live && !quiet { Console.error("\n") }
-            // The files already asked for land first (a failure among them is this error or
-            // the one that stopped training).
-            try? writer.drain()
             try? recorder.flush()
             try? recorder.writeCurves()
             guard let good = trainer.lastGoodPolicy else { throw error }
