@@ -168,10 +168,11 @@ static inline void gym_charge_work(lua_State *L, long long count) {
 }
 
 /// The hook a state runs with normally. With a hook set, the VM calls into the debug layer every
-/// instruction (about 10% of a pendulum step); with neither a budget nor a time limit there is
-/// no reason to pay that, and the watchdog arms one only to stop a call.
+/// instruction (about a third of a CartPole step); only the instruction budget needs to count
+/// every call's instructions, so without one there is no hook, and the watchdog arms one only
+/// to stop a call (its time limit, or gym stopping).
 static inline void gym_normal_hook(lua_State *L, gym_limits *limits) {
-    if (limits->instruction_budget > 0 || limits->time_limit_ms > 0)
+    if (limits->instruction_budget > 0)
         lua_sethook(L, gym_budget_hook, LUA_MASKCOUNT, GYM_HOOK_INTERVAL);
     else
         lua_sethook(L, NULL, 0, 0);
@@ -215,13 +216,13 @@ static inline unsigned long long gym_running_call(gym_limits *limits) {
 static inline void gym_request_stop(gym_limits *limits, unsigned long long serial, int kind) {
     __atomic_store_n(&limits->interrupt_kind, kind, __ATOMIC_RELAXED);
     __atomic_store_n(&limits->interrupt_serial, serial, __ATOMIC_RELEASE);
-    if (limits->instruction_budget <= 0 && limits->time_limit_ms <= 0 &&
+    if (limits->instruction_budget <= 0 &&
         gym_running_call(limits) == serial &&
         !__atomic_exchange_n(&limits->hook_armed, 1, __ATOMIC_ACQ_REL)) {
-        // A state with no hook (no budget, no time limit) that has run this call for a second:
-        // arm one. lua_sethook is written to be called asynchronously (lua.c calls it from a
-        // signal handler; see its comment in ldebug.c). The call is checked to be still running
-        // just before, which leaves the same narrow window lua.c accepts.
+        // A state with no hook (no budget) whose call ran out of time or must stop: arm one.
+        // lua_sethook is written to be called asynchronously (lua.c calls it from a signal
+        // handler; see its comment in ldebug.c). The call is checked to be still running just
+        // before, which leaves the same narrow window lua.c accepts.
         lua_sethook(limits->state, gym_budget_hook, LUA_MASKCOUNT, 1);
     }
 }

@@ -88,6 +88,10 @@ public struct EnvironmentChecker {
                run.nonFinite ?? "checked \(run.steps) steps")
         record("\(randomSteps) random steps run without error", run.steps == randomSteps,
                run.steps == randomSteps ? "\(run.episodes) episodes" : "stopped after \(run.steps) steps")
+        guard !run.stoppedByLimit else {
+            record("remaining checks", false, "not run: a step was stopped by a limit (each check would wait for it again)")
+            return results
+        }
 
         let sameSeed = compareTrajectories(env, seeds: (123, 123))
         record("the same seed gives identical trajectories", sameSeed.identical == true,
@@ -182,6 +186,9 @@ public struct EnvironmentChecker {
         var typeFailure: String?
         var outOfBounds: String?
         var nonFinite: String?
+        /// A call was stopped by the time limit or the budget: running the steps again in the
+        /// next checks would only wait for the limit again.
+        var stoppedByLimit = false
     }
 
     private func randomRun(_ env: LuaEnvironment) -> RandomRun {
@@ -206,6 +213,9 @@ public struct EnvironmentChecker {
             }
         } catch let error as EnvironmentError {
             if case .nonFinite = error { run.nonFinite = "\(error)" } else { run.typeFailure = "\(error)" }
+            if case .script(let lua) = error, lua.kind == .timeLimit || lua.kind == .instructionBudget {
+                run.stoppedByLimit = true
+            }
         } catch {
             run.typeFailure = "\(error)"
         }

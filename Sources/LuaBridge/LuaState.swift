@@ -55,6 +55,10 @@ public final class LuaState {
     /// Whether an injected failure is still to come (it has not struck yet).
     public var allocationFailurePending: Bool { limits.pointee.allocations_until_failure > 0 }
 
+    /// Whether a hook is installed between calls. Only an instruction budget needs one: with a
+    /// hook the VM calls into its debug layer at every instruction.
+    public var countsInstructions: Bool { lua_gethookmask(L) != 0 }
+
     /// Bytes currently allocated by this state.
     public var bytesInUse: Int { Int(limits.pointee.bytes_used) }
 

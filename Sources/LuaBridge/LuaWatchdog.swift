@@ -25,14 +25,20 @@ public final class LuaWatchdog: Sendable {
         let limits: UnsafeMutablePointer<gym_limits>
         let name: String
         var serial: UInt64 = 0
-        var since: Double = 0
-        var stopRequestedAt: Double?
+        /// Seconds the current call has run, as the watchdog counts them (see `run`).
+        var elapsed: Double = 0
+        /// Seconds since the first request to stop the current call, counted the same way.
+        var sinceStopRequest: Double?
     }
 
     private let watched = Mutex<[UInt: Watched]>([:])
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
     private static let tick = 0.05
+    /// The most one tick may add to a call's time. When the watchdog itself did not run for
+    /// longer (the process was stopped with Ctrl-Z or SIGSTOP, the machine was suspended), the
+    /// script did not run either, and a call in flight must not come back timed out.
+    private static let longestTick = 4 * tick
 
     private init() {}
 
@@ -58,30 +64,35 @@ public final class LuaWatchdog: Sendable {
     public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
     private func run() {
+        var last = ProcessInfo.processInfo.systemUptime
         while true {
             Thread.sleep(forTimeInterval: Self.tick)
             let now = ProcessInfo.processInfo.systemUptime
+            let passed = min(now - last, Self.longestTick)
+            last = now
             let stopping = isStopping
             watched.withLock { table in
                 for key in table.keys {
                     guard var entry = table[key] else { continue }
-                    inspect(&entry, now: now, stopping: stopping)
+                    inspect(&entry, passed: passed, stopping: stopping)
                     table[key] = entry
                 }
             }
         }
     }
 
-    private func inspect(_ entry: inout Watched, now: Double, stopping: Bool) {
+    private func inspect(_ entry: inout Watched, passed: Double, stopping: Bool) {
         let serial = gym_running_call(entry.limits)
-        guard serial != 0 else { entry.serial = 0; entry.stopRequestedAt = nil; return }
+        guard serial != 0 else { entry.serial = 0; entry.sinceStopRequest = nil; return }
         guard serial == entry.serial else {
+            // A call first seen now started within the last tick: count from here.
             entry.serial = serial
-            entry.since = now
-            entry.stopRequestedAt = nil
+            entry.elapsed = 0
+            entry.sinceStopRequest = nil
             return
         }
-        let elapsed = now - entry.since
+        entry.elapsed += passed
+        let elapsed = entry.elapsed
         let limit = Double(entry.limits.pointee.time_limit_ms) / 1000
         var kind: Int32?
         if limit > 0 && elapsed >= limit { kind = Int32(GYM_STOP_TIME) }
@@ -89,9 +100,9 @@ public final class LuaWatchdog: Sendable {
         guard let kind else { return }
         gym_request_stop(entry.limits, serial, kind)
         // The grace period counts from the first request, not from the start of the call.
-        let requestedAt = entry.stopRequestedAt ?? now
-        entry.stopRequestedAt = requestedAt
-        if now - requestedAt >= Self.grace {
+        let sinceRequest = entry.sinceStopRequest.map { $0 + passed } ?? 0
+        entry.sinceStopRequest = sinceRequest
+        if sinceRequest >= Self.grace {
             let message = "gym: \(entry.name): a call into the script is stuck in a library function "
                 + "\(Int(elapsed)) s after it started and cannot be stopped safely; exiting\n"
             message.withCString { _ = write(2, $0, strlen($0)) }

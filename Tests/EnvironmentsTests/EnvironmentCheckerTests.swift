@@ -1,4 +1,5 @@
 import Environments
+import LuaBridge
 import Testing
 
 @Suite struct EnvironmentCheckerTests {
@@ -65,6 +66,22 @@ import Testing
         let detail = failures.first { $0.name.hasPrefix("step returns") }?.detail ?? ""
         #expect(detail.contains(":12: in function 'step': wheel fell off"), "\(detail)")
         #expect(failures.contains { $0.name.contains("random steps run without error") })
+    }
+
+    /// A step stopped by a limit is reported once; the checks that would step again (and wait
+    /// for the limit each time) are not run.
+    @Test func aStepStoppedByALimitEndsTheCheck() throws {
+        for limits in [LuaLimits(instructionsPerCall: 100_000), LuaLimits(instructionsPerCall: 0, secondsPerCall: 0.2)] {
+            var checker = EnvironmentChecker(path: try temporaryScript(countingEnv(step: "while true do end")), limits: limits)
+            checker.randomSteps = 200
+            let failures = checker.run().filter { !$0.passed }
+            #expect(failures.map(\.name) == ["step returns observation, reward and terminated of the right types for random actions",
+                                              "200 random steps run without error", "remaining checks"])
+            #expect(failures.last?.detail.contains("stopped by a limit") == true)
+        }
+        // Other step errors leave the later checks to run.
+        let failures = try failedChecks(countingEnv(step: "error('wheel fell off')"))
+        #expect(failures.contains { $0.name == "the same seed gives identical trajectories" })
     }
 
     @Test func invalidSpacesFail() throws {

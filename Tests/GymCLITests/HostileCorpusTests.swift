@@ -98,7 +98,7 @@ import Testing
             default: Issue.record("unknown command \(command) in \(expectation.file)"); continue
             }
             let started = Date()
-            let result = try measuredGym(arguments + ["--max-seconds", "5"])
+            let result = try measuredGym(arguments)
             let seconds = Date().timeIntervalSince(started)
             let context = "\(expectation.file) \(command)\(command == "train" ? " --envs \(envs)" : ""): status \(result.status), signal \(result.signal), \(result.maxRSSKiB) KiB, \(String(format: "%.1f", seconds)) s\n\(result.stderr.prefix(600))"
             #expect(result.signal == 0, "killed by a signal: \(context)")

@@ -46,6 +46,23 @@ import Testing
         #expect(try evaluate("return 40 + 2", in: state) == .integer(42))
     }
 
+    /// The defaults: no budget, so no hook slows every instruction, and the time limit stops
+    /// an endless loop, even one that catches the error, after about a second.
+    @Test func theDefaultsStopAnEndlessLoopByTimeWithoutCountingInstructions() throws {
+        let state = LuaState()
+        #expect(LuaLimits().instructionsPerCall == 0 && LuaLimits().secondsPerCall > 0)
+        #expect(try evaluate("local s = 0; for i = 1, 1000 do s = s + i end; return s", in: state) == .integer(500_500))
+        #expect(!state.countsInstructions)
+        let started = Date()
+        let error = errorOf("while true do pcall(function() while true do end end) end", in: state)
+        #expect(error?.kind == .timeLimit)
+        #expect(Date().timeIntervalSince(started) >= LuaLimits.defaultSecondsPerCall)
+        // The hook armed to stop that call is gone for the next one.
+        #expect(try evaluate("return 40 + 2", in: state) == .integer(42))
+        #expect(!state.countsInstructions)
+        #expect(LuaState(limits: LuaLimits(instructionsPerCall: 1000)).countsInstructions)
+    }
+
     @Test(arguments: [
         ("return #string.rep('', math.maxinteger)", LuaValue.integer(0)),
         ("return #string.rep('', math.maxinteger, '')", LuaValue.integer(0)),

@@ -107,7 +107,7 @@ func describe(_ frame: Frame) -> String {
         ("draw:viewport(1, 0, 0, 1)", "needs x_max > x_min"),
         ("draw:polygon({0, 0, 1})", "an even number of coordinates"),
         ("error('boom')", "boom"),
-        ("while true do end", "instructions"),
+        ("while true do end", "time limit exceeded"),
     ])
     func aBadRenderIsAnErrorNamingTheScriptLineAndFunction(body: String, message: String) throws {
         let script = try temporaryScript("""

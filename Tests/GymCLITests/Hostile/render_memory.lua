@@ -4,7 +4,7 @@ function env:reset(rng) self.state = {rng:uniform(-1, 1)}; return {self.state[1]
 function env:step(action) return {0}, 1, false end
 -- A render that hoards memory: the state's heap cap applies to it too.
 function env:render(draw, last)
-  local hoard = {}
-  for i = 1, 1e9 do hoard[i] = ("x"):rep(1000) .. i end
+  local hoard, block = {}, ("x"):rep(1000)
+  for i = 1, 1e9 do hoard[i] = block .. i end
 end
 return env

@@ -1,4 +1,4 @@
--- expect: check=1 run=1 eval=2 train=1 message=instruction budget exceeded
+-- expect: check=1 run=1 eval=2 train=1 message=time limit exceeded
 local env = { name = "Hostile", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2), max_steps = 50, state = {0} }
 function env:reset(rng)
   while true do pcall(string.gsub, string.rep("a", 3000), ".-.-.-.-b", "x") end
