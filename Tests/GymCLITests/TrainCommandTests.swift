@@ -165,6 +165,37 @@ func gymWithStdout(to path: String, _ arguments: [String]) throws -> GymResult {
 let LuaWatchdogGrace = 5.0
 
 @Suite struct SignalTests {
+    /// Ctrl-Z (SIGSTOP) in the middle of a long call, then `fg` seconds later: the call goes on
+    /// and finishes. The watchdog counts only time it ran itself, and it was stopped too; it
+    /// used to count the wall clock and stop the call as soon as the process came back.
+    @Test func aCallInFlightSurvivesTheProcessBeingStopped() async throws {
+        let env = try temporaryFile("""
+            local env = { name = "SlowReset", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2),
+                          max_steps = 3, state = {0} }
+            function env:reset(rng)
+              local s = 0
+              for i = 1, 300000000 do s = s + i end  -- about a second on a fast core
+              return {0}
+            end
+            function env:step(action) return {0}, 1, false end
+            return env
+            """, name: "slow_reset.lua")
+        let process = Process()
+        process.executableURL = gymExecutable
+        process.arguments = ["run", env, "--episodes", "1", "--max-seconds", "4", "--max-instructions", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        try await Task.sleep(nanoseconds: 300_000_000)
+        kill(process.processIdentifier, SIGSTOP)
+        try await Task.sleep(nanoseconds: 5_000_000_000)
+        kill(process.processIdentifier, SIGCONT)
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+    }
+
     /// A script stuck in an endless loop with no budget and no time limit: SIGTERM still stops
     /// training (the watchdog interrupts the call a second later), and what was trained is kept.
     @Test func sigtermInterruptsAStuckScript() async throws {
