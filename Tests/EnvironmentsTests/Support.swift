@@ -13,7 +13,7 @@ func temporaryScript(_ source: String, name: String = "env.lua") throws -> Strin
         .appendingPathComponent("gym-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let url = folder.appendingPathComponent(name)
-    try source.write(to: url, atomically: true, encoding: .utf8)
+    try source.write(to: url, atomically: false, encoding: .utf8)
     return url.path
 }
 

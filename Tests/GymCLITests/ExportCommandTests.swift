@@ -32,7 +32,7 @@ import Testing
         #expect(exported.stdout.contains("ONNX opset 13"))
         let run = try gym(["run", "envs/\(env).lua", "--policy", policy, "--episodes", "2", "--jsonl"])
         #expect(run.status == 0, "\(run.stderr)")
-        try run.stdout.write(toFile: "\(folder)/run.jsonl", atomically: true, encoding: .utf8)
+        try run.stdout.write(toFile: "\(folder)/run.jsonl", atomically: false, encoding: .utf8)
         let check = try OutsideChecks.run("check_onnx.py", ["\(folder)/model.onnx", "\(folder)/run.jsonl"])
         #expect(check.status == 0, "\(check.output)")
     }
@@ -44,7 +44,7 @@ import Testing
         #expect(corrupt.status == 2)
         #expect(corrupt.stderr.contains(bad), "\(corrupt.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/bad.onnx"))
-        try "x".write(toFile: "\(folder)/file", atomically: true, encoding: .utf8)
+        try "x".write(toFile: "\(folder)/file", atomically: false, encoding: .utf8)
         let unwritable = try gym(["export", "policies/pendulum.policy", "--onnx", "\(folder)/file/p.onnx"])
         #expect(unwritable.status == 2)
         #expect(unwritable.stderr.contains("\(folder)/file"), "\(unwritable.stderr)")

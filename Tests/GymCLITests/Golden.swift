@@ -12,7 +12,7 @@ enum Golden {
         let url = projectRoot.appendingPathComponent(path)
         if updating {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
+            try actual.write(to: url, atomically: false, encoding: .utf8)
             return
         }
         let expected = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
@@ -33,7 +33,7 @@ enum Golden {
         let current = String(document[start.upperBound..<stop.lowerBound])
         if updating {
             try document.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: actual)
-                .write(to: url, atomically: true, encoding: .utf8)
+                .write(to: url, atomically: false, encoding: .utf8)
             return
         }
         #expect(current == actual, "\(path), section \(name), differs from what the code produces (line \(firstDifferentLine(actual, current))); run GYM_UPDATE_GOLDEN=1 swift test and review the diff", sourceLocation: sourceLocation)

@@ -58,7 +58,7 @@ import Testing
             function env:reset(rng) return {0} end
             function env:step(action) return {0}, 1, false end
             return env
-            """.write(toFile: env, atomically: true, encoding: .utf8)
+            """.write(toFile: env, atomically: false, encoding: .utf8)
         _ = try? gym("train", env, "--steps", "256", "--envs", "1", "--n-steps", "128", "--out", folder + "/benign.policy",
                      "--run-dir", folder + "/run", "--quiet")
         return folder + "/benign.policy"

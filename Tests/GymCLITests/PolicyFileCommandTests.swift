@@ -45,11 +45,11 @@ import Testing
         let folder = try temporaryFolder()
         let source = try String(contentsOfFile: projectRoot.appendingPathComponent("envs/pendulum.lua").path, encoding: .utf8)
         let script = "\(folder)/pendulum.lua"
-        try source.write(toFile: script, atomically: true, encoding: .utf8)
+        try source.write(toFile: script, atomically: false, encoding: .utf8)
         let train = try gym("train", script, "--steps", "256", "--n-steps", "64", "--out", "\(folder)/p.policy",
                             "--run-dir", "\(folder)/run")
         #expect(train.status == 0, "\(train.stderr)")
-        try (source + "\n-- edited\n").write(toFile: script, atomically: true, encoding: .utf8)
+        try (source + "\n-- edited\n").write(toFile: script, atomically: false, encoding: .utf8)
         let run = try gym("run", script, "--policy", "\(folder)/p.policy")
         #expect(run.status == 0)
         #expect(run.stderr.contains("warning: \(script) changed since \(folder)/p.policy was trained on it"))

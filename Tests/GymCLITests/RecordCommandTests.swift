@@ -54,7 +54,7 @@ import FoundationXML
 
     @Test func badRecordingsExitTwoAndWriteNothing() throws {
         let folder = try temporaryFolder()
-        try "x".write(toFile: "\(folder)/file", atomically: true, encoding: .utf8)
+        try "x".write(toFile: "\(folder)/file", atomically: false, encoding: .utf8)
         let broken = try temporaryFile("""
             local env = { name = "Broken", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2),
                           max_steps = 10, state = {0} }
@@ -108,7 +108,7 @@ import FoundationXML
 
     @Test func anUnwritableReportIsExitTwoBeforeAnyEvaluation() throws {
         let folder = try temporaryFolder()
-        try "x".write(toFile: "\(folder)/file", atomically: true, encoding: .utf8)
+        try "x".write(toFile: "\(folder)/file", atomically: false, encoding: .utf8)
         let result = try gym(["eval", "policies/cartpole.policy", "--html", "\(folder)/file/report.html"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(folder)/file"), "\(result.stderr)")

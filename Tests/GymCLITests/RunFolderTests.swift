@@ -142,7 +142,7 @@ import Synchronization
 
     @Test func aRunFolderThatCannotBeMadeIsAnErrorBeforeTraining() throws {
         let folder = try temporaryFolder()
-        try "not a folder".write(toFile: "\(folder)/file", atomically: true, encoding: .utf8)
+        try "not a folder".write(toFile: "\(folder)/file", atomically: false, encoding: .utf8)
         let result = try gym(["train", "envs/cartpole.lua", "--steps", "2048", "--out", "\(folder)/c.policy",
                               "--run-dir", "\(folder)/file/run"])
         #expect(result.status == 1)

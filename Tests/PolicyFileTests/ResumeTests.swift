@@ -74,7 +74,7 @@ import Testing
                 if ctx.episode % 2 == 0 then ctx.action = { 0.9 * ctx.action[1] } end
               end,
             }
-            """.write(toFile: scenario, atomically: true, encoding: .utf8)
+            """.write(toFile: scenario, atomically: false, encoding: .utf8)
         var s = PPOSettings()
         // 70 steps per rollout: the checkpoint after 2 updates falls mid-episode (episodes are 200).
         s.envs = 3

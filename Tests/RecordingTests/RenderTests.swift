@@ -8,7 +8,7 @@ let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().a
 
 func temporaryScript(_ source: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-render-\(UUID().uuidString).lua")
-    try source.write(to: url, atomically: true, encoding: .utf8)
+    try source.write(to: url, atomically: false, encoding: .utf8)
     return url.path
 }
 
@@ -51,7 +51,7 @@ func describe(_ frame: Frame) -> String {
         let text = describe(frame)
         let golden = goldenFolder.appendingPathComponent("\(name).txt")
         if ProcessInfo.processInfo.environment["GYM_UPDATE_GOLDEN"] == "1" {
-            try text.write(to: golden, atomically: true, encoding: .utf8)
+            try text.write(to: golden, atomically: false, encoding: .utf8)
         }
         #expect(text == (try String(contentsOf: golden, encoding: .utf8)))
         #expect(frame.shapes.count > 3)

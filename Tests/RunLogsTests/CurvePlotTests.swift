@@ -16,10 +16,10 @@ func makeRun(in parent: String, name: String, seed: Int, learningRate: Double = 
         let eval = update % 2 == 0 ? "\(offset + Double(step) / 50)" : "null"
         lines.append(#"{"update":\#(update),"timesteps":\#(step),"episode_return_mean":\#(offset + Double(step) / 100),"eval_return_mean":\#(eval),"policy_loss":-0.01,"value_loss":\#(10.0 / Double(update)),"entropy":1.2,"approx_kl":0.01,"clip_fraction":0.1,"explained_variance":0.5}"#)
     }
-    try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/progress.jsonl", atomically: true, encoding: .utf8)
+    try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/progress.jsonl", atomically: false, encoding: .utf8)
     try #"{"seed": \#(seed), "threads": 2, "learning_rate": \#(learningRate), "hidden": [64, 64]}"#
-        .write(toFile: folder + "/settings.json", atomically: true, encoding: .utf8)
-    try #"{"env_script": "envs/pendulum.lua", "source_hash": "fnv1a64:00"}"#.write(toFile: folder + "/run.json", atomically: true, encoding: .utf8)
+        .write(toFile: folder + "/settings.json", atomically: false, encoding: .utf8)
+    try #"{"env_script": "envs/pendulum.lua", "source_hash": "fnv1a64:00"}"#.write(toFile: folder + "/run.json", atomically: false, encoding: .utf8)
     return folder
 }
 

@@ -51,7 +51,7 @@ import Testing
             {"update":1,"timesteps":100,"episode_return_mean":null,"stopped_early":false}
             {"update":2,"timesteps":200,"episode_return_mean":-5.5,"stopped_early":true}
             {"update":3,"timesteps":30
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """.write(toFile: path, atomically: false, encoding: .utf8)
         let log = try ProgressRecords.read(path: path)
         #expect(log.records.count == 2)
         #expect(log.records[0]["episode_return_mean"] == nil)
@@ -63,7 +63,7 @@ import Testing
 
     @Test func csvLogsReadByTheirHeader() throws {
         let path = try temporaryFolder() + "/progress.csv"
-        try "update,timesteps,eval_return_mean\n1,100,\n2,200,7.5\n3,3".write(toFile: path, atomically: true, encoding: .utf8)
+        try "update,timesteps,eval_return_mean\n1,100,\n2,200,7.5\n3,3".write(toFile: path, atomically: false, encoding: .utf8)
         let log = try ProgressRecords.read(path: path)
         #expect(log.records.count == 2)
         #expect(log.best("eval_return_mean") == 7.5)

@@ -31,7 +31,7 @@ func temporaryFile(_ contents: String, name: String) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-scn-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let url = folder.appendingPathComponent(name)
-    try contents.write(to: url, atomically: true, encoding: .utf8)
+    try contents.write(to: url, atomically: false, encoding: .utf8)
     return url.path
 }
 
