@@ -217,13 +217,17 @@ static inline void gym_request_stop(gym_limits *limits, unsigned long long seria
     __atomic_store_n(&limits->interrupt_kind, kind, __ATOMIC_RELAXED);
     __atomic_store_n(&limits->interrupt_serial, serial, __ATOMIC_RELEASE);
     if (limits->instruction_budget <= 0 &&
-        gym_running_call(limits) == serial &&
-        !__atomic_exchange_n(&limits->hook_armed, 1, __ATOMIC_ACQ_REL)) {
+        !__atomic_load_n(&limits->hook_armed, __ATOMIC_ACQUIRE) &&
+        gym_running_call(limits) == serial) {
         // A state with no hook (no budget) whose call ran out of time or must stop: arm one.
         // lua_sethook is written to be called asynchronously (lua.c calls it from a signal
         // handler; see its comment in ldebug.c). The call is checked to be still running just
-        // before, which leaves the same narrow window lua.c accepts.
+        // before; if it has ended since, the next call runs with the hook, harmlessly (no stop
+        // is pending for it). The flag is set after the hook: the state's thread, which
+        // removes an armed hook when its next call begins, then never removes it before it is
+        // set, so it cannot stay armed for good.
         lua_sethook(limits->state, gym_budget_hook, LUA_MASKCOUNT, 1);
+        __atomic_store_n(&limits->hook_armed, 1, __ATOMIC_RELEASE);
     }
 }
 
