@@ -4,6 +4,7 @@ import Environments
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Measure raw environment steps per second on one core.",
         usage: "gym bench [<scripts> ...] [<options>]",
         discussion: """

@@ -4,6 +4,7 @@ import PPO
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate environment scripts against the environment contract.",
         usage: "gym check <scripts> ... [<options>]",
         discussion: """

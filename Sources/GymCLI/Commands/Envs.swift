@@ -4,6 +4,7 @@ import Foundation
 
 struct Envs: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "envs",
         abstract: "List the environment scripts in a folder.",
         usage: "gym envs [<folder>] [<options>]",
         discussion: """

@@ -8,6 +8,7 @@ import Scenarios
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "Evaluate saved policies, plainly or against scenarios, with a pass/fail exit code.",
         usage: "gym eval <policies> ... [<options>]",
         discussion: """

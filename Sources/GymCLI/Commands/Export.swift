@@ -5,6 +5,7 @@ import PolicyFile
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export a policy as an ONNX model, to run it outside gym.",
         usage: "gym export <policy> --onnx <onnx>",
         discussion: """

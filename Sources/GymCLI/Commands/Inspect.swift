@@ -5,6 +5,7 @@ import PPO
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Describe a policy or checkpoint file.",
         discussion: """
         Prints the format version, the env it was trained on (name, script, source hash), the \

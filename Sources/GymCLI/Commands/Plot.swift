@@ -5,6 +5,7 @@ import RunLogs
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plot",
         abstract: "Draw learning curves of training runs as an SVG.",
         usage: "gym plot <run-folders> ... [--out <out>] [--title <title>]",
         discussion: """

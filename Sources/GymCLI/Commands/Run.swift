@@ -8,6 +8,7 @@ import Scenarios
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run episodes of an environment with a trained policy, or random or scripted actions.",
         usage: "gym run <script> [<options>]",
         discussion: """

@@ -7,6 +7,7 @@ import RunLogs
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve a policy over stdin/stdout: JSON observations in, JSON actions out, one per line.",
         usage: "gym serve <policy> [--stochastic] [--seed <seed>]",
         discussion: """

@@ -7,6 +7,7 @@ import Scenarios
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train a policy on an environment with PPO, DDPG, TD3 or SAC.",
         discussion: """
         Settings come from the built-in defaults, then the env file's `train` table (its \
