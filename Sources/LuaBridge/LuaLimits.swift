@@ -24,8 +24,8 @@ public struct LuaLimits: Sendable, Equatable {
     /// 64 MiB: a classic-control env uses well under 1 MiB.
     public static let defaultMemoryBytes = 64 << 20
     /// No budget by default. Counting instructions needs a count hook, and with one Lua 5.4's VM
-    /// calls into its debug layer at every instruction: about a third of a CartPole step, a
-    /// tenth of a whole CartPole training run. The time limit stops runaway calls instead; a
+    /// calls into its debug layer at every instruction: about a third of a CartPole step, 8-9%
+    /// of a whole CartPole training run. The time limit stops runaway calls instead; a
     /// budget (`--max-instructions N`) is for those who want the stop at the same instruction on
     /// every machine.
     public static let defaultInstructionsPerCall = 0

@@ -5,10 +5,12 @@ import Synchronization
 /// The one thread that watches every live Lua state's current call and stops it when it runs
 /// past its wall-clock limit, or when gym is stopping (Ctrl-C, SIGTERM, SIGHUP).
 ///
-/// It never touches a `lua_State`: it sets a flag in the state's limits that the count hook
-/// (every 1000 instructions) and the pattern matcher (every 1024 steps) poll. Code that checks
-/// neither (a C library loop the sandbox did not fence off) cannot be stopped safely from
-/// outside; if such a call is still running `grace` seconds after it was asked to stop, the
+/// It sets a flag in the state's limits that the count hook and the pattern matcher (every 1024
+/// steps) poll. A state with an instruction budget has its hook already (every 1000
+/// instructions); one without gets a hook armed (`lua_sethook`, which Lua allows to be called
+/// asynchronously) only when its call must stop, so scripts run unhooked, at full speed, until
+/// then. Code that checks neither (a C library loop the sandbox did not fence off) cannot be
+/// stopped safely from outside; if such a call is still running `grace` seconds after it was asked to stop, the
 /// watchdog ends the process with a message rather than let gym hang.
 public final class LuaWatchdog: Sendable {
     public static let shared = LuaWatchdog()
