@@ -8,7 +8,7 @@ struct LimitOptions: ParsableArguments {
     var maxMemoryMiB: Int = LuaLimits.defaultMemoryBytes >> 20
 
     @Option(name: .customLong("max-instructions"), parsing: .unconditional,
-            help: "Lua instructions (and pattern-matching steps) one call into a script may run before it is stopped (0: no budget).")
+            help: "Lua instructions (and pattern-matching steps) one call into a script may run before it is stopped, at the same instruction on every machine; counting slows steps by about a third (0: no budget).")
     var maxInstructions: Int = LuaLimits.defaultInstructionsPerCall
 
     @Option(name: .customLong("max-seconds"), parsing: .unconditional,
