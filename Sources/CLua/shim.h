@@ -7,6 +7,10 @@
 //     allocator, the instruction-budget hook, the error message handler, the `rng` methods,
 //     `gym.float32`, `print`). A Lua error is a longjmp; it must only ever cross C and Lua
 //     frames, never Swift ones, so everything that can raise lives here.
+//
+// SwiftPM does not rebuild Swift targets when only this header (or patterns.h, draw.h)
+// changes: after editing it, touch Sources/LuaBridge/*.swift and Sources/Environments/*.swift,
+// or an incremental build mixes old and new copies of these inline functions.
 #ifndef GYM_CLUA_SHIM_H
 #define GYM_CLUA_SHIM_H
 
