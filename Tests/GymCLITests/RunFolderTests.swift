@@ -46,9 +46,12 @@ import Synchronization
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Past the first checkpoint (update 3) by at least one logged update.
+            // Past the first checkpoint (update 3) by at least one logged update. The checkpoint
+            // is written by the writer thread, which may still be syncing it (a busy disk) when
+            // later updates are logged: wait for the file too, or there is nothing to resume.
             for _ in 0..<5000 where process.isRunning {
-                if lines("\(run)/progress.jsonl").count >= 5 { break }
+                if lines("\(run)/progress.jsonl").count >= 5
+                    && FileManager.default.fileExists(atPath: "\(run)/checkpoint.policy") { break }
                 try await Task.sleep(nanoseconds: 1_000_000)
             }
             kill(process.processIdentifier, SIGKILL)
