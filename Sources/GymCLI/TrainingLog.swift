@@ -30,13 +30,7 @@ final class TrainingLog {
         if let update, let existing = try? String(contentsOfFile: path, encoding: .utf8) {
             kept = existing.split(separator: "\n").filter { Self.update(ofRecord: $0, format: format).map { $0 <= update } ?? false }
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw CLIError("\(path): cannot write the training log: \(BoundedFile.reason(errno))")
-        }
-        buffer = AppendBuffer(descriptor: descriptor) { [path] code in
-            RunLogError(path: path, "cannot write the training log: \(BoundedFile.reason(code))")
-        }
+        buffer = try AppendBuffer(path: path, role: "training log")
         if format == .csv { try write(Self.columns.joined(separator: ",")) }
         for record in kept { try write(String(record)) }
         try flush()

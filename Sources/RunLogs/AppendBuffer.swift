@@ -26,6 +26,22 @@ public final class AppendBuffer {
         pending.reserveCapacity(1 << 14)
     }
 
+    /// Opens `path` for appending after its first `keeping` bytes (0: the file starts empty; it
+    /// is created if missing). Every error, now or at a later write, reads "<path>: cannot
+    /// write the <role>: <reason>".
+    public convenience init(path: String, role: String, keeping: Int = 0) throws(RunLogError) {
+        let failure = { [path] (code: Int32) in RunLogError(path: path, "cannot write the \(role): \(BoundedFile.reason(code))") }
+        // O_TRUNC rather than ftruncate for a new file: a log may be a device (/dev/null).
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (keeping == 0 ? O_TRUNC : 0), 0o644)
+        guard descriptor >= 0 else { throw failure(errno) }
+        if keeping > 0, ftruncate(descriptor, off_t(keeping)) != 0 || lseek(descriptor, off_t(keeping), SEEK_SET) < 0 {
+            let code = errno
+            close(descriptor)
+            throw failure(code)
+        }
+        self.init(descriptor: descriptor, failure: failure)
+    }
+
     deinit {
         try? flush()
         close(descriptor)

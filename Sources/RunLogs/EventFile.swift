@@ -36,17 +36,8 @@ public final class EventFile {
             }
         }
         path = chosen ?? folder + "/" + Self.namePrefix + "\(Int(now.timeIntervalSince1970)).\(Self.hostName)"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(errno))") }
         let start = keptLength ?? 0
-        if ftruncate(descriptor, off_t(start)) != 0 || lseek(descriptor, off_t(start), SEEK_SET) < 0 {
-            let code = errno
-            close(descriptor)
-            throw RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(code))")
-        }
-        buffer = AppendBuffer(descriptor: descriptor) { [path] code in
-            RunLogError(path: path, "cannot write the event file: \(BoundedFile.reason(code))")
-        }
+        buffer = try AppendBuffer(path: path, role: "event file", keeping: start)
         if start == 0 {
             var event = Self.event(wallTime: now.timeIntervalSince1970, step: 0)
             event.string(3, "brain.Event:2")

@@ -27,11 +27,7 @@ public final class MonitorFile {
             }
         }
         startTime = start
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(errno))") }
-        buffer = AppendBuffer(descriptor: descriptor) { [path] code in
-            RunLogError(path: path, "cannot write the episode monitor: \(BoundedFile.reason(code))")
-        }
+        buffer = try AppendBuffer(path: path, role: "episode monitor")
         let header = "#{\"t_start\": \(Self.number(start)), \"env_id\": \(JSONString.quoted(envID))}\nr,l,t\n"
         try buffer.append(header + keptLines.map { $0 + "\n" }.joined())
         try buffer.flush()
