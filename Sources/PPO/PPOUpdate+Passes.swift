@@ -27,8 +27,8 @@ extension PPOUpdate {
     /// Whether minibatches run on two threads (separate networks, the critic trained by Adam).
     var usesHelper: Bool { helper != nil && !architecture.shared && trainsValueByAdam }
 
-    /// `afterwards`, if given, runs on the helper once its part is done (with a helper), or
-    /// here at the end.
+    /// `afterwards`, if given, runs once: with a helper, on whichever thread finishes its part
+    /// first (it must not touch what the passes read); without one, here at the end.
     @_specialize(where T == Float)
     func lossesAndGradients(terms: PPOLoss.PolicyTerms<T>, applyingFirst step: PendingStep?,
                             afterwards: () -> Void = {}) -> MinibatchLosses {
@@ -45,9 +45,11 @@ extension PPOUpdate {
             let serial = minibatchSerial
             // The policy loss's rows are split in two halves (at CartPole's sizes the loss costs
             // as much as the critic's work). The second half goes to whichever thread asks
-            // first: the helper once its critic's forward pass is done, this thread once it has
-            // the first half. Mostly the helper (about 24 minibatches in 25 at Pendulum's and
-            // CartPole's sizes); this thread when the helper is late, instead of waiting for it.
+            // first: the helper once its critic's forward pass is done and the actor's outputs
+            // are there (an early helper goes on with the critic rather than spin for them: that
+            // spin was 3% of a CartPole run's samples), this thread once it has the first half.
+            // The next minibatch's gather (`afterwards`) goes to whichever thread is done with
+            // its part first. Timing picks the thread, never the bits.
             helper.fork({
                 self.apply(step, in: self.policyRange)
                 let outputs = self.policyForward()
@@ -61,17 +63,17 @@ extension PPOUpdate {
                 policy = self.combine(firstHalf, secondHalf)
                 self.policyBackward()
                 policyNorm = self.parameters.gradientSquaredNorm(in: self.policyRange)
+                if self.afterwardsClaim.take(serial) { afterwards() }
             }, {
                 self.apply(step, in: self.valueRange)
                 valueSum = self.valueForwardAndLoss()
-                if self.secondHalfClaim.take(serial) {
-                    self.outputsPosted.wait(for: serial)
+                if self.outputsPosted.isPosted(serial) && self.secondHalfClaim.take(serial) {
                     secondHalf = self.policyLoss(half: 1, outputs: self.policyWorkspace.actor.output, terms: terms)
                     self.secondHalfPosted.post(serial)
                 }
                 self.valueBackward()
                 valueNorm = self.parameters.gradientSquaredNorm(in: self.valueRange)
-                afterwards()
+                if self.afterwardsClaim.take(serial) { afterwards() }
             })
             (losses.policy, losses.valueSum, losses.policySquaredNorm, losses.valueSquaredNorm) = (policy, valueSum, policyNorm, valueNorm)
         } else {

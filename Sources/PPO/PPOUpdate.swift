@@ -10,10 +10,10 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let settings: PPOSettings
     let parameters: ParameterBuffer<T>
     let adam: Adam<T>
-    /// Two minibatch buffers: the helper gathers the next minibatch into one while the passes
-    /// read the other (`batch`).
+    /// Two minibatch buffers: with a helper, the thread done first with its part gathers the
+    /// next minibatch into one while the other thread's passes still read the other (`batch`).
     private let batches: (Minibatch<T>, Minibatch<T>)
-    /// The buffers' roles, swapped when the helper has gathered ahead. Unowned (`batches` owns
+    /// The buffers' roles, swapped when a minibatch was gathered ahead. Unowned (`batches` owns
     /// them): both threads read `batch` many times a minibatch, and a strong read would retain
     /// and release one object from two cores, bouncing its reference count between them.
     private(set) unowned(unsafe) var batch: Minibatch<T>
@@ -34,6 +34,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let secondHalfPosted = Handoff()
     /// Which thread computes the policy loss's second half: the first to get there.
     let secondHalfClaim = Claim()
+    /// Which thread runs the work after the passes (the next minibatch's gather): the first done.
+    let afterwardsClaim = Claim()
     var minibatchSerial = 0
     let oldLogStd: UnsafeMutablePointer<T>
     private var indices: [Int]
@@ -127,10 +129,10 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         var statistics = UpdateStatistics()
         var pending: PendingStep?
         let count = indices.count, size = settings.batchSize
-        // With a helper thread, the helper gathers each next minibatch after its part of the
-        // current one (off the caller's path). The first minibatch of the next epoch needs that
-        // epoch's permutation: the helper draws it early from a copy of the generator, which the
-        // epoch then adopts; if training stops before that epoch, the generator is as if it
+        // With a helper thread, each next minibatch is gathered by whichever thread finishes its
+        // part of the current one first (off the longer part's path). The first minibatch of the
+        // next epoch needs that epoch's permutation: it is drawn early from a copy of the
+        // generator, which the epoch then adopts; if training stops before that epoch, the generator is as if it
         // never drew.
         var gathered = false
         var drawnAhead: SeededGenerator?
@@ -202,7 +204,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         return statistics
     }
 
-    /// What the helper prepares while the current minibatch runs: the next rows of this epoch,
+    /// What is prepared while the current minibatch runs: the next rows of this epoch,
     /// or the next epoch's first rows, drawing that epoch's permutation first (from a copy of the
     /// generator: 1-16 us of shuffling that was the caller's alone between two minibatches).
     private enum Prefetch {

@@ -111,6 +111,9 @@ final class Handoff: @unchecked Sendable {
 
     func post(_ serial: Int) { posted.store(serial, ordering: .releasing) }
 
+    /// Whether `serial` was posted (without waiting).
+    func isPosted(_ serial: Int) -> Bool { posted.load(ordering: .acquiring) == serial }
+
     func wait(for serial: Int) {
         var spin = Spin(limit: 50_000)
         while posted.load(ordering: .acquiring) != serial {
