@@ -18,10 +18,12 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 // MARK: - Macro wrappers
 
@@ -61,7 +63,7 @@ enum { GYM_STOP_NONE = 0, GYM_STOP_BUDGET = 1, GYM_STOP_TIME = 2, GYM_STOP_INTER
 
 /// Per-state limits. It is the allocator's userdata, so the hook finds it with lua_getallocf.
 ///
-/// The watchdog thread (LuaWatchdog.swift) reads `call_serial` and `in_call` and writes
+/// The watchdog thread (LuaWatchdog.swift) reads `call_serial`, `in_call` and `call_clock` and writes
 /// `interrupt_serial`/`interrupt_kind`; everything else belongs to the state's own thread. The
 /// watchdog never touches the lua_State: the hook, already installed, polls the flag.
 typedef struct gym_limits {
@@ -80,6 +82,7 @@ typedef struct gym_limits {
     long long allocations_until_failure; // test hook: fail the Nth allocation in script code (0: off; -1: fail the retry)
     lua_State *state;             // for the watchdog, which arms the hook of a state that has none
     int hook_armed;               // the watchdog armed the hook; the next call restores the normal one
+    clockid_t call_clock;         // the CPU-time clock of the thread making the current call
 } gym_limits;
 
 #define GYM_HOOK_INTERVAL 1000
@@ -201,6 +204,12 @@ static inline void gym_begin_script_call(lua_State *L, gym_limits *limits) {
     limits->instructions_left = limits->instruction_budget;
     limits->memory_exceeded = 0;
     limits->enforce_memory = 1;
+    // The watchdog times the call by this thread's CPU clock: time the thread waits for a core
+    // (a loaded machine) or is stopped (Ctrl-Z) does not count. Computed from the thread id,
+    // no system call.
+    clockid_t clock;
+    if (pthread_getcpuclockid(pthread_self(), &clock) != 0) clock = CLOCK_MONOTONIC;
+    __atomic_store_n(&limits->call_clock, clock, __ATOMIC_RELAXED);
     __atomic_store_n(&limits->call_serial, limits->call_serial + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&limits->in_call, 1, __ATOMIC_RELEASE);
 }
@@ -214,6 +223,11 @@ static inline void gym_end_script_call(gym_limits *limits) {
 static inline unsigned long long gym_running_call(gym_limits *limits) {
     if (!__atomic_load_n(&limits->in_call, __ATOMIC_ACQUIRE)) return 0;
     return __atomic_load_n(&limits->call_serial, __ATOMIC_ACQUIRE);
+}
+
+/// For the watchdog thread: the CPU-time clock of the thread making the current call.
+static inline clockid_t gym_call_clock(gym_limits *limits) {
+    return __atomic_load_n(&limits->call_clock, __ATOMIC_RELAXED);
 }
 
 /// For the watchdog thread: asks the hook to stop call `serial` (GYM_STOP_TIME or _INTERRUPT).

@@ -12,7 +12,7 @@ struct LimitOptions: ParsableArguments {
     var maxInstructions: Int = LuaLimits.defaultInstructionsPerCall
 
     @Option(name: .customLong("max-seconds"), parsing: .unconditional,
-            help: "Wall-clock seconds one call into a script may take before it is stopped (0: no limit).")
+            help: "Seconds one call into a script may run (CPU time of its thread) before it is stopped (0: no limit).")
     var maxSeconds: Double = LuaLimits.defaultSecondsPerCall
 
     func validate() throws {

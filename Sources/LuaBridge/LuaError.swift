@@ -5,7 +5,7 @@ public struct LuaError: Error, CustomStringConvertible, Equatable {
         case runtime
         case memoryLimit
         case instructionBudget
-        /// The call ran past its wall-clock limit (`LuaLimits.secondsPerCall`).
+        /// The call ran past its time limit (`LuaLimits.secondsPerCall`, the calling thread's CPU time).
         case timeLimit
         /// gym is stopping (Ctrl-C or a termination signal) while the script ran.
         case interrupted

@@ -26,7 +26,8 @@ public final class LuaState {
             memory_exceeded: 0, instruction_budget: Int64(max(0, configured.instructionsPerCall)),
             instructions_left: 0, stopped_by: Int32(GYM_STOP_NONE),
             time_limit_ms: Int64((seconds * 1000).rounded(.up)), call_serial: 0, in_call: 0,
-            interrupt_serial: 0, interrupt_kind: 0, allocations_until_failure: 0, state: nil, hook_armed: 0))
+            interrupt_serial: 0, interrupt_kind: 0, allocations_until_failure: 0, state: nil, hook_armed: 0,
+            call_clock: CLOCK_MONOTONIC))
         guard let state = gym_newstate(limits) else {
             fatalError("lua_newstate failed: the process is out of memory")
         }

@@ -3,7 +3,10 @@ import Foundation
 import Synchronization
 
 /// The one thread that watches every live Lua state's current call and stops it when it runs
-/// past its wall-clock limit, or when gym is stopping (Ctrl-C, SIGTERM, SIGHUP).
+/// past its time limit, or when gym is stopping (Ctrl-C, SIGTERM, SIGHUP). A call's time is the
+/// CPU time of the thread making it: a call that waits for a core on a loaded machine, or in a
+/// process stopped with Ctrl-Z, is not running and is not charged (with wall-clock time, a
+/// 10 ms reset starved to a tenth of a core ran out of a 1 s limit).
 ///
 /// It sets a flag in the state's limits that the count hook and the pattern matcher (every 1024
 /// steps) poll. A state with an instruction budget has its hook already (every 1000
@@ -27,19 +30,22 @@ public final class LuaWatchdog: Sendable {
         let limits: UnsafeMutablePointer<gym_limits>
         let name: String
         var serial: UInt64 = 0
-        /// Seconds the current call has run, as the watchdog counts them (see `run`).
+        /// The calling thread's CPU time when the watchdog first saw the current call; nil when
+        /// that clock could not be read (then `elapsed` adds up the watchdog's ticks).
+        var startCPU: Double?
+        /// Seconds the current call has run.
         var elapsed: Double = 0
-        /// Seconds since the first request to stop the current call, counted the same way.
-        var sinceStopRequest: Double?
+        /// `elapsed` when the current call was first asked to stop.
+        var stopRequestedAt: Double?
     }
 
     private let watched = Mutex<[UInt: Watched]>([:])
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
     private static let tick = 0.05
-    /// The most one tick may add to a call's time. When the watchdog itself did not run for
-    /// longer (the process was stopped with Ctrl-Z or SIGSTOP, the machine was suspended), the
-    /// script did not run either, and a call in flight must not come back timed out.
+    /// The most one tick may add to a call's time where the thread's CPU clock cannot be read.
+    /// When the watchdog itself did not run for longer (the process was stopped with Ctrl-Z or
+    /// SIGSTOP, the machine was suspended), the script did not run either.
     private static let longestTick = 4 * tick
 
     private init() {}
@@ -85,15 +91,21 @@ public final class LuaWatchdog: Sendable {
 
     private func inspect(_ entry: inout Watched, passed: Double, stopping: Bool) {
         let serial = gym_running_call(entry.limits)
-        guard serial != 0 else { entry.serial = 0; entry.sinceStopRequest = nil; return }
+        guard serial != 0 else { entry.serial = 0; entry.stopRequestedAt = nil; return }
+        let clock = gym_call_clock(entry.limits)
         guard serial == entry.serial else {
             // A call first seen now started within the last tick: count from here.
             entry.serial = serial
             entry.elapsed = 0
-            entry.sinceStopRequest = nil
+            entry.startCPU = Self.cpuSeconds(clock)
+            entry.stopRequestedAt = nil
             return
         }
-        entry.elapsed += passed
+        if let start = entry.startCPU, let now = Self.cpuSeconds(clock) {
+            entry.elapsed = now - start
+        } else {
+            entry.elapsed += passed
+        }
         let elapsed = entry.elapsed
         let limit = Double(entry.limits.pointee.time_limit_ms) / 1000
         var kind: Int32?
@@ -102,13 +114,20 @@ public final class LuaWatchdog: Sendable {
         guard let kind else { return }
         gym_request_stop(entry.limits, serial, kind)
         // The grace period counts from the first request, not from the start of the call.
-        let sinceRequest = entry.sinceStopRequest.map { $0 + passed } ?? 0
-        entry.sinceStopRequest = sinceRequest
-        if sinceRequest >= Self.grace {
+        let requestedAt = entry.stopRequestedAt ?? elapsed
+        entry.stopRequestedAt = requestedAt
+        if elapsed - requestedAt >= Self.grace {
             let message = "gym: \(entry.name): a call into the script is stuck in a library function "
                 + "\(Int(elapsed)) s after it started and cannot be stopped safely; exiting\n"
             message.withCString { _ = write(2, $0, strlen($0)) }
             _exit(stopping ? 130 : Self.stuckExitCode)
         }
+    }
+
+    /// Seconds of CPU time on `clock` (a thread's CPU clock), or nil when it cannot be read.
+    private static func cpuSeconds(_ clock: clockid_t) -> Double? {
+        var time = timespec()
+        guard clock_gettime(clock, &time) == 0 else { return nil }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -1,3 +1,4 @@
+import CLua
 import Foundation
 import LuaBridge
 import Testing
@@ -105,6 +106,24 @@ import Testing
         #expect(error?.message == #"\u{1B}[2J\u{0}bell\u{7}"#)
         let long = errorOf("error(string.rep('x', 100000))", in: LuaState())
         #expect((long?.message.count ?? 0) < LuaError.maximumMessageLength + 100)
+    }
+
+    /// The limit counts the time the calling thread runs, not time it waits: a call whose
+    /// thread sleeps (as one waits for a core on a loaded machine) three times past the limit
+    /// finishes, while one that computes is stopped.
+    @Test func theTimeLimitCountsTheCallingThreadsCPUTime() throws {
+        let state = LuaState(limits: LuaLimits(instructionsPerCall: 0, secondsPerCall: 0.2))
+        gym_pushcfunction(state.L) { _ in
+            var pause = timespec(tv_sec: 0, tv_nsec: 600_000_000), left = timespec()
+            while nanosleep(&pause, &left) != 0 { pause = left }
+            return 0
+        }
+        lua_setglobal(state.L, "wait_for_a_core")
+        let started = Date()
+        #expect(try evaluate("wait_for_a_core(); local s = 0; for i = 1, 1000 do s = s + i end; return s", in: state)
+            == .integer(500_500))
+        #expect(Date().timeIntervalSince(started) >= 0.6)
+        #expect(errorOf("while true do end", in: state)?.kind == .timeLimit)
     }
 
     @Test func interruptStopsARunningCallButNotShortOnes() async throws {
