@@ -67,20 +67,22 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "gym", dependencies: ["GymCLI"]),
+        // Tests' files go in one folder per test process, removed at exit (tests only).
+        .target(name: "TestScratch", path: "Tests/TestScratch"),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "CLua"]),
         .testTarget(
             name: "EnvironmentsTests",
-            dependencies: ["Environments"],
+            dependencies: ["Environments", "TestScratch"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PPOTests", dependencies: ["PPO", "Environments", "LuaBridge", "CKernels"]),
-        .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments"],
+        .testTarget(name: "PolicyFileTests", dependencies: ["PolicyFile", "PPO", "Environments", "TestScratch"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO"]),
-        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf", "Markup"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Environments", "PPO", "TestScratch"]),
+        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "Protobuf", "Markup", "TestScratch"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
-        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments"], resources: [.copy("Golden")]),
-        .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile"], exclude: ["Hostile", "Golden"]),
-        .testTarget(name: "GymKitTests", dependencies: ["GymKit"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Environments", "TestScratch"], resources: [.copy("Golden")]),
+        .testTarget(name: "GymCLITests", dependencies: ["GymCLI", "PolicyFile", "TestScratch"], exclude: ["Hostile", "Golden"]),
+        .testTarget(name: "GymKitTests", dependencies: ["GymKit", "TestScratch"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Environments
 import Foundation
+import TestScratch
 
 /// The repository's root, for the shipped envs/.
 let projectRoot = URL(fileURLWithPath: #filePath)
@@ -9,9 +10,7 @@ func shippedEnv(_ name: String) -> String { projectRoot.appendingPathComponent("
 
 /// Writes `source` to a fresh temporary file named `name` and returns its path.
 func temporaryScript(_ source: String, name: String = "env.lua") throws -> String {
-    let folder = FileManager.default.temporaryDirectory
-        .appendingPathComponent("gym-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try TestScratch.folder("env")
     let url = folder.appendingPathComponent(name)
     try source.write(to: url, atomically: false, encoding: .utf8)
     return url.path

@@ -1,4 +1,5 @@
 import Foundation
+import TestScratch
 
 let projectRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -30,8 +31,7 @@ func gym(_ arguments: [String]) throws -> GymResult {
     process.arguments = arguments
     process.currentDirectoryURL = projectRoot
     // Output goes to files: no pipe can fill up and block the child.
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try TestScratch.folder("run")
     defer { try? FileManager.default.removeItem(at: folder) }
     let outURL = folder.appendingPathComponent("stdout"), errURL = folder.appendingPathComponent("stderr")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -47,14 +47,11 @@ func gym(_ arguments: [String]) throws -> GymResult {
 
 /// A fresh empty folder under the temporary directory.
 func temporaryFolder() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
+    try TestScratch.folder("cli").path
 }
 
 func temporaryFile(_ contents: String, name: String) throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try TestScratch.folder("cli")
     let url = folder.appendingPathComponent(name)
     try contents.write(to: url, atomically: false, encoding: .utf8)
     return url.path

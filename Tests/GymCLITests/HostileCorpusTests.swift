@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import TestScratch
 
 /// Every script in Tests/GymCLITests/Hostile/ was written to hang, exhaust, crash or fool gym.
 /// Its first line says what each command must do with it:
@@ -49,8 +50,7 @@ import Testing
     /// A policy for the corpus's spaces (Box(1) observations, Discrete(2) actions), trained once
     /// on a benign env, so `gym eval --env hostile.lua` gets past the space check.
     static let benignPolicy: String = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-benign-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = (try? TestScratch.folder("benign").path) ?? TestScratch.root.path
         let env = folder + "/benign.lua"
         try? """
             local env = { name = "Benign", observation_space = gym.box({-1}, {1}), action_space = gym.discrete(2),
@@ -71,8 +71,7 @@ import Testing
     @Test(arguments: corpus)
     func hostileScriptEndsCleanly(_ expectation: Expectation) throws {
         let script = Self.folder.appendingPathComponent(expectation.file).path
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gym-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let scratch = try TestScratch.folder("hostile")
         defer { try? FileManager.default.removeItem(at: scratch) }
         // `train` runs twice: one env on the caller's thread, then two envs, whose second slice
         // steps its script on the helper thread.
@@ -147,8 +146,7 @@ struct MeasuredResult {
 /// (wait4's ru_maxrss would not do: Linux carries the high-water mark across exec, so a child
 /// spawned from this test process starts with the test's own peak.)
 func measuredGym(_ arguments: [String]) throws -> MeasuredResult {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-measured-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try TestScratch.folder("measured")
     defer { try? FileManager.default.removeItem(at: folder) }
     let outPath = folder.appendingPathComponent("stdout").path, errPath = folder.appendingPathComponent("stderr").path
     var actions = posix_spawn_file_actions_t()

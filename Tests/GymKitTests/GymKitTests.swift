@@ -1,6 +1,7 @@
 import Foundation
 import GymKit
 import Testing
+import TestScratch
 
 /// The library as a dependent package uses it: only `import GymKit`, no internals.
 private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -89,7 +90,7 @@ private func file(_ relative: String) -> String { root + "/" + relative }
         let observations = try (0..<5).map { try env.reset(seed: UInt64($0)) }
         #expect(try observations.map { try one.act($0) } == observations.map { try two.act($0) })
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gymkit-\(UUID().uuidString).policy").path
+        let path = TestScratch.unusedPath("gymkit", extension: ".policy")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try one.save(to: path)
         let loaded = try GymPolicy(contentsOf: path)

@@ -3,6 +3,7 @@ import Foundation
 @testable import PolicyFile
 import PPO
 import Testing
+import TestScratch
 
 /// Every way a file can be wrong gets one clear message, never a crash.
 @Suite struct MalformedFileTests {
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func readNamesTheFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gym-bad-\(UUID().uuidString).policy").path
+        let path = TestScratch.unusedPath("bad", extension: ".policy")
         try Data(valid.prefix(100)).write(to: URL(fileURLWithPath: path))
         #expect(throws: PolicyFileError.self) { try PolicyCodec.read(from: path) }
         do { _ = try PolicyCodec.read(from: path) } catch { #expect("\(error)".hasPrefix("\(path): truncated")) }

@@ -3,6 +3,7 @@ import Foundation
 @testable import PolicyFile
 import PPO
 import Testing
+import TestScratch
 
 /// A run interrupted after some updates, saved to a checkpoint file, loaded and resumed, ends
 /// bit-identical to the same run left alone.
@@ -62,8 +63,7 @@ import Testing
 /// the current episode, so resuming mid-episode continues exactly.
 @Suite struct ScenarioResumeTests {
     @Test func resumedRunUnderScenariosEqualsUninterruptedRun() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-resume-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try TestScratch.folder("resume")
         let scenario = folder.appendingPathComponent("mixed.lua").path
         try """
             return {

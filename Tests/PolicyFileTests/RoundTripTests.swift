@@ -3,6 +3,7 @@ import Foundation
 @testable import PolicyFile
 import PPO
 import Testing
+import TestScratch
 
 @Suite struct RoundTripTests {
     @Test(arguments: [(false, false), (true, false), (false, true)])
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func writeIsAtomicAndLeavesNoTemporaryFiles() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-atomic-\(UUID().uuidString)").path
+        let folder = TestScratch.unusedPath("atomic")
         let path = folder + "/p.policy"
         try PolicyCodec.write(sampleTrainedPolicy(), to: path)
         try PolicyCodec.write(sampleTrainedPolicy(discrete: true), to: path)

@@ -2,14 +2,13 @@ import Foundation
 @testable import PolicyFile
 import PPO
 import Testing
+import TestScratch
 
 /// SQLite-style fault injection on the atomic writer: the Nth write, fsync and rename fail in
 /// turn, for every N; each time the previous file must be intact and no temporary file left.
 @Suite(.serialized) struct WriteFailureTests {
     func folder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-faults-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
+        try TestScratch.folder("faults").path
     }
 
     /// A policy big enough to take several write chunks.

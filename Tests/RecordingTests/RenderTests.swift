@@ -2,14 +2,15 @@ import Environments
 import Foundation
 @testable import Recording
 import Testing
+import TestScratch
 
 let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
 func temporaryScript(_ source: String) throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-render-\(UUID().uuidString).lua")
-    try source.write(to: url, atomically: false, encoding: .utf8)
-    return url.path
+    let path = TestScratch.unusedPath("render", extension: ".lua")
+    try source.write(toFile: path, atomically: false, encoding: .utf8)
+    return path
 }
 
 /// A frame as text, one shape a line, numbers to 4 decimals: what golden files compare.

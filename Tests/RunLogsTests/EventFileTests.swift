@@ -2,11 +2,10 @@ import Foundation
 import Testing
 @testable import RunLogs
 import Protobuf
+import TestScratch
 
 func temporaryFolder() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gym-runlogs-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
+    try TestScratch.folder("runlogs").path
 }
 
 @Suite struct EventFileTests {

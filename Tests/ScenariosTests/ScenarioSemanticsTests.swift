@@ -6,6 +6,7 @@ import FoundationXML
 import PPO
 @testable import Scenarios
 import Testing
+import TestScratch
 
 /// A one-dimensional env: x moves by gain x action each step; reward = x. Fully deterministic.
 let lineEnv = """
@@ -28,8 +29,7 @@ return env
 """
 
 func temporaryFile(_ contents: String, name: String) throws -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gym-scn-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try TestScratch.folder("scn")
     let url = folder.appendingPathComponent(name)
     try contents.write(to: url, atomically: false, encoding: .utf8)
     return url.path
