@@ -6,7 +6,7 @@ import Synchronization
 /// past its time limit, or when gym is stopping (Ctrl-C, SIGTERM, SIGHUP). A call's time is the
 /// CPU time of the thread making it: a call that waits for a core on a loaded machine, or in a
 /// process stopped with Ctrl-Z, is not running and is not charged (with wall-clock time, a
-/// 10 ms reset starved to a tenth of a core ran out of a 1 s limit).
+/// 100 ms reset starved to a tenth of a core ran out of a 1 s limit).
 ///
 /// It sets a flag in the state's limits that the count hook and the pattern matcher (every 1024
 /// steps) poll. A state with an instruction budget has its hook already (every 1000

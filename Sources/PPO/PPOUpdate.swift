@@ -132,8 +132,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         // With a helper thread, each next minibatch is gathered by whichever thread finishes its
         // part of the current one first (off the longer part's path). The first minibatch of the
         // next epoch needs that epoch's permutation: it is drawn early from a copy of the
-        // generator, which the epoch then adopts; if training stops before that epoch, the generator is as if it
-        // never drew.
+        // generator, which the epoch then adopts; if training stops before that epoch, the
+        // generator is as if it never drew.
         var gathered = false
         var drawnAhead: SeededGenerator?
         epochs: for epoch in 0..<settings.epochs {
