@@ -52,11 +52,11 @@ struct BenchTrain: ParsableCommand {
             if base.algorithm.isOffPolicy {
                 Console.line("\n\(probe.spec.name): \(base.algorithm.rawValue.uppercased()), \(base.steps) steps, \(base.envs) env(s), "
                       + "hidden \(base.hidden), batch \(base.batchSize), lr \(base.learningRate), learning starts \(base.learningStarts), threads \(base.threads)")
-                Console.line("  seed   wall      steps/s   rollout steps/s   update   GFLOP/s   eval return")
+                Console.line("  seed   wall      steps/s   rollout steps/s   update    GFLOP/s   eval return")
             } else {
                 Console.line("\n\(probe.spec.name): \(base.steps) steps, \(base.envs) envs x \(base.nSteps), \(base.epochs) epochs of "
                       + "\(base.batchSize), lr \(base.learningRate), \(base.objective.rawValue), threads \(base.threads)")
-                Console.line("  seed   wall      steps/s   rollout steps/s   update   GFLOP/s   eval return")
+                Console.line("  seed   wall      steps/s   rollout steps/s   update    GFLOP/s   eval return")
             }
             var walls: [Double] = [], rates: [Double] = [], solved = 0
             for seed in 0..<seeds {
@@ -77,6 +77,7 @@ struct BenchTrain: ParsableCommand {
                 let rolloutRate = Double(policy.stepsTrained) / max(last?.rolloutSeconds ?? 0, 1e-9)
                 let verdict = threshold == nil ? "" : (ok ? "solved" : "not solved")
                 // The update's useful work: the matrix products of every gradient step or minibatch.
+                // Times to the millisecond: A/B comparisons (scripts/bench-ab) read them.
                 var flops = 0.0
                 if let offPolicy = trainer as? OffPolicyTrainer {
                     flops = Double(offPolicy.gradientStepsTaken) * offPolicy.flopsPerGradientStep
@@ -84,7 +85,7 @@ struct BenchTrain: ParsableCommand {
                     flops = ppo.updateFlops
                 }
                 let gigaflops = flops / max(last?.updateSeconds ?? 0, 1e-9) / 1e9
-                Console.line(String(format: "  %-4d %6.2f s  %9.0f   %13.0f   %5.2f s  %7.1f  %9.1f  %@", seed, policy.wallSeconds, rate,
+                Console.line(String(format: "  %-4d %6.3f s  %9.0f   %13.0f   %6.3f s  %7.1f  %9.1f  %@", seed, policy.wallSeconds, rate,
                                     rolloutRate, last?.updateSeconds ?? 0, gigaflops, result.meanReturn, verdict))
             }
             let median = { (values: [Double]) in values.sorted()[values.count / 2] }
