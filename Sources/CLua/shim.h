@@ -145,6 +145,10 @@ static void gym_budget_hook(lua_State *L, lua_Debug *ar) {
     gym_stop_call(L, limits, GYM_STOP_BUDGET);
 }
 
+/// Raises the stop's error. Without luaL_error's "where:" prefix: in a hook, level 1 is the
+/// caller of the running function, which for a script function called by a host chunk (the
+/// render or scenario runtime) named that chunk's line; the message handler puts the
+/// innermost script line in front itself.
 static int gym_stop_call(lua_State *L, gym_limits *limits, int reason) {
     if (limits->stopped_by == GYM_STOP_NONE) {
         limits->stopped_by = reason;
@@ -152,14 +156,18 @@ static int gym_stop_call(lua_State *L, gym_limits *limits, int reason) {
     }
     switch (limits->stopped_by) {
     case GYM_STOP_TIME:
-        return luaL_error(L, "time limit exceeded (a call into the script ran longer than %f s)",
-                          (lua_Number)limits->time_limit_ms / 1000.0);
+        lua_pushfstring(L, "time limit exceeded (a call into the script ran longer than %f s)",
+                        (lua_Number)limits->time_limit_ms / 1000.0);
+        break;
     case GYM_STOP_INTERRUPT:
-        return luaL_error(L, "interrupted (gym is stopping)");
+        lua_pushstring(L, "interrupted (gym is stopping)");
+        break;
     default:
-        return luaL_error(L, "instruction budget exceeded (%I instructions in one call)",
-                          (lua_Integer)limits->instruction_budget);
+        lua_pushfstring(L, "instruction budget exceeded (%I instructions in one call)",
+                        (lua_Integer)limits->instruction_budget);
+        break;
     }
+    return lua_error(L);
 }
 
 /// Charges `count` steps of work done in C (the pattern matcher) against the budget, and
