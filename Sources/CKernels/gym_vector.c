@@ -67,6 +67,17 @@ GYM_VERSIONS(void, relu_backward, (const float *outputs, float *gradient, long c
 // Every row of `rows` (row_count x columns) set to `row`: a layer's biases before its product
 // accumulates onto them. One pass of vector stores instead of a library call per row.
 GYM_INLINE void fill_rows(float *rows, long row_count, long columns, const float *row) {
+    if (columns == 1 || columns == 2 || columns == 4) {
+        // A narrow head's biases (a value, two logits): rows of 1, 2 or 4 floats repeat every
+        // eight floats, so whole vectors of the pattern fill the block (a row at a time cost
+        // 0.5% of a CartPole run).
+        f8 pattern;
+        for (int lane = 0; lane < 8; lane++) pattern[lane] = row[lane % columns];
+        long total = row_count * columns, i = 0;
+        for (; i + 8 <= total; i += 8) store8(pattern, rows + i);
+        for (; i < total; i++) rows[i] = row[i % columns];
+        return;
+    }
     for (long r = 0; r < row_count; r++) {
         float *destination = rows + r * columns;
         long j = 0;

@@ -156,7 +156,7 @@ import Testing
     }
 
     @Test func fillRowsCopiesTheRowIntoEveryRow() {
-        for (rows, columns) in [(1, 1), (3, 7), (4, 8), (64, 64), (5, 67)] {
+        for (rows, columns) in [(1, 1), (3, 7), (4, 8), (64, 64), (5, 67), (256, 1), (256, 2), (7, 2), (3, 4), (9, 4)] {
             let row: [Float] = randomArray(columns, seed: 24)
             onEachVersion { version in
                 var block = [Float](repeating: .nan, count: rows * columns)
