@@ -201,49 +201,35 @@ GYM_VERSIONS_WIDE(void, adam_step, adam_step_wide,
 // for the last), 5% of a 256-wide update. Every version keeps the 64 chains, so the bits agree.
 enum { SQUARE_CHAINS = 64 };
 
-GYM_INLINE double sum_squares(const float *values, long start, long end) {
-    f8 chains[SQUARE_CHAINS / 8];
-    for (int j = 0; j < SQUARE_CHAINS / 8; j++) chains[j] = 0.0f;
-    long i = start;
-    for (; i + SQUARE_CHAINS <= end; i += SQUARE_CHAINS) {
-        for (int j = 0; j < SQUARE_CHAINS / 8; j++) {
-            f8 x = load8(values + i + 8 * j);
-            chains[j] = fma8(x, x, chains[j]);
-        }
+// Defined for eight and sixteen lanes: chain c is lane c % lanes of register c / lanes either
+// way, and the sums are added in chain order, so both widths give the same bits.
+#define DEFINE_SUM_SQUARES(name, vector, load)                                            \
+    GYM_INLINE double name(const float *values, long start, long end) {                   \
+        enum { lanes = sizeof(vector) / sizeof(float) };                                  \
+        vector chains[SQUARE_CHAINS / lanes];                                             \
+        for (int j = 0; j < SQUARE_CHAINS / lanes; j++) chains[j] = 0.0f;                 \
+        long i = start;                                                                   \
+        for (; i + SQUARE_CHAINS <= end; i += SQUARE_CHAINS) {                            \
+            for (int j = 0; j < SQUARE_CHAINS / lanes; j++) {                             \
+                vector x = load(values + i + lanes * j);                                  \
+                chains[j] = __builtin_elementwise_fma(x, x, chains[j]);                   \
+            }                                                                             \
+        }                                                                                 \
+        double sum = 0.0;                                                                 \
+        for (int j = 0; j < SQUARE_CHAINS / lanes; j++) {                                 \
+            for (int lane = 0; lane < lanes; lane++) sum += (double)chains[j][lane];      \
+        }                                                                                 \
+        for (; i < end; i++) {                                                            \
+            double x = values[i];                                                         \
+            sum += x * x;                                                                 \
+        }                                                                                 \
+        return sum;                                                                       \
     }
-    double sum = 0.0;
-    for (int j = 0; j < SQUARE_CHAINS / 8; j++) {
-        for (int lane = 0; lane < 8; lane++) sum += (double)chains[j][lane];
-    }
-    for (; i < end; i++) {
-        double x = values[i];
-        sum += x * x;
-    }
-    return sum;
-}
 
-// The same 64 chains four sixteen-lane registers at a time (chain 16q + l is lane l of register
-// q, as it is lane l % 8 of register 2q + l / 8 above), summed in the same order.
-GYM_INLINE double sum_squares_wide(const float *values, long start, long end) {
-    f16 chains[SQUARE_CHAINS / 16];
-    for (int j = 0; j < SQUARE_CHAINS / 16; j++) chains[j] = 0.0f;
-    long i = start;
-    for (; i + SQUARE_CHAINS <= end; i += SQUARE_CHAINS) {
-        for (int j = 0; j < SQUARE_CHAINS / 16; j++) {
-            f16 x = load16(values + i + 16 * j);
-            chains[j] = __builtin_elementwise_fma(x, x, chains[j]);
-        }
-    }
-    double sum = 0.0;
-    for (int j = 0; j < SQUARE_CHAINS / 16; j++) {
-        for (int lane = 0; lane < 16; lane++) sum += (double)chains[j][lane];
-    }
-    for (; i < end; i++) {
-        double x = values[i];
-        sum += x * x;
-    }
-    return sum;
-}
+DEFINE_SUM_SQUARES(sum_squares, f8, load8)
+#if defined(__x86_64__)
+DEFINE_SUM_SQUARES(sum_squares_wide, f16, load16)  // only called from the AVX-512 version
+#endif
 
 GYM_VERSIONS_WIDE(double, sum_squares, sum_squares_wide, (const float *values, long start, long end),
                   (values, start, end))
