@@ -15,7 +15,8 @@ GYM_INLINE void tanh_inplace(float *values, long count) {
 }
 
 #if defined(__x86_64__)
-// AVX-512: sixteen lanes at a time (the division is most of the cost), the rest as above.
+// AVX-512: sixteen lanes at a time (its eleven multiplies and multiply-adds bound it, not its
+// division: a reciprocal estimate with a Newton step instead was 10% slower), the rest as above.
 GYM_INLINE void tanh_inplace_wide(float *values, long count) {
     long i = 0;
     for (; i + 16 <= count; i += 16) store16(tanh16(load16(values + i)), values + i);
