@@ -5,9 +5,10 @@ public struct LuaLimits: Sendable, Equatable {
     /// Lua VM instructions (and pattern-matching steps) one host call into the script may
     /// execute; 0 means no budget.
     public var instructionsPerCall: Int
-    /// Wall-clock seconds one host call into the script may take; 0 means no limit. By default
-    /// this is what stops a runaway script; with a budget it also stops work the budget does not
-    /// count (a slow garbage collection, a huge table operation).
+    /// Seconds one host call into the script may run, counted in the calling thread's CPU time
+    /// (waiting for a core is not running); 0 means no limit. By default this is what stops a
+    /// runaway script; with a budget it also stops work the budget does not count (a slow
+    /// garbage collection, a huge table operation).
     public var secondsPerCall: Double
     /// Test hook: the Nth allocation made by script code (loading included) fails, as if memory
     /// ran out; 0, the default, never. See `LuaState.failAllocation(after:)`.
