@@ -13,8 +13,8 @@ import Synchronization
 /// instructions); one without gets a hook armed (`lua_sethook`, which Lua allows to be called
 /// asynchronously) only when its call must stop, so scripts run unhooked, at full speed, until
 /// then. Code that checks neither (a C library loop the sandbox did not fence off) cannot be
-/// stopped safely from outside; if such a call is still running `grace` seconds after it was asked to stop, the
-/// watchdog ends the process with a message rather than let gym hang.
+/// stopped safely from outside; if such a call is still running `grace` seconds after it was
+/// asked to stop, the watchdog ends the process with a message rather than let gym hang.
 public final class LuaWatchdog: Sendable {
     public static let shared = LuaWatchdog()
 
@@ -30,12 +30,9 @@ public final class LuaWatchdog: Sendable {
         let limits: UnsafeMutablePointer<gym_limits>
         let name: String
         var serial: UInt64 = 0
-        /// The calling thread's CPU time when the watchdog first saw the current call; nil when
-        /// that clock could not be read (then `elapsed` adds up the watchdog's ticks).
-        var startCPU: Double?
-        /// Seconds the current call has run.
-        var elapsed: Double = 0
-        /// `elapsed` when the current call was first asked to stop.
+        /// The calling thread's CPU time when the watchdog first saw the current call.
+        var startCPU: Double = 0
+        /// How long the current call had run when it was first asked to stop.
         var stopRequestedAt: Double?
     }
 
@@ -43,10 +40,6 @@ public final class LuaWatchdog: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
     private static let tick = 0.05
-    /// The most one tick may add to a call's time where the thread's CPU clock cannot be read.
-    /// When the watchdog itself did not run for longer (the process was stopped with Ctrl-Z or
-    /// SIGSTOP, the machine was suspended), the script did not run either.
-    private static let longestTick = 4 * tick
 
     private init() {}
 
@@ -72,41 +65,32 @@ public final class LuaWatchdog: Sendable {
     public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
     private func run() {
-        var last = ProcessInfo.processInfo.systemUptime
         while true {
             Thread.sleep(forTimeInterval: Self.tick)
-            let now = ProcessInfo.processInfo.systemUptime
-            let passed = min(now - last, Self.longestTick)
-            last = now
             let stopping = isStopping
             watched.withLock { table in
                 for key in table.keys {
                     guard var entry = table[key] else { continue }
-                    inspect(&entry, passed: passed, stopping: stopping)
+                    inspect(&entry, stopping: stopping)
                     table[key] = entry
                 }
             }
         }
     }
 
-    private func inspect(_ entry: inout Watched, passed: Double, stopping: Bool) {
+    private func inspect(_ entry: inout Watched, stopping: Bool) {
         let serial = gym_running_call(entry.limits)
         guard serial != 0 else { entry.serial = 0; entry.stopRequestedAt = nil; return }
-        let clock = gym_call_clock(entry.limits)
+        // The clock of a thread that is inside a call can always be read; if not, next tick.
+        guard let now = Self.cpuSeconds(gym_call_clock(entry.limits)) else { return }
         guard serial == entry.serial else {
             // A call first seen now started within the last tick: count from here.
             entry.serial = serial
-            entry.elapsed = 0
-            entry.startCPU = Self.cpuSeconds(clock)
+            entry.startCPU = now
             entry.stopRequestedAt = nil
             return
         }
-        if let start = entry.startCPU, let now = Self.cpuSeconds(clock) {
-            entry.elapsed = now - start
-        } else {
-            entry.elapsed += passed
-        }
-        let elapsed = entry.elapsed
+        let elapsed = now - entry.startCPU
         let limit = Double(entry.limits.pointee.time_limit_ms) / 1000
         var kind: Int32?
         if limit > 0 && elapsed >= limit { kind = Int32(GYM_STOP_TIME) }
