@@ -77,7 +77,6 @@ struct BenchTrain: ParsableCommand {
                 let rolloutRate = Double(policy.stepsTrained) / max(last?.rolloutSeconds ?? 0, 1e-9)
                 let verdict = threshold == nil ? "" : (ok ? "solved" : "not solved")
                 // The update's useful work: the matrix products of every gradient step or minibatch.
-                // Times to the millisecond: A/B comparisons (scripts/bench-ab) read them.
                 var flops = 0.0
                 if let offPolicy = trainer as? OffPolicyTrainer {
                     flops = Double(offPolicy.gradientStepsTaken) * offPolicy.flopsPerGradientStep
@@ -85,6 +84,7 @@ struct BenchTrain: ParsableCommand {
                     flops = ppo.updateFlops
                 }
                 let gigaflops = flops / max(last?.updateSeconds ?? 0, 1e-9) / 1e9
+                // Times to the millisecond: A/B comparisons (scripts/bench-ab) read them.
                 Console.line(String(format: "  %-4d %6.3f s  %9.0f   %13.0f   %6.3f s  %7.1f  %9.1f  %@", seed, policy.wallSeconds, rate,
                                     rolloutRate, last?.updateSeconds ?? 0, gigaflops, result.meanReturn, verdict))
             }
