@@ -13,6 +13,20 @@ struct ProgressDisplay {
     mutating func show(_ r: UpdateReport, evaluation: TrainingEvaluation? = nil) {
         guard !quiet else { return }
         let last = r.update == r.updates
+        // Decided before the line is formatted: CartPole's settings finish an update every
+        // millisecond, and a line costs about 9 us to format (3.5 ms of a 0.5 s run).
+        if live {
+            // At most ten redraws a second.
+            guard last || r.wallSeconds - lastPrinted >= 0.1 else { return }
+            lastPrinted = r.wallSeconds
+            Console.error(("\r\u{1B}[K" + line(r, evaluation: evaluation) + (last ? "\n" : "")))
+        } else if last || r.wallSeconds - lastPrinted >= 1 {
+            lastPrinted = r.wallSeconds
+            Console.error(("update \(r.update)/\(r.updates)  " + line(r, evaluation: evaluation) + "\n"))
+        }
+    }
+
+    private func line(_ r: UpdateReport, evaluation: TrainingEvaluation?) -> String {
         let remaining = Double(r.totalTimesteps - r.timesteps) / max(r.stepsPerSecond, 1)
         var line = String(format: "%@ / %@ steps  %@ steps/s  ETA %@",
                           Self.count(r.timesteps), Self.count(r.totalTimesteps),
@@ -21,15 +35,7 @@ struct ProgressDisplay {
             line += String(format: "  return %.1f (last %d episodes)", ret.mean, min(r.episodesCompleted, 100))
         }
         if let evaluation { line += String(format: "  eval %.1f", evaluation.meanReturn) }
-        if live {
-            // At most ten redraws a second: CartPole's settings finish an update every 3 ms.
-            guard last || r.wallSeconds - lastPrinted >= 0.1 else { return }
-            lastPrinted = r.wallSeconds
-            Console.error(("\r\u{1B}[K" + line + (last ? "\n" : "")))
-        } else if last || r.wallSeconds - lastPrinted >= 1 {
-            lastPrinted = r.wallSeconds
-            Console.error(("update \(r.update)/\(r.updates)  " + line + "\n"))
-        }
+        return line
     }
 
     static func count(_ n: Int) -> String {
