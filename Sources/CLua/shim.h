@@ -46,7 +46,12 @@ static inline void gym_use_generational_gc(lua_State *L) { lua_gc(L, LUA_GCGEN, 
 static inline void gym_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcfunction(L, f); }
 static inline int gym_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
 static inline int gym_loadbuffer(lua_State *L, const char *buf, size_t size, const char *name) {
-    return luaL_loadbufferx(L, buf, size, name, "t");  // text only: no binary chunks, ever
+    return luaL_loadbufferx(L, buf, size, name, "t");  // text only: a script's chunks are text
+}
+/// Bytecode that Lua's own compiler made in this process from text (CompiledChunks.swift):
+/// never bytes from a file or a script, which Lua's loader does not check.
+static inline int gym_loadcompiled(lua_State *L, const unsigned char *buf, size_t size, const char *name) {
+    return luaL_loadbufferx(L, (const char *)buf, size, name, "b");
 }
 static inline void gym_rawsetfield(lua_State *L, int idx, const char *key) {
     // value on top of the stack

@@ -66,18 +66,27 @@ public final class LuaState {
     // MARK: Loading
 
     /// Compiles a text chunk and leaves the resulting function on the stack. A `chunkName`
-    /// starting with "=" marks host code, whose frames errors never point at.
+    /// starting with "=" marks host code, whose frames errors never point at. Text this
+    /// process compiled before under the same name loads as its bytecode (`CompiledChunks`).
     public func load(source: String, chunkName: String) throws(LuaError) {
         let luaName = chunkName.hasPrefix("=") ? chunkName : "@" + chunkName
         var text = source
+        var compiledNow = false
         // The parser allocates from the script's heap: the cap applies to it too.
         gym_begin_script_call(L, limits)
         let status = text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
+            if let bytecode = CompiledChunks.shared.bytecode(named: luaName, source: bytes) {
+                return bytecode.withUnsafeBufferPointer { gym_loadcompiled(L, $0.baseAddress, $0.count, luaName) }
+            }
+            compiledNow = true
+            return bytes.withMemoryRebound(to: CChar.self) { chars in
                 gym_loadbuffer(L, chars.baseAddress, chars.count, luaName)
             }
         }
         gym_end_script_call(limits)
+        if status == LUA_OK && compiledNow {
+            text.withUTF8 { CompiledChunks.shared.store(named: luaName, source: $0, bytecode: CompiledChunks.dump(L)) }
+        }
         guard status == LUA_OK else {
             if status == LUA_ERRMEM {
                 gym_pop(L, 1)
