@@ -9,11 +9,14 @@ import Synchronization
 ///
 /// Only text this process compiled itself becomes bytecode here (scripts still cannot load
 /// binary chunks), and a hit needs the very same bytes under the same chunk name: an edited
-/// script is compiled again. Thread-safe; bounded to `capacity` chunks (least recently used
-/// out first), since a long-lived process (tests, a GymKit host) loads many scripts.
+/// script is compiled again. Thread-safe and bounded, since a long-lived process (tests, a
+/// GymKit host) loads many scripts: `capacity` chunks (least recently used out first), each
+/// of at most `largestSource` bytes of text (scripts are a page or two; a larger one is
+/// compiled every time rather than held).
 final class CompiledChunks: Sendable {
     static let shared = CompiledChunks()
     static let capacity = 64
+    static let largestSource = 256 << 10
 
     private struct Entry {
         var source: [UInt8]
@@ -39,6 +42,7 @@ final class CompiledChunks: Sendable {
     var count: Int { entries.withLock { $0.chunks.count } }
 
     func store(named name: String, source: UnsafeBufferPointer<UInt8>, bytecode: [UInt8]) {
+        guard source.count <= Self.largestSource else { return }
         entries.withLock { state in
             if state.chunks[name] == nil, state.chunks.count >= Self.capacity,
                let oldest = state.chunks.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {

@@ -63,6 +63,16 @@ import Testing
         #expect(try evaluate("return \(last)", in: LuaState(), chunkName: "compiled-chunks-many-\(last).lua") == .integer(Int64(last)))
     }
 
+    @Test func aLargeTextIsNotKept() throws {
+        let name = "compiled-chunks-large-\(#line).lua"
+        let filler = String(repeating: "-- a comment line to make the text large\n", count: CompiledChunks.largestSource / 40)
+        let source = filler + "return 5"
+        #expect(try evaluate(source, in: LuaState(), chunkName: name) == .integer(5))
+        #expect(!isKept(source, named: name))
+        #expect(try evaluate("return 5", in: LuaState(), chunkName: name) == .integer(5))
+        #expect(isKept("return 5", named: name))
+    }
+
     /// Scripts themselves still cannot load bytecode, whatever the host caches.
     @Test func scriptsStillCannotLoadBinaryChunks() {
         let error = errorOf("return load('\\27Lua', 'x', 'b')", in: LuaState())
