@@ -37,7 +37,14 @@ public struct ProtobufMessage: Sendable {
         bytes.append(contentsOf: value)
     }
 
-    public mutating func string(_ field: UInt64, _ value: String) { data(field, Array(value.utf8)) }
+    public mutating func string(_ field: UInt64, _ value: String) {
+        key(field, .lengthDelimited)
+        varint(UInt64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    /// Empties the message and keeps its memory, to build the next one in it.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     public mutating func message(_ field: UInt64, _ value: ProtobufMessage) { data(field, value.bytes) }
 

@@ -53,8 +53,9 @@ public final class EventFile {
     /// other logs leave them empty).
     public func appendScalars(_ scalars: [(tag: String, value: Double)], step: Int, wallTime: Double) throws {
         var summary = ProtobufMessage()
+        var entry = ProtobufMessage()  // one buffer for every entry: no allocation per scalar
         for (tag, value) in scalars where value.isFinite {
-            var entry = ProtobufMessage()
+            entry.removeAll()
             entry.string(1, tag)
             entry.float(2, Float(value))
             summary.message(1, entry)

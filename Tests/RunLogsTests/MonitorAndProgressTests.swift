@@ -42,6 +42,15 @@ import Testing
         #expect(MonitorFile.number(-0.0000001) == "0.0")
         #expect(MonitorFile.number(0.1234567) == "0.123457")
     }
+
+    /// Whole numbers skip the formatter: the same text as through it.
+    @Test func wholeNumbersReadAsFormattedByC() {
+        let values: [Double] = [0, -0.0, 1, -1, 500, -171, 42, 1e6, -123_456_789, 999_999_999_999_999, 1e15, 1e16, -1e15,
+                                0.5, -0.5, 2.5, 1e-7, -1e-7, 499.9999999, .infinity, -.infinity, .nan]
+        for x in values {
+            #expect(MonitorFile.number(x) == MonitorFile.formattedByC(x), "\(x)")
+        }
+    }
 }
 
 @Suite struct ProgressRecordsTests {
