@@ -70,6 +70,16 @@ func makeRun(in parent: String, name: String, seed: Int, learningRate: Double = 
 
     @Test func labelsAreEscaped() {
         #expect(Markup.escape("a<b & \"c\"\u{1}") == "a&lt;b &amp; &quot;c&quot; ")
+        #expect(Markup.escape("plain 12.5,30 é") == "plain 12.5,30 é")
+        #expect(Markup.escape("tab\tline\ncr\r\nend") == "tab\tline\ncr \nend")
+    }
+
+    /// A quote, `<` or `&` followed by a combining mark is one Character: each is still escaped,
+    /// or a script's name could end an attribute early.
+    @Test func markupFollowedByACombiningMarkIsEscaped() {
+        #expect(Markup.escape("x\"\u{301} onload=\"y") == "x&quot;\u{301} onload=&quot;y")
+        #expect(Markup.escape("<\u{301}script>") == "&lt;\u{301}script&gt;")
+        #expect(Markup.escape("&\u{20DD}") == "&amp;\u{20DD}")
     }
 
     @Test func ticksAreNiceNumbersCoveringTheData() {
