@@ -44,8 +44,8 @@ public final class MonitorFile {
 
     /// Six decimals, as SB3 rounds, without trailing zeros (Python prints `500.0`, `-171.25`).
     static func number(_ x: Double) -> String {
-        // Whole numbers (CartPole's returns, every episode's time in whole seconds) are most
-        // of a run's: their digits need no formatter (about 1.5 us a number with one).
+        // Whole numbers (CartPole's and Acrobot's returns: every episode's, in many runs) need
+        // no formatter for their digits (about 1.5 us a number with one).
         if x == x.rounded(), abs(x) < 1e15 { return "\(Int64(x)).0" }
         return formattedByC(x)
     }
