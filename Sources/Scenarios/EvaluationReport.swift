@@ -1,5 +1,6 @@
 import Foundation
 import LuaBridge
+import Markup
 
 // Scenarios' judging half: evaluation and reports (the runtime half, which runs inside the
 // env's Lua state, is Sources/Environments/Scenario*.swift; Package.swift maps both).
@@ -97,10 +98,9 @@ public struct EvaluationReport: Sendable {
         return xml + "</testsuites>\n"
     }
 
-    /// XML-escaped, with control characters (which XML 1.0 forbids) shown as `\u{..}`.
+    /// XML-escaped (`Markup.escape`), with control characters (which XML 1.0 forbids) shown as
+    /// `\u{..}`.
     private func escape(_ text: String) -> String {
-        LuaError.printable(text, limit: 10_000).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "'", with: "&apos;")
+        Markup.escape(LuaError.printable(text, limit: 10_000))
     }
 }
