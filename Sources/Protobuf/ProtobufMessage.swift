@@ -31,17 +31,14 @@ public struct ProtobufMessage: Sendable {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func data(_ field: UInt64, _ value: [UInt8]) {
+    public mutating func data(_ field: UInt64, _ value: some Collection<UInt8>) {
         key(field, .lengthDelimited)
         varint(UInt64(value.count))
         bytes.append(contentsOf: value)
     }
 
-    public mutating func string(_ field: UInt64, _ value: String) {
-        key(field, .lengthDelimited)
-        varint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
-    }
+    /// Its UTF-8 bytes, appended straight from the string (no array in between).
+    public mutating func string(_ field: UInt64, _ value: String) { data(field, value.utf8) }
 
     /// Empties the message and keeps its memory, to build the next one in it.
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
