@@ -25,6 +25,14 @@ import Testing
         #expect(abs(parts.reduce(0, +) - total) <= 0.03, "\(parts) against \(total)")
     }
 
+    @Test func aNetworkWithoutHiddenLayersIsOneLinearLayer() throws {
+        let result = try gym("bench-kernels", "--network", "4,8", "--rows", "4")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("one minibatch of 4 rows through a 4-8 linear layer"))
+        #expect(!result.stdout.contains("tanh"))
+        #expect(result.stdout.contains("Adam step (40 parameters)"))
+    }
+
     @Test(arguments: [["--network", "4"], ["--network", "4,0,2"], ["--network", "4,x"], ["--network", "4,8", "--rows", "0"],
                       ["--network", "4,4096,4096,4096,4096,4096,1", "--rows", "4096"]])
     func refusesABadNetworkClearly(arguments: [String]) throws {

@@ -144,7 +144,7 @@ struct BenchKernels: ParsableCommand {
         let peak = Double(m * n * k * iterations) / fastest
         let cost = MinibatchCost.measure(sizes: sizes, rows: rows)
         let layers = sizes.map(String.init).joined(separator: "-")
-        Console.line("one minibatch of \(rows) rows through a \(layers) tanh network, one core (\(KernelBenchmark.kernelVersion)), median microseconds:")
+        Console.line("one minibatch of \(rows) rows through a \(layers) \(sizes.count > 2 ? "tanh network" : "linear layer"), one core (\(KernelBenchmark.kernelVersion)), median microseconds:")
         func row(_ name: String, _ seconds: Double, _ note: String = "") {
             let share = String(format: "%5.1f%%", 100 * seconds / cost.total)
             Console.line("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0)
