@@ -34,12 +34,14 @@ import Testing
     }
 
     @Test(arguments: [["--network", "4"], ["--network", "4,0,2"], ["--network", "4,x"], ["--network", "4,8", "--rows", "0"],
-                      ["--network", "4,4096,4096,4096,4096,4096,1", "--rows", "4096"]])
-    func refusesABadNetworkClearly(arguments: [String]) throws {
+                      ["--network", "4,4096,4096,4096,4096,4096,1", "--rows", "4096"],
+                      ["--work", "nan"], ["--work", "1e300"], ["--work", "0"]])
+    func refusesBadInputClearly(arguments: [String]) throws {
         let result = try gym(["bench-kernels"] + arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains("--network must be layer sizes") || result.stderr.contains("--rows must be")
-                || result.stderr.contains("MiB of buffers; at most 256 MiB"), "\(result.stderr)")
+                || result.stderr.contains("MiB of buffers; at most 256 MiB")
+                || result.stderr.contains("--work must be from 1e6 to 1e12 multiply-adds"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 }

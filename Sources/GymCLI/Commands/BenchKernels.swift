@@ -38,6 +38,10 @@ struct BenchKernels: ParsableCommand {
     static let largestFloatCount = 64 << 20
 
     func validate() throws {
+        // Not NaN, not past what an Int holds (it becomes an iteration count), not hours long.
+        guard work.isFinite, work >= 1e6, work <= 1e12 else {
+            throw ValidationError("--work must be from 1e6 to 1e12 multiply-adds")
+        }
         guard (1...4096).contains(rows) else { throw ValidationError("--rows must be between 1 and 4096") }
         guard let network else { return }
         guard let sizes = Self.sizes(network) else {
