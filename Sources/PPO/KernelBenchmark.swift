@@ -29,6 +29,15 @@ public enum KernelBenchmark {
         return body()
     }
 
+    /// `time` over arrays: A (m x k, or k x m read transposed), B (k x n), C (m x n).
+    public static func time(m: Int, n: Int, k: Int, transposedA: Bool, iterations: Int, a: [Float], b: [Float],
+                            c: inout [Float]) -> Double {
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            time(m: m, n: n, k: k, transposedA: transposedA, iterations: iterations, a: ap.baseAddress!,
+                 b: bp.baseAddress!, c: cp.baseAddress!)
+        } } }
+    }
+
     /// Seconds for `iterations` products C (m x n) = A B, A read transposed if asked.
     public static func time(m: Int, n: Int, k: Int, transposedA: Bool, iterations: Int,
                             a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) -> Double {

@@ -47,7 +47,7 @@ struct BenchKernels: ParsableCommand {
         guard let sizes = Self.sizes(network) else {
             throw ValidationError("--network must be layer sizes separated by commas, at least two, each 1 to 4096 (e.g. 4,64,64,2)")
         }
-        let parameters = (0..<(sizes.count - 1)).reduce(0) { $0 + (sizes[$1] + 1) * sizes[$1 + 1] }
+        let parameters = MLPShape(sizes: sizes, activation: .tanh).parameterCount
         let floats = rows * (sizes.reduce(0, +) + 2 * sizes.max()!) + 4 * parameters
         guard floats <= Self.largestFloatCount else {
             throw ValidationError("--network \(network) with --rows \(rows) needs \((floats * 4) >> 20) MiB of buffers; at most \((Self.largestFloatCount * 4) >> 20) MiB")
@@ -103,10 +103,7 @@ struct BenchKernels: ParsableCommand {
             let flops = 2 * Double(m * n * k) * Double(iterations)
             let ours = versions.map { version in
                 KernelBenchmark.withVersion(version) {
-                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                        KernelBenchmark.time(m: m, n: n, k: k, transposedA: transposed, iterations: iterations,
-                                             a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
-                    } } }
+                    KernelBenchmark.time(m: m, n: n, k: k, transposedA: transposed, iterations: iterations, a: a, b: b, c: &c)
                 }
             }
             var theirs = "not installed"
@@ -140,10 +137,7 @@ struct BenchKernels: ParsableCommand {
         var c = [Float](repeating: 0, count: m * n)
         let iterations = max(1, Int(3e8 / Double(m * n * k)))
         let fastest = (0..<3).map { _ in
-            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                KernelBenchmark.time(m: m, n: n, k: k, transposedA: false, iterations: iterations, a: ap.baseAddress!,
-                                     b: bp.baseAddress!, c: cp.baseAddress!)
-            } } }
+            KernelBenchmark.time(m: m, n: n, k: k, transposedA: false, iterations: iterations, a: a, b: b, c: &c)
         }.min()!
         let peak = Double(m * n * k * iterations) / fastest
         let cost = MinibatchCost.measure(sizes: sizes, rows: rows)
