@@ -1,7 +1,8 @@
 import Environments
 
 /// The PPO update: K epochs of shuffled minibatches over one rollout, in the order of the
-/// paper's algorithm (and of CleanRL's loop). The math of each minibatch (the surrogate
+/// paper's algorithm (and of CleanRL's loop); a minibatch that is the whole rollout is not
+/// shuffled. The math of each minibatch (the surrogate
 /// objective, the value loss, their gradients through whichever network layout) lives in
 /// PPOUpdate+Passes.swift and PPOLoss.swift; this file is the loop.
 final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
@@ -136,10 +137,17 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         // generator is as if it never drew.
         var gathered = false
         var drawnAhead: SeededGenerator?
+        // One minibatch covering the whole rollout (CartPole's settings): every epoch takes the
+        // same rows, so shuffling them would only reorder the gradient's sums. The rows are
+        // gathered (and their advantages normalized) once, in rollout order, and no epoch draws
+        // a permutation; re-gathering them each epoch was 7% of a CartPole update.
+        let wholeRollout = count <= size
         epochs: for epoch in 0..<settings.epochs {
             // A fresh permutation of 0..<n each epoch: it depends on the generator alone, so a
             // resumed run (which saved the generator, not this array) shuffles the same way.
-            if let generator = drawnAhead {
+            if wholeRollout {
+                if epoch == 0 { Self.identity(&indices) }
+            } else if let generator = drawnAhead {
                 rng = generator
                 swap(&indices, &nextIndices)
                 drawnAhead = nil
@@ -153,7 +161,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     Self.gather(indices, start..<end, into: batch, from: buffer, normalize: settings.normalizeAdvantage)
                 }
                 var prefetch: Prefetch?
-                if usesHelper {
+                if usesHelper && !wholeRollout {
                     if end < count {
                         prefetch = .rows(end..<Swift.min(end + size, count))
                     } else if epoch + 1 < settings.epochs {
@@ -180,7 +188,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     gathered = true
                 } else {
                     losses = lossesAndGradients(terms: terms, applyingFirst: pending)
-                    gathered = false
+                    gathered = wholeRollout
                 }
                 pending = nil
                 rowsProcessed += losses.rows
@@ -213,8 +221,12 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     }
 
     private static func permute(_ order: inout [Int], using generator: inout SeededGenerator) {
-        for i in order.indices { order[i] = i }
+        identity(&order)
         order.shuffle(using: &generator)
+    }
+
+    private static func identity(_ order: inout [Int]) {
+        for i in order.indices { order[i] = i }
     }
 
     @_specialize(where T == Float)

@@ -62,7 +62,7 @@ public final class Trainer {
     private var rolloutSeconds = 0.0
     private var updateSeconds = 0.0
     private var klCoef: Double
-    private var updateGenerator: SeededGenerator
+    private(set) var updateGenerator: SeededGenerator
     private let resumed: TrainingCheckpoint?
     /// The policy after the last update that finished with finite numbers.
     public private(set) var lastGoodPolicy: TrainedPolicy?

@@ -86,6 +86,27 @@ import Testing
         #expect((stops[1] ?? 0) > 0 && (stops[1] ?? 0) < 16, "early stops in \(stops[1] ?? 0) of 16 updates")
     }
 
+    /// A minibatch that is the whole rollout (CartPole's settings) is not shuffled: its rows are
+    /// gathered once per update, in rollout order, and the shuffler's generator never draws.
+    /// Smaller minibatches still draw a permutation each epoch. Both thread counts agree.
+    @Test func aWholeRolloutMinibatchIsNotShuffled() throws {
+        var s = settings(steps: 1_024, threads: 1)
+        s.batchSize = s.envs * s.nSteps
+        let initial = SeededGenerator(seed: SeededGenerator.derive(s.seed, stream: 12)).words
+        var policies = [[Float]]()
+        for threads in [1, 2] {
+            s.threads = threads
+            let trainer = try Trainer(settings: s) { _ in TargetReach() }
+            policies.append(try trainer.train().parameters)
+            #expect(trainer.updateGenerator.words == initial)
+        }
+        #expect(policies[0] == policies[1])
+        s.batchSize = s.envs * s.nSteps / 2
+        let shuffled = try Trainer(settings: s) { _ in TargetReach() }
+        _ = try shuffled.train()
+        #expect(shuffled.updateGenerator.words != initial)
+    }
+
     /// The shared layout (PPO's `--shared`, as in the paper): one trunk, then a linear policy head
     /// and a linear value head. The off-policy work once gave the value head the hidden layers
     /// again; a shared policy of gym 0.2.0 would then no longer load.
