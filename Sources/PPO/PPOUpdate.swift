@@ -2,9 +2,9 @@ import Environments
 
 /// The PPO update: K epochs of shuffled minibatches over one rollout, in the order of the
 /// paper's algorithm (and of CleanRL's loop); a minibatch that is the whole rollout is not
-/// shuffled. The math of each minibatch (the surrogate
-/// objective, the value loss, their gradients through whichever network layout) lives in
-/// PPOUpdate+Passes.swift and PPOLoss.swift; this file is the loop.
+/// shuffled. The math of each minibatch (the surrogate objective, the value loss, their
+/// gradients through whichever network layout) lives in PPOUpdate+Passes.swift and
+/// PPOLoss.swift; this file is the loop.
 final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     let architecture: NetworkArchitecture
     let offsets: NetworkArchitecture.Offsets
@@ -140,7 +140,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         // One minibatch covering the whole rollout (CartPole's settings): every epoch takes the
         // same rows, so shuffling them would only reorder the gradient's sums. The rows are
         // gathered (and their advantages normalized) once, in rollout order, and no epoch draws
-        // a permutation; re-gathering them each epoch was 7% of a CartPole update.
+        // a permutation; re-gathering them each epoch was 6-9% of a CartPole update.
         let wholeRollout = count <= size
         epochs: for epoch in 0..<settings.epochs {
             // A fresh permutation of 0..<n each epoch: it depends on the generator alone, so a
