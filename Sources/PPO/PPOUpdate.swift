@@ -138,20 +138,20 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         var gathered = false
         var drawnAhead: SeededGenerator?
         // One minibatch covering the whole rollout (CartPole's settings): every epoch takes the
-        // same rows, so shuffling them would only reorder the gradient's sums. The rows are
-        // gathered (and their advantages normalized) once, in rollout order, and no epoch draws
-        // a permutation; re-gathering them each epoch was 6-9% of a CartPole update.
+        // same rows, so shuffling them would only reorder the gradient's sums. `indices` then
+        // stays in rollout order (as `init` made it), the rows are gathered (and their
+        // advantages normalized) once, and no epoch draws a permutation; re-gathering them
+        // each epoch was 6-9% of a CartPole update.
         let wholeRollout = count <= size
         epochs: for epoch in 0..<settings.epochs {
-            // A fresh permutation of 0..<n each epoch: it depends on the generator alone, so a
-            // resumed run (which saved the generator, not this array) shuffles the same way.
-            if wholeRollout {
-                if epoch == 0 { Self.identity(&indices) }
-            } else if let generator = drawnAhead {
+            // A fresh permutation of 0..<n each epoch (not for a whole-rollout minibatch): it
+            // depends on the generator alone, so a resumed run (which saved the generator, not
+            // this array) shuffles the same way.
+            if let generator = drawnAhead {
                 rng = generator
                 swap(&indices, &nextIndices)
                 drawnAhead = nil
-            } else {
+            } else if !wholeRollout {
                 Self.permute(&indices, using: &rng)
             }
             // Like Stable-Baselines3, a last partial minibatch is used as is.
@@ -188,6 +188,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     gathered = true
                 } else {
                     losses = lossesAndGradients(terms: terms, applyingFirst: pending)
+                    // `batch` holds the next minibatch's rows only when they are these again.
                     gathered = wholeRollout
                 }
                 pending = nil
@@ -221,12 +222,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     }
 
     private static func permute(_ order: inout [Int], using generator: inout SeededGenerator) {
-        identity(&order)
-        order.shuffle(using: &generator)
-    }
-
-    private static func identity(_ order: inout [Int]) {
         for i in order.indices { order[i] = i }
+        order.shuffle(using: &generator)
     }
 
     @_specialize(where T == Float)
