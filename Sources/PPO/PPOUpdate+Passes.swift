@@ -1,3 +1,4 @@
+import Dispatch
 import Environments
 
 /// One minibatch's losses, summed over its rows, and its gradients' squared norms.
@@ -46,8 +47,10 @@ extension PPOUpdate {
             // The policy loss's rows are split in two halves (at CartPole's sizes the loss costs
             // as much as the critic's work). The second half goes to whichever thread asks
             // first: the helper once its critic's forward pass is done and the actor's outputs
-            // are there (an early helper goes on with the critic rather than spin for them: that
-            // spin was 3% of a CartPole run's samples), this thread once it has the first half.
+            // are there, this thread once it has the first half. A helper done early waits for
+            // the outputs, but at most an eighth of its own forward pass's time (3-4 us at
+            // CartPole's sizes, less than the half it then takes over), then goes on with the
+            // critic: an actor held up by other work should not hold the critic up too.
             // The next minibatch's gather (`afterwards`) goes to whichever thread is done with
             // its part first. Timing picks the thread, never the bits.
             helper.fork({
@@ -66,8 +69,10 @@ extension PPOUpdate {
                 if self.afterwardsClaim.take(serial) { afterwards() }
             }, {
                 self.apply(step, in: self.valueRange)
+                let forwardStarted = DispatchTime.now().uptimeNanoseconds
                 valueSum = self.valueForwardAndLoss()
-                if self.outputsPosted.isPosted(serial) && self.secondHalfClaim.take(serial) {
+                let patience = (DispatchTime.now().uptimeNanoseconds - forwardStarted) / 8
+                if self.outputsPosted.wait(for: serial, atMost: patience) && self.secondHalfClaim.take(serial) {
                     secondHalf = self.policyLoss(half: 1, outputs: self.policyWorkspace.actor.output, terms: terms)
                     self.secondHalfPosted.post(serial)
                 }

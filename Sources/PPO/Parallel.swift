@@ -114,6 +114,16 @@ final class Handoff: @unchecked Sendable {
     /// Whether `serial` was posted (without waiting).
     func isPosted(_ serial: Int) -> Bool { posted.load(ordering: .acquiring) == serial }
 
+    /// Waits for `serial` at most about `nanoseconds` (spinning); whether it was posted.
+    func wait(for serial: Int, atMost nanoseconds: UInt64) -> Bool {
+        if isPosted(serial) { return true }
+        var spin = Spin(limit: nanoseconds)
+        while !isPosted(serial) {
+            if spin.expired() { return isPosted(serial) }
+        }
+        return true
+    }
+
     func wait(for serial: Int) {
         var spin = Spin(limit: 50_000)
         while posted.load(ordering: .acquiring) != serial {

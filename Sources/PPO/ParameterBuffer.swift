@@ -5,15 +5,20 @@ final class ParameterBuffer<T: NetworkScalar> {
     let values: UnsafeMutablePointer<T>
     let gradients: UnsafeMutablePointer<T>
 
-    init(count: Int) {
+    private let blocks: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)
+
+    init(count: Int, lineStartingAt boundary: Int = 0) {
         self.count = count
-        values = .allocate(count: count, filledWith: 0)
-        gradients = .allocate(count: count, filledWith: 0)
+        let v = UnsafeMutablePointer<T>.allocate(count: count, filledWith: 0, lineStartingAt: boundary)
+        let g = UnsafeMutablePointer<T>.allocate(count: count, filledWith: 0, lineStartingAt: boundary)
+        values = v.elements
+        gradients = g.elements
+        blocks = (v.block, g.block)
     }
 
     deinit {
-        values.deallocate()
-        gradients.deallocate()
+        blocks.0.deallocate()
+        blocks.1.deallocate()
     }
 
     var valueArray: [T] { Array(UnsafeBufferPointer(start: values, count: count)) }

@@ -41,6 +41,22 @@ import Testing
         }
     }
 
+    /// A bounded wait returns as soon as the serial is posted (at once if it already was), and
+    /// gives up after its time without it.
+    @Test func aBoundedWaitSeesAPostOrGivesUp() {
+        let handoff = Handoff()
+        handoff.post(1)
+        #expect(handoff.wait(for: 1, atMost: 0))
+        let started = DispatchTime.now().uptimeNanoseconds
+        #expect(!handoff.wait(for: 2, atMost: 200_000))
+        #expect(DispatchTime.now().uptimeNanoseconds - started >= 200_000)
+        let helper = HelperThread()
+        defer { helper.stop() }
+        var seen = false
+        helper.fork({ usleep(2_000); handoff.post(2) }, { seen = handoff.wait(for: 2, atMost: 10_000_000_000) })
+        #expect(seen)
+    }
+
     /// Forks that find the helper spinning, and forks that must wake it from its sleep (it
     /// sleeps after spinning a fraction of a millisecond without work): every task runs once,
     /// on the helper, and the join sees what it wrote.
