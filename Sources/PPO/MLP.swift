@@ -114,6 +114,27 @@ final class MLPWorkspace<T: NetworkScalar> {
         return UnsafePointer(outputs[shape.layerCount - 1])
     }
 
+    /// Copies the last forward pass of `source` (same shape), every layer's outputs for its
+    /// `count` rows, into rows `first..<first + count` here: the rollout's passes, step by step,
+    /// kept for the update's first backward pass (`adoptForward`).
+    func storeRows(of source: MLPWorkspace<T>, count: Int, at first: Int) {
+        precondition(source.shape == shape && first + count <= capacity)
+        for l in 0..<shape.layerCount {
+            let width = shape.sizes[l + 1]
+            (outputs[l] + first * width).update(from: source.outputs[l], count: count * width)
+        }
+    }
+
+    /// Takes the outputs `storeRows` filled as the forward pass of `input` (`rows` rows), for
+    /// the next backward pass, instead of computing it again; returns the network's output.
+    /// The caller vouches that they are the outputs this input and these parameters give.
+    func adoptForward(input: UnsafePointer<T>, rows: Int) -> UnsafePointer<T> {
+        precondition(rows <= capacity)
+        self.input = input
+        self.rows = rows
+        return output
+    }
+
     /// Zeroes the bias blocks of `gradients` (this network's layout): what a backward pass that
     /// overwrites the weight gradients still adds into.
     func zeroBiasGradients(_ gradients: UnsafeMutablePointer<T>) {

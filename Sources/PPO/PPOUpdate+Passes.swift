@@ -30,9 +30,12 @@ extension PPOUpdate {
 
     /// `afterwards`, if given, runs once: with a helper, on whichever thread finishes its part
     /// first (it must not touch what the passes read); without one, here at the end.
+    /// `recordedForward`: the workspaces already hold this minibatch's forward passes (the
+    /// rollout's, see `forwardRecord`), so only the backward passes run.
     @_specialize(where T == Float)
-    func lossesAndGradients(terms: PPOLoss.PolicyTerms<T>, applyingFirst step: PendingStep?,
+    func lossesAndGradients(terms: PPOLoss.PolicyTerms<T>, applyingFirst step: PendingStep?, recordedForward: Bool = false,
                             afterwards: () -> Void = {}) -> MinibatchLosses {
+        precondition(!recordedForward || (step == nil && !architecture.shared), "a recorded forward pass is the rollout's")
         var losses = MinibatchLosses(rows: batch.rows)
         defer { if !usesHelper { afterwards() } }
         if architecture.shared {
@@ -55,7 +58,7 @@ extension PPOUpdate {
             // its part first. Timing picks the thread, never the bits.
             helper.fork({
                 self.apply(step, in: self.policyRange)
-                let outputs = self.policyForward()
+                let outputs = self.policyForward(recorded: recordedForward)
                 self.outputsPosted.post(serial)
                 let firstHalf = self.policyLoss(half: 0, outputs: outputs, terms: terms)
                 if self.secondHalfClaim.take(serial) {
@@ -70,7 +73,7 @@ extension PPOUpdate {
             }, {
                 self.apply(step, in: self.valueRange)
                 let forwardStarted = DispatchTime.now().uptimeNanoseconds
-                valueSum = self.valueForwardAndLoss()
+                valueSum = self.valueForwardAndLoss(recorded: recordedForward)
                 let patience = (DispatchTime.now().uptimeNanoseconds - forwardStarted) / 8
                 if self.outputsPosted.wait(for: serial, atMost: patience) && self.secondHalfClaim.take(serial) {
                     secondHalf = self.policyLoss(half: 1, outputs: self.policyWorkspace.actor.output, terms: terms)
@@ -83,10 +86,10 @@ extension PPOUpdate {
             (losses.policy, losses.valueSum, losses.policySquaredNorm, losses.valueSquaredNorm) = (policy, valueSum, policyNorm, valueNorm)
         } else {
             apply(step, in: steppedRange)
-            losses.policy = policyForwardBackward(terms: terms)
+            losses.policy = policyForwardBackward(terms: terms, recorded: recordedForward)
             losses.policySquaredNorm = parameters.gradientSquaredNorm(in: policyRange)
             if trainsValueByAdam {
-                losses.valueSum = valueForwardAndLoss()
+                losses.valueSum = valueForwardAndLoss(recorded: recordedForward)
                 valueBackward()
                 losses.valueSquaredNorm = parameters.gradientSquaredNorm(in: valueRange)
             }
@@ -95,11 +98,13 @@ extension PPOUpdate {
     }
 
     /// Zeroes the actor's gradients that the passes add into (its biases' and the log std's:
-    /// the backward pass writes the weights') and runs it forward; returns its outputs.
+    /// the backward pass writes the weights') and runs it forward (or adopts the recorded pass);
+    /// returns its outputs.
     @_specialize(where T == Float)
-    private func policyForward() -> UnsafePointer<T> {
+    private func policyForward(recorded: Bool) -> UnsafePointer<T> {
         policyWorkspace.actor.zeroBiasGradients(parameters.gradients + offsets.actor)
         parameters.zeroGradients(in: offsets.logStd..<offsets.critic)
+        if recorded { return policyWorkspace.actor.adoptForward(input: batch.observations, rows: batch.rows) }
         return policyWorkspace.forwardPolicy(UnsafePointer(parameters.values), observations: batch.observations,
                                              rows: batch.rows)
     }
@@ -145,19 +150,22 @@ extension PPOUpdate {
     }
 
     @_specialize(where T == Float)
-    private func policyForwardBackward(terms: PPOLoss.PolicyTerms<T>) -> PPOLoss.PolicyStatistics {
-        let statistics = policyLoss(outputs: policyForward(), terms: terms)
+    private func policyForwardBackward(terms: PPOLoss.PolicyTerms<T>, recorded: Bool) -> PPOLoss.PolicyStatistics {
+        let statistics = policyLoss(outputs: policyForward(recorded: recorded), terms: terms)
         policyBackward()
         return statistics
     }
 
     /// Zeroes the critic's bias gradients (the backward pass writes the weights'), runs it
-    /// forward and writes the value loss's gradient; returns the loss's sum.
+    /// forward (or adopts the recorded pass) and writes the value loss's gradient; returns the
+    /// loss's sum.
     @_specialize(where T == Float)
-    private func valueForwardAndLoss() -> Double {
+    private func valueForwardAndLoss(recorded: Bool) -> Double {
         valueWorkspace.critic.zeroBiasGradients(parameters.gradients + offsets.critic)
-        let values = valueWorkspace.forwardValue(UnsafePointer(parameters.values), observations: batch.observations,
-                                                 rows: batch.rows)
+        let values = recorded
+            ? valueWorkspace.critic.adoptForward(input: batch.observations, rows: batch.rows)
+            : valueWorkspace.forwardValue(UnsafePointer(parameters.values), observations: batch.observations,
+                                          rows: batch.rows)
         return PPOLoss.value(values: values, batch: batch, clipRange: T(settings.clipRangeVf),
                              vfCoef: T(settings.vfCoef), valueGradient: valueGradient)
     }

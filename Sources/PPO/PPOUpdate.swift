@@ -112,15 +112,28 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         return 2 * Double(multiplyAdds)
     }
 
+    /// Where the rollout keeps its forward passes for the first minibatch, or nil. That
+    /// minibatch can skip its forward passes when it is the whole rollout in the buffer's order
+    /// (such a minibatch is never shuffled) and nothing has stepped since the rollout acted:
+    /// the same parameters on the same stored observations, and the kernels give a row the same
+    /// bits however many rows a pass covers. Not with a shared trunk, nor when L-BFGS refits
+    /// the critic first. At CartPole's settings this is one forward pass of the twenty epochs'.
+    var forwardRecord: RolloutCollector<T>.ForwardRecord? {
+        guard settings.rolloutSize <= settings.batchSize, !architecture.shared, trainsValueByAdam else { return nil }
+        return .init(actor: policyWorkspace.actor, critic: valueWorkspace.critic)
+    }
+
     /// The critic is left to Adam unless L-BFGS fits it (separately, before the policy epochs).
     var trainsValueByAdam: Bool { settings.valueFit == .adam }
     /// The parameters Adam steps: all of them, or the actor's alone when L-BFGS fits the critic.
     var steppedRange: Range<Int> { trainsValueByAdam ? 0..<offsets.parameterCount : policyRange }
 
     /// One update over the rollout in `buffer`; returns the means the log reports.
+    /// `forwardRecorded`: the rollout recorded its forward passes in `forwardRecord`.
     @_specialize(where T == Float)
     func run(buffer: RolloutBuffer<T>, learningRate: Double, clipRange: Double, klCoef: Double,
-             update: Int, rng: inout SeededGenerator) throws -> UpdateStatistics {
+             update: Int, rng: inout SeededGenerator, forwardRecorded: Bool = false) throws -> UpdateStatistics {
+        precondition(!forwardRecorded || forwardRecord != nil, "a recorded forward pass needs a whole-rollout minibatch")
         // π_old: the Gaussian's log std as it was when the rollout was collected (the means and
         // logits of π_old are in the buffer).
         oldLogStd.update(from: UnsafePointer(parameters.values) + offsets.logStd,
@@ -187,7 +200,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                     swap(&batch, &nextBatch)
                     gathered = true
                 } else {
-                    losses = lossesAndGradients(terms: terms, applyingFirst: pending)
+                    losses = lossesAndGradients(terms: terms, applyingFirst: pending,
+                                                recordedForward: forwardRecorded && epoch == 0)
                     // `batch` holds the next minibatch's rows only when they are these again.
                     gathered = wholeRollout
                 }

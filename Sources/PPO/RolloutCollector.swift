@@ -82,14 +82,22 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
         var clip: Double
     }
 
+    /// Where a rollout also keeps its forward passes, row t * envs + e for env e at step t (the
+    /// buffer's order): the update's workspaces, when its first minibatch is the whole rollout.
+    struct ForwardRecord {
+        let actor: MLPWorkspace<T>
+        let critic: MLPWorkspace<T>
+    }
+
     @_specialize(where T == Float)
     func collect(into buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
-                 normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int = 0) throws {
+                 normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int = 0,
+                 recordingForwardIn record: ForwardRecord? = nil) throws {
         func collectSlice(_ w: Int) {
             let worker = workers[w]
             do {
                 try run(worker, buffer: buffer, parameters: parameters, normalizer: normalizer,
-                        rewardScaling: rewardScaling, update: update)
+                        rewardScaling: rewardScaling, update: update, record: record)
             } catch {
                 worker.error = error
             }
@@ -106,7 +114,8 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
 
     @_specialize(where T == Float)
     private func run(_ worker: Worker, buffer: RolloutBuffer<T>, parameters: UnsafePointer<T>,
-                     normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int) throws {
+                     normalizer: ObservationNormalizer, rewardScaling: RewardScaling?, update: Int,
+                     record: ForwardRecord?) throws {
         let envCount = vector.count
         let obsSize = architecture.observationSize
         let outSize = architecture.distribution.outputSize
@@ -128,6 +137,10 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
             let values = worker.workspace.forwardValue(parameters, observations: observations, rows: rows, runTrunk: false)
             (buffer.policyOutputs + base * outSize).update(from: outputs, count: rows * outSize)
             (buffer.values + base).update(from: values, count: rows)
+            if let record {
+                record.actor.storeRows(of: worker.workspace.actor, count: rows, at: base)
+                record.critic.storeRows(of: worker.workspace.critic, count: rows, at: base)
+            }
 
             for e in worker.envs {
                 let row = t * envCount + e

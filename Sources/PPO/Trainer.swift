@@ -50,7 +50,7 @@ public final class Trainer {
     private let adam: Adam<Float>
     private let collector: RolloutCollector<Float>
     private let buffer: RolloutBuffer<Float>
-    private let updater: PPOUpdate<Float>
+    let updater: PPOUpdate<Float>
     /// The second thread (threads = 2), shared by the collector and the update.
     private let helper: HelperThread?
     private var normalizer: ObservationNormalizer
@@ -125,6 +125,10 @@ public final class Trainer {
     }
 
     deinit { helper?.stop() }
+
+    /// Whether the update's first minibatch may take the rollout's forward passes (see
+    /// `PPOUpdate.forwardRecord`); off only in a test that checks it changes no bits.
+    var reusesRolloutForward = true
 
     /// The update's useful work so far: the matrix products' floating-point operations over
     /// every minibatch row (the benchmarks' GFLOP/s, over `UpdateReport.updateSeconds`).
@@ -205,8 +209,9 @@ public final class Trainer {
                                                         standardDeviation: (returnStatistics.variance[0] + 1e-8).squareRoot(),
                                                         clip: settings.normalizationClip)
                 : nil
+            let forwardRecord = reusesRolloutForward ? updater.forwardRecord : nil
             try collector.collect(into: buffer, parameters: parameters.values, normalizer: normalizer, rewardScaling: scaling,
-                                  update: update)
+                                  update: update, recordingForwardIn: forwardRecord)
             collector.currentValues(parameters: parameters.values, normalizer: normalizer, into: lastValues)
             if normalizer.enabled { normalizer.statistics.update(buffer.rawObservations, batchCount: buffer.rows) }
             if settings.normalizeReward { returnStatistics.update(buffer.discountedReturns, batchCount: buffer.rows) }
@@ -227,7 +232,8 @@ public final class Trainer {
                 valueLoss = try valueFitter.fit(parameters: parameters, buffer: buffer, mix: settings.valueTargetMix, update: update)
             }
             var statistics = try updater.run(buffer: buffer, learningRate: learningRate, clipRange: clipRange,
-                                             klCoef: klCoef, update: update, rng: &updateGenerator)
+                                             klCoef: klCoef, update: update, rng: &updateGenerator,
+                                             forwardRecorded: forwardRecord != nil)
             if let valueLoss { statistics.valueLoss = valueLoss }
             if settings.objective == .klAdaptive || settings.objective == .klFixed {
                 statistics.kl = updater.meanKL(buffer: buffer)

@@ -107,6 +107,32 @@ import Testing
         #expect(shuffled.updateGenerator.words != initial)
     }
 
+    /// A whole-rollout minibatch takes the rollout's forward passes for its first epoch instead
+    /// of running them again: the same policy, bit for bit, with one thread or two (each then
+    /// records its own envs' rows), for Gaussian and categorical policies and for tanh and ReLU
+    /// layers. A shuffled minibatch records nothing.
+    @Test(arguments: [false, true])
+    func theRolloutsForwardPassesStandInForTheFirstEpochs(discrete: Bool) throws {
+        var s = settings(steps: 1_024, threads: 1)
+        s.batchSize = s.envs * s.nSteps
+        for activation in [Activation.tanh, .relu] {
+            s.activation = activation
+            for threads in [1, 2] {
+                s.threads = threads
+                func train(reusing: Bool) throws -> [Float] {
+                    let trainer = try Trainer(settings: s) { _ in discrete ? SignBandit() as Environment : TargetReach() }
+                    #expect(trainer.updater.forwardRecord != nil)
+                    trainer.reusesRolloutForward = reusing
+                    return try trainer.train().parameters
+                }
+                let reused = try train(reusing: true)
+                #expect(reused.map(\.bitPattern) == (try train(reusing: false)).map(\.bitPattern), "\(activation), \(threads) threads")
+            }
+        }
+        s.batchSize = s.envs * s.nSteps / 2
+        #expect(try Trainer(settings: s) { _ in TargetReach() }.updater.forwardRecord == nil)
+    }
+
     /// The shared layout (PPO's `--shared`, as in the paper): one trunk, then a linear policy head
     /// and a linear value head. The off-policy work once gave the value head the hidden layers
     /// again; a shared policy of gym 0.2.0 would then no longer load.
