@@ -87,6 +87,8 @@ void gym_layer_forward_avx512(long m, long n, long k, const float *x, const floa
                               int activate_tanh);
 void gym_sgemm_bt_tanh_derivative_avx512(long m, long n, long k, const float *a, const float *bt, float *c,
                                          const float *y, float *scratch);
+void gym_weight_gradient_avx512(long m, long n, long k, const float *x, const float *dy, float *dw, float *db,
+                                int accumulate);
 
 // Defines gym_<name> over the body `name`: an AVX2 + FMA version and a baseline version of it,
 // and the entry point that picks one.

@@ -142,3 +142,14 @@ void gym_sgemm_bt_tanh_derivative(long m, long n, long k, const float *a, const 
 // The transpose itself is in gym_matrix_tiles.h, shared with the transposed-B product.
 GYM_VERSIONS(void, transpose, (long rows, long columns, const float *source, float *destination),
              (rows, columns, source, destination))
+
+void gym_weight_gradient(long m, long n, long k, const float *x, const float *dy, float *dw, float *db, int accumulate) {
+#if defined(__x86_64__)
+    if (gym_kernels_level() == GYM_KERNELS_AVX512) {
+        gym_weight_gradient_avx512(m, n, k, x, dy, dw, db, accumulate);
+        return;
+    }
+#endif
+    gym_add_column_sums(dy, k, n, db);
+    gym_sgemm(m, n, k, x, 1, m, dy, dw, accumulate);
+}

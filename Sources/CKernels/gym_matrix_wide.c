@@ -22,12 +22,19 @@ enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
 // a[r * rs + p * cs]; B's row p at b + p * ldb; C's rows are n apart, and so are those of `y`
 // (the layer input whose tanh derivative FINISH_TANH_DERIVATIVE takes). `bias` holds the tile's
 // columns of the biases. Callers pass constants for rows and vectors, so the loops unroll and
-// the accumulators live in registers.
+// the accumulators live in registers. `sums`, when not NULL, also gets the tile's columns of B
+// added in, row after row (a weight gradient's bias gradient: the column sums of dY, which B
+// is), in the order gym_add_column_sums adds them, so the bits are the same.
 #define DEFINE_ROW_TILE(name, vector, load, store, tanh)                                                      \
     GYM_INLINE void name(int rows, int vectors, const float *a, long rs, long cs, const float *b, long ldb,    \
-                         float *c, long n, long k, int start, const float *bias, int finish, const float *y) { \
+                         float *c, long n, long k, int start, const float *bias, int finish, const float *y,   \
+                         float *sums) {                                                                       \
         enum { lanes = sizeof(vector) / sizeof(float) };                                                      \
         vector x[8][4];                                                                                       \
+        vector column_sums[4];                                                                                \
+        if (sums) {                                                                                           \
+            for (int v = 0; v < vectors; v++) column_sums[v] = load(sums + lanes * v);                        \
+        }                                                                                                     \
         for (int r = 0; r < rows; r++) {                                                                      \
             for (int v = 0; v < vectors; v++) {                                                               \
                 x[r][v] = start == START_BIAS ? load(bias + lanes * v)                                        \
@@ -39,6 +46,9 @@ enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
             const float *bp = b + p * ldb, *ap = a + p * cs;                                                  \
             vector bv[4];                                                                                     \
             for (int v = 0; v < vectors; v++) bv[v] = load(bp + lanes * v);                                   \
+            if (sums) {                                                                                       \
+                for (int v = 0; v < vectors; v++) column_sums[v] += bv[v];                                    \
+            }                                                                                                 \
             for (int r = 0; r < rows; r++) {                                                                  \
                 vector s = ap[r * rs];                                                                        \
                 for (int v = 0; v < vectors; v++) x[r][v] = __builtin_elementwise_fma(s, bv[v], x[r][v]);      \
@@ -46,6 +56,9 @@ enum { FINISH_STORE = 0, FINISH_TANH = 1, FINISH_TANH_DERIVATIVE = 2 };
         }                                                                                                     \
         for (int r = 0; r < rows; r++) {                                                                      \
             for (int v = 0; v < vectors; v++) store(x[r][v], c + r * n + lanes * v);                          \
+        }                                                                                                     \
+        if (sums) {                                                                                           \
+            for (int v = 0; v < vectors; v++) store(column_sums[v], sums + lanes * v);                        \
         }                                                                                                     \
         /* Read back from L1: finishing in registers spilled the accumulators from the loop above. */       \
         if (finish == FINISH_TANH) {                                                                          \
@@ -74,7 +87,7 @@ DEFINE_ROW_TILE(tile4, f4, load4, store4, tanh4)
 // registers) for one or two rows of two to four vectors.
 GYM_INLINE void short_rows(long m, long vectors, const float *a, long rs, long cs, const float *b, float *c, long n,
                            long k, int start, const float *bias, int finish) {
-#define SHORT_ROWS(rows, vectors) tile16(rows, vectors, a, rs, cs, b, n, c, n, k, start, bias, finish, c)
+#define SHORT_ROWS(rows, vectors) tile16(rows, vectors, a, rs, cs, b, n, c, n, k, start, bias, finish, c, NULL)
     if (m == 2) {
         if (vectors == 4) SHORT_ROWS(2, 4); else if (vectors == 3) SHORT_ROWS(2, 3); else SHORT_ROWS(2, 2);
     } else if (m == 1) {
@@ -103,19 +116,22 @@ PACK_A_PANELS(8, copy8)
 
 // The rows of one column block: 8-row tiles (from A's packed panels when there are any), then
 // the rows left as one tile of that many rows. `tile` is one of the tiles above, `vectors`
-// constant; `start` and `finish` as the tiles take them, `bias` and `y` from sgemm_wide.
-#define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, start, finish)                                         \
+// constant; `start` and `finish` as the tiles take them, `bias` and `y` from sgemm_wide; the
+// first tile also adds the block's column sums when `sums` (the block's) is not NULL.
+#define RUN_ROWS(tile, vectors, bj, ldb, j, k0, kn, start, finish, sums)                                   \
     do {                                                                                                    \
         long i = 0;                                                                                         \
         for (; i < row_tiles; i += TILE_ROWS) {                                                             \
+            float *tile_sums = i == 0 ? (sums) : NULL;                                                      \
             if (panels) {                                                                                   \
                 tile(TILE_ROWS, vectors, panels + i * k + (k0) * TILE_ROWS, 1, TILE_ROWS, bj, ldb,         \
-                     c + i * n + (j), n, kn, start, bias + (j), finish, y + i * n + (j));                  \
+                     c + i * n + (j), n, kn, start, bias + (j), finish, y + i * n + (j), tile_sums);       \
             } else {                                                                                        \
                 tile(TILE_ROWS, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn,  \
-                     start, bias + (j), finish, y + i * n + (j));                                           \
+                     start, bias + (j), finish, y + i * n + (j), tile_sums);                                \
             }                                                                                               \
         }                                                                                                   \
+        float *tail_sums = i == 0 ? (sums) : NULL;                                                          \
         switch (m - i) { /* the rows left, as one tile: a layer's 3 or 4 inputs in a weight gradient */     \
         case 7: ROW_TAIL(tile, 7, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
         case 6: ROW_TAIL(tile, 6, vectors, bj, ldb, j, k0, kn, start, finish); break;                       \
@@ -130,7 +146,7 @@ PACK_A_PANELS(8, copy8)
 
 #define ROW_TAIL(tile, rows, vectors, bj, ldb, j, k0, kn, start, finish)                                  \
     tile(rows, vectors, a + i * rs + (k0) * cs, rs, cs, bj, ldb, c + i * n + (j), n, kn, start, bias + (j), \
-         finish, y + i * n + (j))
+         finish, y + i * n + (j), tail_sums)
 
 // The finish of a tile, one element at a time (the last columns, which no vector covers): the
 // 4-lane tanh with the element in one lane, which gives each lane the bits it gives any.
@@ -153,9 +169,19 @@ GYM_INLINE void finish_elements(float *c, long count, int finish, const float *y
 // `finish` (FINISH_*) is applied to each output as its tile is stored, `y` being C's twin for
 // FINISH_TANH_DERIVATIVE. Outputs narrower than 16 columns take the plain product and then
 // the same steps as separate passes.
+//
+// `column_sums` (n floats, or NULL; not with `transposed`) gets B's column sums added, as
+// gym_add_column_sums adds them: by the first 8-row tile of each column block while B's block
+// is in registers (a weight gradient Xᵀ dY and its bias gradient in one pass over dY), the
+// columns no 16-wide block covers after. Other shapes sum in a separate pass: in the one tile
+// of a 3- or 4-input first layer the sums doubled the product's time.
 GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs, long cs, const float *b, float *c,
                                 int accumulate, int transposed, float *scratch, const float *bias, int finish,
-                                const float *y) {
+                                const float *y, float *column_sums) {
+    if (column_sums && (transposed || n < 16 || k < 2 || m < TILE_ROWS)) {
+        gym_add_column_sums(b, k, n, column_sums);
+        column_sums = NULL;
+    }
     int first = bias ? START_BIAS : accumulate ? START_C : START_ZERO;
     // Never read unless asked for; set so that the tiles' pointer arithmetic stays defined.
     if (!bias) bias = c;
@@ -209,13 +235,19 @@ GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs,
                 bj = block;
                 ldb = width;
             }
+            float *sums = column_sums ? column_sums + j : NULL;
             if (width == 32) {
-                RUN_ROWS(tile16, 2, bj, ldb, j, k0, kn, start, last);
+                RUN_ROWS(tile16, 2, bj, ldb, j, k0, kn, start, last, sums);
             } else {
-                RUN_ROWS(tile16, 1, bj, ldb, j, k0, kn, start, last);
+                RUN_ROWS(tile16, 1, bj, ldb, j, k0, kn, start, last, sums);
             }
         }
         j += width;
+    }
+    if (column_sums) {
+        for (long p = 0; p < k; p++) {
+            for (long column = j; column < n; column++) column_sums[column] += b[p * n + column];
+        }
     }
     if (transposed && j < n) {
         // The last few columns of B, from their rows of Bᵀ, into the copy's layout.
@@ -225,11 +257,11 @@ GYM_INLINE void sgemm_wide_body(long m, long n, long k, const float *a, long rs,
         b = scratch;
     }
     if (j + 8 <= n) {
-        RUN_ROWS(tile8, 1, b + j, n, j, 0, k, first, finish);
+        RUN_ROWS(tile8, 1, b + j, n, j, 0, k, first, finish, NULL);
         j += 8;
     }
     if (j + 4 <= n) {
-        RUN_ROWS(tile4, 1, b + j, n, j, 0, k, first, finish);
+        RUN_ROWS(tile4, 1, b + j, n, j, 0, k, first, finish, NULL);
         j += 4;
     }
     if (j < n) {
@@ -250,12 +282,12 @@ GYM_INLINE void sgemm_wide(long m, long n, long k, const float *a, long rs, long
     if ((bias || finish != FINISH_STORE) && (n < 16 || k < 2)) {
         // The separate passes, as the other versions run them (gym_layer_forward).
         if (bias) gym_fill_rows(c, m, n, bias);
-        sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate || bias, transposed, scratch, NULL, FINISH_STORE, NULL);
+        sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate || bias, transposed, scratch, NULL, FINISH_STORE, NULL, NULL);
         if (finish == FINISH_TANH) gym_tanh_inplace(c, m * n);
         if (finish == FINISH_TANH_DERIVATIVE) gym_tanh_backward(y, c, m * n);
         return;
     }
-    sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate, transposed, scratch, bias, finish, y);
+    sgemm_wide_body(m, n, k, a, rs, cs, b, c, accumulate, transposed, scratch, bias, finish, y, NULL);
 }
 
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_avx512(long m, long n, long k, const float *a,
@@ -281,6 +313,13 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_layer_forward_avx5
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_sgemm_bt_tanh_derivative_avx512(
     long m, long n, long k, const float *a, const float *bt, float *c, const float *y, float *scratch) {
     sgemm_wide(m, n, k, a, k, 1, bt, c, 0, 1, scratch, NULL, FINISH_TANH_DERIVATIVE, y);
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_weight_gradient_avx512(long m, long n, long k,
+                                                                                     const float *x, const float *dy,
+                                                                                     float *dw, float *db,
+                                                                                     int accumulate) {
+    sgemm_wide_body(m, n, k, x, 1, m, dy, dw, accumulate, 0, NULL, NULL, FINISH_STORE, NULL, db);
 }
 
 #endif

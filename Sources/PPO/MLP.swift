@@ -171,11 +171,10 @@ final class MLPWorkspace<T: NetworkScalar> {
             let layerGradient = UnsafePointer(dY)
             func weightGradient() {
                 guard let gradients else { return }
-                T.addColumnSums(layerGradient, rowCount: rows, columns: outSize, into: gradients + shape.biasOffset(l))
-                // dW (in x out) += Xᵀ dY (or = when overwriting): read X transposed through strides.
-                MatrixMultiply.multiply(m: inSize, n: outSize, k: rows, a: x, aRowStride: 1, aColumnStride: inSize,
-                                        b: layerGradient, c: gradients + shape.weightOffset(l),
-                                        accumulate: !overwritingWeights)
+                // dW (in x out) += Xᵀ dY (or = when overwriting), db += dY's column sums.
+                T.weightGradient(m: inSize, n: outSize, rows: rows, x: x, dY: layerGradient,
+                                 weights: gradients + shape.weightOffset(l), biases: gradients + shape.biasOffset(l),
+                                 accumulate: !overwritingWeights)
             }
             let target: UnsafeMutablePointer<T>
             if l > 0 { target = dX } else if let inputGradient { target = inputGradient } else { weightGradient(); break }

@@ -27,6 +27,11 @@ where Self.RawSignificand: FixedWidthInteger {
     static func multiplyTransposedThroughTanh(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, bt: UnsafePointer<Self>,
                                               c: UnsafeMutablePointer<Self>, tanhOutputs: UnsafePointer<Self>,
                                               scratch: UnsafeMutablePointer<Self>)
+    /// A layer's gradients from its output's, `dY` (rows x n), and its input `x` (rows x m):
+    /// weights (m x n) = xᵀ dY (or += when `accumulate`), biases (n) += dY's column sums:
+    /// `addColumnSums` and `multiply` in turn (Float's kernel does both in one pass over dY).
+    static func weightGradient(m: Int, n: Int, rows: Int, x: UnsafePointer<Self>, dY: UnsafePointer<Self>,
+                               weights: UnsafeMutablePointer<Self>, biases: UnsafeMutablePointer<Self>, accumulate: Bool)
     /// destination (columns x rows) = sourceᵀ, source being rows x columns.
     static func transpose(rows: Int, columns: Int, source: UnsafePointer<Self>, destination: UnsafeMutablePointer<Self>)
     /// values[i] = tanh(values[i]).
@@ -85,6 +90,13 @@ extension Float: NetworkScalar {
                                                      bt: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                                      tanhOutputs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         gym_sgemm_bt_tanh_derivative(m, n, k, a, bt, c, tanhOutputs, scratch)
+    }
+
+    @inline(__always)
+    public static func weightGradient(m: Int, n: Int, rows: Int, x: UnsafePointer<Float>, dY: UnsafePointer<Float>,
+                                      weights: UnsafeMutablePointer<Float>, biases: UnsafeMutablePointer<Float>,
+                                      accumulate: Bool) {
+        gym_weight_gradient(m, n, rows, x, dY, weights, biases, accumulate ? 1 : 0)
     }
 
     @inline(__always)
@@ -208,6 +220,13 @@ extension Double: NetworkScalar {
         multiplyTransposed(m: m, n: n, k: k, a: a, aRowStride: k, aColumnStride: 1, bt: bt, c: c, accumulate: false,
                            scratch: scratch)
         tanhBackward(outputs: tanhOutputs, gradient: c, count: m * n)
+    }
+
+    public static func weightGradient(m: Int, n: Int, rows: Int, x: UnsafePointer<Double>, dY: UnsafePointer<Double>,
+                                      weights: UnsafeMutablePointer<Double>, biases: UnsafeMutablePointer<Double>,
+                                      accumulate: Bool) {
+        addColumnSums(dY, rowCount: rows, columns: n, into: biases)
+        multiply(m: m, n: n, k: rows, a: x, aRowStride: 1, aColumnStride: m, b: dY, c: weights, accumulate: accumulate)
     }
 
     public static func transpose(rows: Int, columns: Int, source: UnsafePointer<Double>,

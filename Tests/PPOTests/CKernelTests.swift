@@ -155,6 +155,44 @@ import Testing
         }
     }
 
+    /// A layer's weight and bias gradients in one kernel (dW = Xᵀ dY, or += onto the gradients
+    /// there; db += dY's column sums, added in the first row tile of each column block on
+    /// AVX-512) give the bits of the product and the column sums apart, on every version: 32-
+    /// and 16-column blocks with 8-column, 4-column and scalar tails, k-slices (k > 128 at 128
+    /// columns and more), a first layer of 3 or 4 inputs (a tail tile only), and the shapes that
+    /// sum in a separate pass (heads narrower than 16, one or two inputs, one row).
+    @Test(arguments: [(64, 64, 256), (4, 64, 256), (3, 64, 64), (64, 2, 256), (64, 1, 256), (256, 256, 64),
+                      (9, 300, 41), (17, 48, 20), (24, 136, 260), (40, 31, 200), (130, 203, 150), (1, 64, 64),
+                      (2, 48, 9), (64, 64, 1), (5, 20, 3), (8, 29, 7)])
+    func weightGradientGivesTheBitsOfItsPasses(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let x: [Float] = randomArray(k * m, seed: 41)
+        let dy: [Float] = randomArray(k * n, seed: 42)
+        let initialWeights: [Float] = randomArray(m * n, seed: 43)
+        let initialBiases: [Float] = randomArray(n, seed: 44)
+        for accumulate in [false, true] {
+            var referenceWeights = initialWeights, referenceBiases = initialBiases
+            x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dp in
+                referenceWeights.withUnsafeMutableBufferPointer {
+                    MatrixMultiply.reference(m: m, n: n, k: k, a: xp.baseAddress!, aRowStride: 1, aColumnStride: m,
+                                             b: dp.baseAddress!, c: $0.baseAddress!, accumulate: accumulate)
+                }
+            } }
+            for r in 0..<k { for c in 0..<n { referenceBiases[c] += dy[r * n + c] } }
+            onEachVersion { version in
+                var weights = initialWeights, biases = initialBiases
+                x.withUnsafeBufferPointer { xp in dy.withUnsafeBufferPointer { dp in
+                    weights.withUnsafeMutableBufferPointer { wp in biases.withUnsafeMutableBufferPointer {
+                        gym_weight_gradient(m, n, k, xp.baseAddress!, dp.baseAddress!, wp.baseAddress!, $0.baseAddress!,
+                                            accumulate ? 1 : 0)
+                    } }
+                } }
+                #expect(weights.map(\.bitPattern) == referenceWeights.map(\.bitPattern), "\(version) \(m)x\(n)x\(k) accumulate \(accumulate)")
+                #expect(biases.map(\.bitPattern) == referenceBiases.map(\.bitPattern), "\(version) \(m)x\(n)x\(k)")
+            }
+        }
+    }
+
     @Test func fillRowsCopiesTheRowIntoEveryRow() {
         for (rows, columns) in [(1, 1), (3, 7), (4, 8), (64, 64), (5, 67), (256, 1), (256, 2), (7, 2), (3, 4), (9, 4)] {
             let row: [Float] = randomArray(columns, seed: 24)

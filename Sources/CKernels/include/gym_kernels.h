@@ -41,6 +41,11 @@ void gym_layer_forward(long m, long n, long k, const float *x, const float *w, c
 void gym_sgemm_bt_tanh_derivative(long m, long n, long k, const float *a, const float *bt, float *c, const float *y,
                                   float *scratch);
 
+/// A layer's weight and bias gradients from its output's, dy (k x n: k rows, n outputs), and its
+/// input x (k x m): dw (m x n) = xᵀ dy (or += with `accumulate`), db (n) += dy's column sums:
+/// the bits of gym_sgemm and gym_add_column_sums, in one pass over dy on AVX-512.
+void gym_weight_gradient(long m, long n, long k, const float *x, const float *dy, float *dw, float *db, int accumulate);
+
 /// destination (columns x rows) = sourceᵀ, source being rows x columns row-major.
 void gym_transpose(long rows, long columns, const float *source, float *destination);
 
