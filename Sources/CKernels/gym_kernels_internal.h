@@ -87,6 +87,8 @@ void gym_layer_forward_avx512(long m, long n, long k, const float *x, const floa
                               int activate_tanh);
 void gym_sgemm_bt_tanh_derivative_avx512(long m, long n, long k, const float *a, const float *bt, float *c,
                                          const float *y, float *scratch);
+int gym_head_backward_avx512(long rows, long in, long out, const float *dy, const float *w, const float *h, float *dw,
+                             int accumulate, float *dx);
 void gym_weight_gradient_avx512(long m, long n, long k, const float *x, const float *dy, float *dw, float *db,
                                 int accumulate);
 

@@ -153,3 +153,17 @@ void gym_weight_gradient(long m, long n, long k, const float *x, const float *dy
     gym_add_column_sums(dy, k, n, db);
     gym_sgemm(m, n, k, x, 1, m, dy, dw, accumulate);
 }
+
+void gym_head_backward(long rows, long in, long out, const float *dy, const float *w, const float *h, float *dw,
+                       float *db, int accumulate, float *dx, float *scratch) {
+#if defined(__x86_64__)
+    if (gym_kernels_level() == GYM_KERNELS_AVX512) {
+        if (gym_head_backward_avx512(rows, in, out, dy, w, h, dw, accumulate, dx)) {
+            gym_add_column_sums(dy, rows, out, db);
+            return;
+        }
+    }
+#endif
+    gym_weight_gradient(in, out, rows, h, dy, dw, db, accumulate);
+    gym_sgemm_bt_tanh_derivative(rows, in, out, dy, w, dx, h, scratch);
+}

@@ -322,4 +322,53 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) void gym_weight_gradient_av
     sgemm_wide_body(m, n, k, x, 1, m, dy, dw, accumulate, 0, NULL, NULL, FINISH_STORE, NULL, db);
 }
 
+// A head's backward pass (a layer of one or two outputs on a tanh layer of 16 to 64) in one pass
+// over the rows: the weight gradient's chains over the rows (narrow_columns' per element), and
+// the input gradient through tanh (the 8 x 32 tile's chain over the outputs from zero, then
+// times 1 - y²), both reading the row of tanh outputs once.
+GYM_INLINE void head_backward(long rows, long in, long out, const float *dy, const float *w, const float *h,
+                              float *dw, int accumulate, float *dx) {
+    enum { MAX_VECTORS = 4, MAX_OUT = 2 };
+    long vectors = in / 16;
+    f16 weights[MAX_OUT][MAX_VECTORS], sums[MAX_OUT][MAX_VECTORS];
+    for (long j = 0; j < out; j++) {
+        for (long q = 0; q < vectors; q++) {
+            for (int lane = 0; lane < 16; lane++) {
+                weights[j][q][lane] = w[(16 * q + lane) * out + j];
+                sums[j][q][lane] = accumulate ? dw[(16 * q + lane) * out + j] : 0.0f;
+            }
+        }
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *hr = h + r * in, *dyr = dy + r * out;
+        float *dxr = dx + r * in;
+        for (long q = 0; q < vectors; q++) {
+            f16 y = load16(hr + 16 * q), x = 0.0f;
+            for (long j = 0; j < out; j++) {
+                f16 g = dyr[j];
+                sums[j][q] = __builtin_elementwise_fma(y, g, sums[j][q]);
+                x = __builtin_elementwise_fma(g, weights[j][q], x);
+            }
+            store16(x * (1.0f - y * y), dxr + 16 * q);
+        }
+    }
+    for (long j = 0; j < out; j++) {
+        for (long q = 0; q < vectors; q++) {
+            for (int lane = 0; lane < 16; lane++) dw[(16 * q + lane) * out + j] = sums[j][q][lane];
+        }
+    }
+}
+
+// Whether head_backward covers the shape (and its fixed-size registers hold it).
+GYM_INLINE int head_backward_covers(long in, long out) { return out >= 1 && out <= 2 && in % 16 == 0 && in >= 16 && in <= 64; }
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) int gym_head_backward_avx512(long rows, long in, long out,
+                                                                                  const float *dy, const float *w,
+                                                                                  const float *h, float *dw,
+                                                                                  int accumulate, float *dx) {
+    if (!head_backward_covers(in, out)) return 0;
+    head_backward(rows, in, out, dy, w, h, dw, accumulate, dx);
+    return 1;
+}
+
 #endif

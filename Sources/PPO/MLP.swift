@@ -195,7 +195,13 @@ final class MLPWorkspace<T: NetworkScalar> {
                                          accumulate: false, scratch: scratch)
                 }
             }
-            if let helper, gradients != nil {
+            if helper == nil, intoTanh, let gradients {
+                // Both gradients in one pass over the layer's input (one kernel for a head).
+                T.backwardIntoTanh(rows: rows, inputs: inSize, outputs: outSize, dY: layerGradient, weights: weights,
+                                   tanhOutputs: x, weightGradients: gradients + shape.weightOffset(l),
+                                   biasGradients: gradients + shape.biasOffset(l), accumulate: !overwritingWeights,
+                                   dX: target, scratch: transposedWeights)
+            } else if let helper, gradients != nil {
                 helper.fork({ gradientAtInput(0, rows, transposedWeights) }, { weightGradient() })
             } else if let helper, rows >= 16 {
                 // Only the input's gradient: its rows split between the threads (same bits),

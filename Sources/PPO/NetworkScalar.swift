@@ -32,6 +32,13 @@ where Self.RawSignificand: FixedWidthInteger {
     /// `addColumnSums` and `multiply` in turn (Float's kernel does both in one pass over dY).
     static func weightGradient(m: Int, n: Int, rows: Int, x: UnsafePointer<Self>, dY: UnsafePointer<Self>,
                                weights: UnsafeMutablePointer<Self>, biases: UnsafeMutablePointer<Self>, accumulate: Bool)
+    /// A layer's backward pass into a tanh layer: `weightGradient` (m = `inputs`, n = `outputs`)
+    /// on `tanhOutputs` and `dY`, then `multiplyTransposedThroughTanh` into `dX` (Float's kernel
+    /// does both in one pass for one- and two-output heads).
+    static func backwardIntoTanh(rows: Int, inputs: Int, outputs: Int, dY: UnsafePointer<Self>, weights: UnsafePointer<Self>,
+                                 tanhOutputs: UnsafePointer<Self>, weightGradients: UnsafeMutablePointer<Self>,
+                                 biasGradients: UnsafeMutablePointer<Self>, accumulate: Bool, dX: UnsafeMutablePointer<Self>,
+                                 scratch: UnsafeMutablePointer<Self>)
     /// destination (columns x rows) = sourceᵀ, source being rows x columns.
     static func transpose(rows: Int, columns: Int, source: UnsafePointer<Self>, destination: UnsafeMutablePointer<Self>)
     /// values[i] = tanh(values[i]).
@@ -97,6 +104,15 @@ extension Float: NetworkScalar {
                                       weights: UnsafeMutablePointer<Float>, biases: UnsafeMutablePointer<Float>,
                                       accumulate: Bool) {
         gym_weight_gradient(m, n, rows, x, dY, weights, biases, accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
+    public static func backwardIntoTanh(rows: Int, inputs: Int, outputs: Int, dY: UnsafePointer<Float>,
+                                        weights: UnsafePointer<Float>, tanhOutputs: UnsafePointer<Float>,
+                                        weightGradients: UnsafeMutablePointer<Float>, biasGradients: UnsafeMutablePointer<Float>,
+                                        accumulate: Bool, dX: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        gym_head_backward(rows, inputs, outputs, dY, weights, tanhOutputs, weightGradients, biasGradients,
+                          accumulate ? 1 : 0, dX, scratch)
     }
 
     @inline(__always)
@@ -227,6 +243,16 @@ extension Double: NetworkScalar {
                                       accumulate: Bool) {
         addColumnSums(dY, rowCount: rows, columns: n, into: biases)
         multiply(m: m, n: n, k: rows, a: x, aRowStride: 1, aColumnStride: m, b: dY, c: weights, accumulate: accumulate)
+    }
+
+    public static func backwardIntoTanh(rows: Int, inputs: Int, outputs: Int, dY: UnsafePointer<Double>,
+                                        weights: UnsafePointer<Double>, tanhOutputs: UnsafePointer<Double>,
+                                        weightGradients: UnsafeMutablePointer<Double>, biasGradients: UnsafeMutablePointer<Double>,
+                                        accumulate: Bool, dX: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        weightGradient(m: inputs, n: outputs, rows: rows, x: tanhOutputs, dY: dY, weights: weightGradients,
+                       biases: biasGradients, accumulate: accumulate)
+        multiplyTransposedThroughTanh(m: rows, n: inputs, k: outputs, a: dY, bt: weights, c: dX, tanhOutputs: tanhOutputs,
+                                      scratch: scratch)
     }
 
     public static func transpose(rows: Int, columns: Int, source: UnsafePointer<Double>,

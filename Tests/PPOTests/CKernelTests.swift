@@ -193,6 +193,36 @@ import Testing
         }
     }
 
+    /// A layer's backward pass into a tanh layer in one kernel (on AVX-512, one pass over the
+    /// tanh outputs for heads of one or two outputs on 16- to 64-wide layers) gives the bits of
+    /// the weight gradient and the input gradient through tanh apart, on every version, for the
+    /// shapes it covers and those it hands to the separate kernels (wider layers, more outputs).
+    @Test(arguments: [(256, 64, 2), (256, 64, 1), (64, 16, 2), (64, 32, 1), (7, 48, 2), (1, 64, 2), (256, 256, 1),
+                      (64, 64, 3), (9, 40, 2)])
+    func backwardIntoTanhGivesTheBitsOfItsPasses(shape: (Int, Int, Int)) {
+        let (rows, inputs, outputs) = shape
+        let dy: [Float] = randomArray(rows * outputs, seed: 61)
+        let w: [Float] = randomArray(inputs * outputs, seed: 62)
+        let h: [Float] = randomArray(rows * inputs, seed: 63).map { Float.tanh(SIMD8(repeating: 2 * $0))[0] }
+        let initialWeights: [Float] = randomArray(inputs * outputs, seed: 64)
+        let initialBiases: [Float] = randomArray(outputs, seed: 65)
+        for accumulate in [false, true] {
+            var expected = (w: initialWeights, b: initialBiases, dx: [Float](repeating: .nan, count: rows * inputs))
+            var scratch = [Float](repeating: .nan, count: inputs * outputs)
+            gym_weight_gradient(inputs, outputs, rows, h, dy, &expected.w, &expected.b, accumulate ? 1 : 0)
+            gym_sgemm_bt_tanh_derivative(rows, inputs, outputs, dy, w, &expected.dx, h, &scratch)
+            onEachVersion { version in
+                var (weights, biases) = (initialWeights, initialBiases)
+                var dx = [Float](repeating: .nan, count: rows * inputs)
+                gym_head_backward(rows, inputs, outputs, dy, w, h, &weights, &biases, accumulate ? 1 : 0, &dx, &scratch)
+                let label = "\(version) \(rows) rows, \(inputs) -> \(outputs), accumulate \(accumulate)"
+                #expect(weights.map(\.bitPattern) == expected.w.map(\.bitPattern), "\(label): weights")
+                #expect(biases.map(\.bitPattern) == expected.b.map(\.bitPattern), "\(label): biases")
+                #expect(dx.map(\.bitPattern) == expected.dx.map(\.bitPattern), "\(label): input gradient")
+            }
+        }
+    }
+
     @Test func fillRowsCopiesTheRowIntoEveryRow() {
         for (rows, columns) in [(1, 1), (3, 7), (4, 8), (64, 64), (5, 67), (256, 1), (256, 2), (7, 2), (3, 4), (9, 4)] {
             let row: [Float] = randomArray(columns, seed: 24)

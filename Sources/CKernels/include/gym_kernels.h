@@ -46,6 +46,14 @@ void gym_sgemm_bt_tanh_derivative(long m, long n, long k, const float *a, const 
 /// the bits of gym_sgemm and gym_add_column_sums, in one pass over dy on AVX-512.
 void gym_weight_gradient(long m, long n, long k, const float *x, const float *dy, float *dw, float *db, int accumulate);
 
+/// A layer's backward pass into a tanh layer: with its output's gradient dy (rows x out), its
+/// weights w (in x out) and input h (rows x in, tanh outputs): db (out) += dy's column sums,
+/// dw (in x out) = hᵀ dy (+= with `accumulate`), dx (rows x in) = (dy wᵀ) (1 - h²): the bits of
+/// gym_weight_gradient and gym_sgemm_bt_tanh_derivative in turn, in one pass over h on AVX-512
+/// for heads of one or two outputs on 16- to 64-wide layers. `scratch` takes out x in floats.
+void gym_head_backward(long rows, long in, long out, const float *dy, const float *w, const float *h, float *dw,
+                       float *db, int accumulate, float *dx, float *scratch);
+
 /// destination (columns x rows) = sourceᵀ, source being rows x columns row-major.
 void gym_transpose(long rows, long columns, const float *source, float *destination);
 
