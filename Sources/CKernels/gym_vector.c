@@ -184,13 +184,7 @@ GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long sta
 GYM_INLINE void adam_step_wide(float *p, const float *g, float *m, float *v, long start, long end, float scale,
                                float step_size, float correction2, float b1, float b2, float eps) {
     float one_minus_b1 = 1.0f - b1, one_minus_b2 = 1.0f - b2;
-    // The elements before p's first cache line as scalars, so that the vectors do not straddle
-    // two lines each (the trainer's buffers start the critic's range on a line, so the actor's
-    // range, which ends there, starts mid-line).
-    long head = (long)((64 - ((unsigned long)(p + start) & 63)) & 63) / (long)sizeof(float);
-    if (head > end - start) head = end - start;
-    adam_step(p, g, m, v, start, start + head, scale, step_size, correction2, b1, b2, eps);
-    long i = start + head;
+    long i = start;
     ADAM_VECTORS(f16, 16, load16, store16)
     adam_step(p, g, m, v, i, end, scale, step_size, correction2, b1, b2, eps);
 }

@@ -8,9 +8,11 @@ final class ActorCriticWorkspace<T: NetworkScalar> {
     let actor: MLPWorkspace<T>
     let critic: MLPWorkspace<T>
 
-    init(architecture: NetworkArchitecture, capacity: Int) {
+    /// `offsets`: where the parts start in the parameters it will be given (the packed layout
+    /// by default; the trainer's buffers use `trainingOffsets`).
+    init(architecture: NetworkArchitecture, capacity: Int, offsets: NetworkArchitecture.Offsets? = nil) {
         self.architecture = architecture
-        offsets = architecture.offsets
+        self.offsets = offsets ?? architecture.offsets
         self.capacity = capacity
         trunk = architecture.trunk.map { MLPWorkspace(shape: $0, capacity: capacity) }
         actor = MLPWorkspace(shape: architecture.actor, capacity: capacity)

@@ -19,21 +19,16 @@ final class Adam<T: NetworkScalar> {
     let secondMoment: UnsafeMutablePointer<T>
     let count: Int
 
-    private let blocks: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)
-
-    init(count: Int, epsilon: Double = 1e-5, lineStartingAt boundary: Int = 0) {
+    init(count: Int, epsilon: Double = 1e-5) {
         self.count = count
         self.epsilon = epsilon
-        let m = UnsafeMutablePointer<T>.allocate(count: count, filledWith: 0, lineStartingAt: boundary)
-        let v = UnsafeMutablePointer<T>.allocate(count: count, filledWith: 0, lineStartingAt: boundary)
-        firstMoment = m.elements
-        secondMoment = v.elements
-        blocks = (m.block, v.block)
+        firstMoment = .allocate(count: count, filledWith: 0)
+        secondMoment = .allocate(count: count, filledWith: 0)
     }
 
     deinit {
-        blocks.0.deallocate()
-        blocks.1.deallocate()
+        firstMoment.deallocate()
+        secondMoment.deallocate()
     }
 
     /// Advances the step count; `step(_:learningRate:in:)` then uses it. Separate so two threads

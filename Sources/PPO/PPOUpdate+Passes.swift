@@ -103,7 +103,7 @@ extension PPOUpdate {
     @_specialize(where T == Float)
     private func policyForward(recorded: Bool) -> UnsafePointer<T> {
         policyWorkspace.actor.zeroBiasGradients(parameters.gradients + offsets.actor)
-        parameters.zeroGradients(in: offsets.logStd..<offsets.critic)
+        parameters.zeroGradients(in: offsets.logStd..<offsets.policyEnd)
         if recorded { return policyWorkspace.actor.adoptForward(input: batch.observations, rows: batch.rows) }
         return policyWorkspace.forwardPolicy(UnsafePointer(parameters.values), observations: batch.observations,
                                              rows: batch.rows)

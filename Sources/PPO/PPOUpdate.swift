@@ -50,7 +50,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     init(architecture: NetworkArchitecture, settings: PPOSettings, parameters: ParameterBuffer<T>, adam: Adam<T>,
          helper: HelperThread? = nil) {
         self.architecture = architecture
-        offsets = architecture.offsets
+        offsets = architecture.trainingOffsets
         self.settings = settings
         self.parameters = parameters
         self.adam = adam
@@ -63,8 +63,8 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         batches = (minibatch(), minibatch())
         batch = batches.0
         nextBatch = batches.1
-        policyWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
-        valueWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity)
+        policyWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity, offsets: offsets)
+        valueWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: capacity, offsets: offsets)
         func block(_ count: Int) -> UnsafeMutablePointer<T> { .allocate(count: Swift.max(count, 1), filledWith: 0) }
         let trunkWidth = architecture.hidden.last ?? 0
         outputGradient = block(capacity * outSize)
@@ -93,7 +93,9 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         secondHalfScratch.deallocate(); secondHalfLogStdGradient.deallocate()
     }
 
-    var policyRange: Range<Int> { 0..<offsets.critic }
+    /// The actor's parameters and the log std (not the gap before the critic: the gradient
+    /// norm's chains run over this range, as they did before the gap).
+    var policyRange: Range<Int> { 0..<offsets.policyEnd }
     var valueRange: Range<Int> { offsets.critic..<offsets.parameterCount }
     /// Minibatch rows run through the passes so far, and the useful work per row (the matrix
     /// products' FLOPs, 2 per multiply-add; without the critic when L-BFGS fits it): the
@@ -126,6 +128,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
     /// The critic is left to Adam unless L-BFGS fits it (separately, before the policy epochs).
     var trainsValueByAdam: Bool { settings.valueFit == .adam }
     /// The parameters Adam steps: all of them, or the actor's alone when L-BFGS fits the critic.
+    /// (The gap's zeros stay zeros under Adam: zero gradients, moments and step.)
     var steppedRange: Range<Int> { trainsValueByAdam ? 0..<offsets.parameterCount : policyRange }
 
     /// One update over the rollout in `buffer`; returns the means the log reports.

@@ -5,20 +5,15 @@ final class ParameterBuffer<T: NetworkScalar> {
     let values: UnsafeMutablePointer<T>
     let gradients: UnsafeMutablePointer<T>
 
-    private let blocks: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)
-
-    init(count: Int, lineStartingAt boundary: Int = 0) {
+    init(count: Int) {
         self.count = count
-        let v = UnsafeMutablePointer<T>.allocate(count: count, filledWith: 0, lineStartingAt: boundary)
-        let g = UnsafeMutablePointer<T>.allocate(count: count, filledWith: 0, lineStartingAt: boundary)
-        values = v.elements
-        gradients = g.elements
-        blocks = (v.block, g.block)
+        values = .allocate(count: count, filledWith: 0)
+        gradients = .allocate(count: count, filledWith: 0)
     }
 
     deinit {
-        blocks.0.deallocate()
-        blocks.1.deallocate()
+        values.deallocate()
+        gradients.deallocate()
     }
 
     var valueArray: [T] { Array(UnsafeBufferPointer(start: values, count: count)) }

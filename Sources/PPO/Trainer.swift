@@ -97,15 +97,17 @@ public final class Trainer {
         guard rolloutBytes <= Self.maximumRolloutBytes else {
             throw TrainingError.settings("a rollout of \(settings.rolloutSize) transitions of this env needs \(rolloutBytes >> 20) MiB, more than \(Self.maximumRolloutBytes >> 20) MiB; use fewer --envs or --n-steps")
         }
-        // The critic's parameters (and their gradients and moments) start on a cache line: the
-        // actor's thread and the critic's step and write their own ranges at the same moments,
-        // and a line holding the end of one and the start of the other went back and forth
-        // between the cores (the critic's Adam step took 3.4 instead of 2.2 us at CartPole's
-        // sizes). The layout, and so the policy file, is unchanged.
-        parameters = ParameterBuffer(count: parameterCount, lineStartingAt: architecture.criticOffset)
-        architecture.initialize(parameters.values, logStdInit: settings.logStdInit,
-                                seed: SeededGenerator.derive(settings.seed, stream: 10))
-        adam = Adam(count: architecture.parameterCount, lineStartingAt: architecture.criticOffset)
+        // The buffers are in the training layout (`trainingOffsets`: the critic on a cache line;
+        // a line holding the end of the actor's range and the start of the critic's went back
+        // and forth between the two threads' cores, and the critic's Adam step took 3.4 instead
+        // of 2.2 us at CartPole's sizes). Policies and checkpoints are packed on the way out
+        // and spread on the way in.
+        let layout = architecture.trainingOffsets
+        parameters = ParameterBuffer(count: layout.parameterCount)
+        var initial = [Float](repeating: 0, count: parameterCount)
+        architecture.initialize(&initial, logStdInit: settings.logStdInit, seed: SeededGenerator.derive(settings.seed, stream: 10))
+        parameters.load(architecture.trainingLayout(initial))
+        adam = Adam(count: layout.parameterCount)
         // One second thread for both phases: the rollout's second env slice and the update's
         // critic. Two threads on two cores, nothing else runnable: a spinning join then never
         // shares its core with the thread it waits for.
@@ -144,9 +146,10 @@ public final class Trainer {
               checkpoint.adamFirstMoment.count == architecture.parameterCount else {
             throw TrainingError.settings("the checkpoint was made with \(checkpoint.environments.count) envs; resume with the same number")
         }
-        parameters.load(policy.parameters)
-        checkpoint.adamFirstMoment.withUnsafeBufferPointer { adam.firstMoment.update(from: $0.baseAddress!, count: $0.count) }
-        checkpoint.adamSecondMoment.withUnsafeBufferPointer { adam.secondMoment.update(from: $0.baseAddress!, count: $0.count) }
+        parameters.load(architecture.trainingLayout(policy.parameters))
+        for (moment, saved) in [(adam.firstMoment, checkpoint.adamFirstMoment), (adam.secondMoment, checkpoint.adamSecondMoment)] {
+            architecture.trainingLayout(saved).withUnsafeBufferPointer { moment.update(from: $0.baseAddress!, count: $0.count) }
+        }
         adam.stepCount = checkpoint.adamStep
         normalizer = policy.normalizer
         returnStatistics = checkpoint.returnStatistics
@@ -168,8 +171,8 @@ public final class Trainer {
     public func checkpoint() throws -> TrainingCheckpoint {
         TrainingCheckpoint(
             adamStep: adam.stepCount,
-            adamFirstMoment: Array(UnsafeBufferPointer(start: adam.firstMoment, count: adam.count)),
-            adamSecondMoment: Array(UnsafeBufferPointer(start: adam.secondMoment, count: adam.count)),
+            adamFirstMoment: architecture.packedParameters(adam.firstMoment),
+            adamSecondMoment: architecture.packedParameters(adam.secondMoment),
             klCoef: klCoef, episodesCompleted: episodes.completed,
             recentReturns: episodes.recentReturns, recentLengths: episodes.recentLengths,
             returnStatistics: returnStatistics, updateGenerator: updateGenerator.words,
@@ -282,7 +285,8 @@ public final class Trainer {
 
     private func snapshot(updates: Int) -> TrainedPolicy {
         TrainedPolicy(envName: spec.name, observationSpace: spec.observationSpace, actionSpace: spec.actionSpace,
-                      architecture: architecture, normalizer: normalizer, parameters: parameters.valueArray,
+                      architecture: architecture, normalizer: normalizer,
+                      parameters: architecture.packedParameters(parameters.values),
                       settings: settings, stepsTrained: timesteps, updates: updates, wallSeconds: elapsed)
     }
 

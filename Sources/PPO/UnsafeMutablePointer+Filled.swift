@@ -14,14 +14,4 @@ extension UnsafeMutablePointer {
         block.initialize(repeating: value, count: count)
         return block
     }
-
-    /// A block as above whose element `boundary` starts a cache line (the elements before it
-    /// fill the end of the previous line), and the pointer to free it with.
-    static func allocate(count: Int, filledWith value: Pointee, lineStartingAt boundary: Int)
-        -> (elements: UnsafeMutablePointer, block: UnsafeMutablePointer) {
-        let perLine = Swift.max(1, 64 / MemoryLayout<Pointee>.stride)
-        let shift = (perLine - boundary % perLine) % perLine
-        let block = allocate(count: count + shift, filledWith: value)
-        return (block + shift, block)
-    }
 }

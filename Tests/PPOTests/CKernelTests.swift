@@ -344,8 +344,7 @@ import Testing
             }
             return p + m + v
         }
-        // Starts at every place in a cache line (the AVX-512 version steps the elements before
-        // the first line as scalars), and lengths with 16-, 8-lane and scalar steps after.
+        // Starts at every place in a cache line, and lengths with 16-, 8-lane and scalar steps.
         for range in (0..<17).map({ $0..<($0 + 45) }) + [3..<62] {
             let reference = gradients.withUnsafeBufferPointer { g in
                 step {

@@ -66,23 +66,6 @@ import Testing
         #expect(written.map(\.bitPattern) == added.map(\.bitPattern), "\(sizes) rows \(rows)")
     }
 
-    /// The trainer's parameter, gradient and moment blocks put the critic's first parameter on a
-    /// cache line: any element can be asked to start one, and every element is filled.
-    @Test(arguments: [0, 1, 15, 16, 17, 4610])
-    func aBlockStartsTheAskedElementOnACacheLine(boundary: Int) {
-        let count = 5000
-        let (elements, block) = UnsafeMutablePointer<Float>.allocate(count: count, filledWith: 2, lineStartingAt: boundary)
-        defer { block.deallocate() }
-        #expect(Int(bitPattern: elements + boundary) % 64 == 0)
-        #expect(elements - block < 16)
-        #expect((0..<count).allSatisfy { elements[$0] == 2 })
-        let buffer = ParameterBuffer<Float>(count: count, lineStartingAt: boundary)
-        let adam = Adam<Float>(count: count, lineStartingAt: boundary)
-        for start in [buffer.values, buffer.gradients, adam.firstMoment, adam.secondMoment] {
-            #expect(Int(bitPattern: start + boundary) % 64 == 0)
-        }
-    }
-
     @Test func rowResultsDoNotDependOnBatchSplit() {
         for (m, n, k) in [(13, 64, 64), (13, 1, 64), (13, 3, 20)] {
         let (m, n, k) = (m, n, k)

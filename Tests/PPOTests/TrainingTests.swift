@@ -133,6 +133,28 @@ import Testing
         #expect(try Trainer(settings: s) { _ in TargetReach() }.updater.forwardRecord == nil)
     }
 
+    /// The trainer's buffers put separate networks' critic on a cache line (the next multiple of
+    /// 16 floats), with a gap of zeros after the log std; policies and checkpoints keep the packed
+    /// layout, and a shared trunk keeps it in training too.
+    @Test func trainingLayoutPutsTheCriticOnACacheLineAndPacksBack() {
+        for (hidden, distribution) in [([64, 64], ActionDistributionKind.categorical(count: 2)),
+                                        ([256, 256], .gaussian(dimensions: 1)), ([16], .gaussian(dimensions: 3))] {
+            let architecture = NetworkArchitecture(observationSize: 4, distribution: distribution, hidden: hidden,
+                                                   activation: .tanh, shared: false)
+            let layout = architecture.trainingOffsets, packed = architecture.offsets
+            #expect(layout.critic % 16 == 0 && layout.critic >= packed.critic && layout.critic < packed.critic + 16)
+            #expect(layout.policyEnd == packed.critic && layout.parameterCount - layout.critic == packed.parameterCount - packed.critic)
+            let parameters = (0..<architecture.parameterCount).map { Float($0 + 1) }
+            let spread = architecture.trainingLayout(parameters)
+            #expect(spread[packed.critic..<layout.critic].allSatisfy { $0 == 0 })
+            #expect(spread[layout.critic] == parameters[packed.critic])
+            #expect(spread.withUnsafeBufferPointer { architecture.packedParameters($0.baseAddress!) } == parameters)
+        }
+        let shared = NetworkArchitecture(observationSize: 3, distribution: .gaussian(dimensions: 2), hidden: [4, 5],
+                                         activation: .tanh, shared: true)
+        #expect(shared.trainingOffsets.critic == shared.offsets.critic)
+    }
+
     /// The shared layout (PPO's `--shared`, as in the paper): one trunk, then a linear policy head
     /// and a linear value head. The off-policy work once gave the value head the hidden layers
     /// again; a shared policy of gym 0.2.0 would then no longer load.
@@ -157,8 +179,8 @@ import Testing
                                                    activation: .tanh, shared: shared)
             var s = settings(steps: 64)
             s.valueFit = valueFit
-            return PPOUpdate<Float>(architecture: architecture, settings: s, parameters: ParameterBuffer(count: architecture.parameterCount),
-                                    adam: Adam(count: architecture.parameterCount)).flopsPerRow
+            return PPOUpdate<Float>(architecture: architecture, settings: s, parameters: ParameterBuffer(count: architecture.trainingOffsets.parameterCount),
+                                    adam: Adam(count: architecture.trainingOffsets.parameterCount)).flopsPerRow
         }
         #expect(flopsPerRow(shared: false) == 2 * (114 + 99))
         #expect(flopsPerRow(shared: true) == 2 * 129)
@@ -169,8 +191,8 @@ import Testing
         let trainer = try Trainer(settings: s) { _ in TargetReach() }
         let policy = try trainer.train()
         let perRow = PPOUpdate<Float>(architecture: policy.architecture, settings: s,
-                                      parameters: ParameterBuffer(count: policy.architecture.parameterCount),
-                                      adam: Adam(count: policy.architecture.parameterCount)).flopsPerRow
+                                      parameters: ParameterBuffer(count: policy.architecture.trainingOffsets.parameterCount),
+                                      adam: Adam(count: policy.architecture.trainingOffsets.parameterCount)).flopsPerRow
         #expect(trainer.updateFlops == 2_048 * perRow)
     }
 
@@ -181,9 +203,11 @@ import Testing
             let vector = try VectorEnvironment(count: 1) { _ in Counter(maxSteps: maxSteps, terminateAt: terminateAt) }
             let architecture = NetworkArchitecture(observationSize: 1, distribution: .categorical(count: 2), hidden: [4],
                                                    activation: .tanh, shared: false)
-            let parameters = ParameterBuffer<Float>(count: architecture.parameterCount)
-            // Big random weights, so values differ clearly from observation to observation.
-            parameters.load(randomArray(architecture.parameterCount, seed: 7, scale: 1))
+            // Big random weights, so values differ clearly from observation to observation; the
+            // collector reads them in the trainer's layout, the policy in the packed one.
+            let packed: [Float] = randomArray(architecture.parameterCount, seed: 7, scale: 1)
+            let parameters = ParameterBuffer<Float>(count: architecture.trainingOffsets.parameterCount)
+            parameters.load(architecture.trainingLayout(packed))
             let collector = RolloutCollector<Float>(vector: vector, architecture: architecture, threads: 1, seed: 1)
             let buffer = RolloutBuffer<Float>(steps: 5, envs: 1, observationSize: 1, actionSize: 1, outputSize: 2)
             try vector.reset(seed: 0)
@@ -193,7 +217,7 @@ import Testing
             #expect((0..<5).map { buffer.episodeEnds[$0] } == [false, false, true, false, false])
             let runner = PolicyRunner(policy: TrainedPolicy(
                 envName: "Counter", observationSpace: .box(low: [0], high: [100]), actionSpace: .discrete(2),
-                architecture: architecture, normalizer: normalizer, parameters: parameters.valueArray,
+                architecture: architecture, normalizer: normalizer, parameters: packed,
                 settings: PPOSettings(), stepsTrained: 0, updates: 0, wallSeconds: 0))
             let valueOfFinal = [3.0].withUnsafeBufferPointer { runner.value($0) }
             #expect(valueOfFinal != 0)
