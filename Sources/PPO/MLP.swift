@@ -117,8 +117,11 @@ final class MLPWorkspace<T: NetworkScalar> {
     /// Copies the last forward pass of `source` (same shape), every layer's outputs for its
     /// `count` rows, into rows `first..<first + count` here: the rollout's passes, step by step,
     /// kept for the update's first backward pass (`adoptForward`).
+    /// Called every rollout step: the shapes (which the update's and the rollout's workspaces
+    /// take from one architecture) are compared only in debug builds.
     func storeRows(of source: MLPWorkspace<T>, count: Int, at first: Int) {
-        precondition(source.shape == shape && first + count <= capacity)
+        assert(source.shape == shape)
+        precondition(first + count <= capacity)
         for l in 0..<shape.layerCount {
             let width = shape.sizes[l + 1]
             (outputs[l] + first * width).update(from: source.outputs[l], count: count * width)

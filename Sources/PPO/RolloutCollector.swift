@@ -19,10 +19,9 @@ final class RolloutCollector<T: NetworkScalar>: @unchecked Sendable {
         init(envs: Range<Int>, architecture: NetworkArchitecture, actionSize: Int) {
             self.envs = envs
             // The trainer's buffers: the training layout.
-            workspace = ActorCriticWorkspace(architecture: architecture, capacity: envs.count,
-                                             offsets: architecture.trainingOffsets)
-            singleWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: 1,
-                                                   offsets: architecture.trainingOffsets)
+            let layout = architecture.trainingOffsets
+            workspace = ActorCriticWorkspace(architecture: architecture, capacity: envs.count, offsets: layout)
+            singleWorkspace = ActorCriticWorkspace(architecture: architecture, capacity: 1, offsets: layout)
             singleObservation = .allocate(count: architecture.observationSize, filledWith: 0)
             envAction = .allocate(count: actionSize, filledWith: 0)
             let outputs = architecture.distribution.outputSize

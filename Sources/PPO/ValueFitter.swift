@@ -30,7 +30,7 @@ final class ValueFitter {
         for i in 0..<rows {
             targets[i] = Float((1 - mix) * Double(buffer.values[i]) + mix * Double(buffer.returns[i]))
         }
-        let offset = architecture.trainingOffsets.critic
+        let offset = workspace.offsets.critic
         let count = architecture.critic.parameterCount
         var x = (0..<count).map { Double(parameters.values[offset + $0]) }
         var (f, g) = evaluate(x, parameters: parameters, observations: buffer.observations)
@@ -70,7 +70,7 @@ final class ValueFitter {
     /// The mean squared error to the targets and its gradient, at critic parameters `x`.
     private func evaluate(_ x: [Double], parameters: ParameterBuffer<Float>,
                           observations: UnsafePointer<Float>) -> (Double, [Double]) {
-        let offset = architecture.trainingOffsets.critic
+        let offset = workspace.offsets.critic
         let count = x.count
         for i in 0..<count { parameters.values[offset + i] = Float(x[i]) }
         parameters.zeroGradients(in: offset..<(offset + count))
