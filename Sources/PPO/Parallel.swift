@@ -31,7 +31,12 @@ final class HelperThread: @unchecked Sendable {
     /// How long the helper spins for the next task before it sleeps. Counted in time, not
     /// iterations: 20,000 iterations were 5 microseconds on a fast core, shorter than the
     /// serial work between two minibatches, so the helper slept thousands of times per run.
-    private static let spinNanoseconds: UInt64 = 300_000
+    /// Two milliseconds rather than the 300 us that covers the serial work: this machine's
+    /// host takes a core away for 0.1-10 ms a few times a second, and a caller held up that
+    /// long between two forks found the helper asleep (54-119 times in a 256x256 Pendulum
+    /// run, the caller then waiting 77-271 us on average for it to wake; 9 times with 2 ms: the
+    /// evaluations' pauses).
+    private static let spinNanoseconds: UInt64 = 2_000_000
     /// How long the caller spins for the helper to finish before yielding its core: a helper
     /// that is running finishes soon; one the host has descheduled is helped by yielding.
     private static let joinSpinNanoseconds: UInt64 = 50_000

@@ -43,6 +43,39 @@ import Testing
                 == "AMD EPYC, family 26 model 2 (Zen 5), 1 CPU, AVX-512")
     }
 
+    /// Runs `python3 <arguments>` in scripts/ and returns its standard output, trimmed.
+    func runPython(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
+        process.arguments = arguments
+        process.currentDirectoryURL = projectRoot.appendingPathComponent("scripts")
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The host-noise reading counts the gaps of 5 us or more between clock readings, and only
+    /// those: 6 us, 14 us and exactly 5 us here, not the 0.1 us steps or the 4.999 us gap.
+    @Test(.enabled(if: python != nil)) func countsOnlyTheGapsOfFiveMicrosecondsOrMore() throws {
+        #expect(try runPython(["-c", "import machine; print(machine.pauses([0, 100, 6100, 6200, 11199, 25199, 30199]))"])
+                == "(25000, 3)")
+        #expect(try runPython(["-c", "import machine; print(machine.describe_noise([(0, 0.021, 600), (1, 0.1, 40)]))"])
+                == "host took 2.1% of CPU 0, 10.0% of CPU 1")
+    }
+
+    /// `--noise` watches every CPU at once and reports a share of the time for each.
+    @Test(.enabled(if: python != nil)) func watchesEveryCPUForTheHostsPauses() throws {
+        let line = try runPython(["machine.py", "--noise", "0.05"])
+        #expect(line.hasPrefix("host took ") && line.hasSuffix("over 0.05 s (pauses of 5 us or more)"))
+        let shares = line.split(separator: " ").filter { $0.hasSuffix("%") }.compactMap { Double($0.dropLast()) }
+        #expect(shares.count == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(shares.allSatisfy { (0...100).contains($0) })
+    }
+
     @Test(.enabled(if: python != nil)) func leavesOtherVendorsAsNumbers() throws {
         #expect(try describe(vendor: "GenuineIntel", family: 6, model: 143, name: "Intel(R) Xeon(R) Platinum 8480+",
                              flags: "avx2 avx512f")
