@@ -31,12 +31,11 @@ final class HelperThread: @unchecked Sendable {
     /// How long the helper spins for the next task before it sleeps. Counted in time, not
     /// iterations: 20,000 iterations were 5 microseconds on a fast core, shorter than the
     /// serial work between two minibatches, so the helper slept thousands of times per run.
-    /// Two milliseconds rather than the 300 us that covers the serial work: this machine's
-    /// host takes a core away for 0.1-10 ms a few times a second, and a caller held up that
-    /// long between two forks found the helper asleep (54-119 times in a 256x256 Pendulum
-    /// run, the caller then waiting 77-271 us on average for it to wake; 9 times with 2 ms: the
-    /// evaluations' pauses).
-    private static let spinNanoseconds: UInt64 = 2_000_000
+    /// Not longer: with 2 ms the helper slept far less often when the host paused the caller
+    /// (9 times instead of 54-119 in a 256x256 run), yet whole CartPole and Pendulum runs were
+    /// 1-4% slower in alternating pairs (presumably the run files' writer thread, finding both
+    /// cores busy, then takes the caller's).
+    private static let spinNanoseconds: UInt64 = 300_000
     /// How long the caller spins for the helper to finish before yielding its core: a helper
     /// that is running finishes soon; one the host has descheduled is helped by yielding.
     private static let joinSpinNanoseconds: UInt64 = 50_000

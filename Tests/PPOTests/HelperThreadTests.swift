@@ -58,7 +58,7 @@ import Testing
     }
 
     /// Forks that find the helper spinning, and forks that must wake it from its sleep (it
-    /// sleeps after spinning 2 ms without work): every task runs once,
+    /// sleeps after spinning a fraction of a millisecond without work): every task runs once,
     /// on the helper, and the join sees what it wrote.
     @Test func forksWakeASleepingHelperAndSeeItsWrites() {
         let helper = HelperThread()
@@ -66,7 +66,7 @@ import Testing
         var helperThreadIDs = Set<UInt>()
         var sum = 0
         for round in 1...40 {
-            if round % 4 == 0 { usleep(10_000) }   // long enough for the helper to go to sleep
+            if round % 4 == 0 { usleep(3_000) }   // long enough for the helper to go to sleep
             var written = 0
             var threadID: UInt = 0
             helper.fork({ sum += round }, {
