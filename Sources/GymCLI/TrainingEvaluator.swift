@@ -23,13 +23,25 @@ struct TrainingEvaluator {
     }
 
     mutating func evaluate(_ policy: TrainedPolicy, named name: String) throws -> TrainingEvaluation {
+        let run = try self.run(policy, named: name)
+        noteCap(run.stepCap)
+        return run.evaluation
+    }
+
+    /// The episodes alone, with no output: safe to run on another thread than the caller's.
+    func run(_ policy: TrainedPolicy, named name: String) throws -> EvaluationRun {
         let result = try ScenarioEvaluation.run(policy: policy, policyPath: name, envScript: script, scenarioPath: nil,
                                                 options: .init(episodes: episodes, seed: seed, limits: limits))
-        if let cap = result.stepCap, !warnedAboutCap {
-            warnedAboutCap = true
-            Console.note("evaluation episodes stop at \(cap) steps (the env's max_steps is \(declaredMaxSteps))")
-        }
-        return TrainingEvaluation(meanReturn: result.meanReturn, meanLength: result.meanLength, episodes: result.episodes.count)
+        return EvaluationRun(evaluation: TrainingEvaluation(meanReturn: result.meanReturn, meanLength: result.meanLength,
+                                                            episodes: result.episodes.count),
+                             stepCap: result.stepCap)
+    }
+
+    /// Says once per training that the episodes stop at a cap shorter than the env's.
+    mutating func noteCap(_ cap: Int?) {
+        guard let cap, !warnedAboutCap else { return }
+        warnedAboutCap = true
+        Console.note("evaluation episodes stop at \(cap) steps (the env's max_steps is \(declaredMaxSteps))")
     }
 }
 
@@ -38,4 +50,10 @@ struct TrainingEvaluation {
     var meanReturn: Double
     var meanLength: Double
     var episodes: Int
+}
+
+/// An evaluation's result and the step cap its episodes ran under, if any.
+struct EvaluationRun {
+    var evaluation: TrainingEvaluation
+    var stepCap: Int?
 }

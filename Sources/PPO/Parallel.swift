@@ -25,6 +25,8 @@ final class HelperThread: @unchecked Sendable {
     private let finished = Atomic<Int>(0)
     private let sleeping = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
+    /// Set while the helper runs work handed over by `startInBackground`.
+    private let busyInBackground = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private var task: (() -> Void)?
 
@@ -51,13 +53,22 @@ final class HelperThread: @unchecked Sendable {
 
     /// Stops the thread (which then releases the helper); call once when done with it.
     func stop() {
+        waitForBackground()   // which a stop posted right after it could otherwise skip
         stopping.store(true, ordering: .sequentiallyConsistent)
         posted.add(1, ordering: .sequentiallyConsistent)
         wake.signal()
     }
 
     /// Runs `helperWork` on the helper and `callerWork` here, and returns when both are done.
+    /// While the helper is busy with background work, both run here, the caller's first: so
+    /// the two must never wait for each other, except through a `Claim` (which the first to
+    /// ask wins) and what it hands over. Which thread runs a piece never changes its bits.
     func fork(_ callerWork: () -> Void, _ helperWork: () -> Void) {
+        if busyInBackground.load(ordering: .acquiring) {
+            callerWork()
+            helperWork()
+            return
+        }
         withoutActuallyEscaping(helperWork) { escapable in
             task = escapable
             let generation = posted.add(1, ordering: .sequentiallyConsistent).newValue
@@ -68,6 +79,30 @@ final class HelperThread: @unchecked Sendable {
                 if spin.expired() { sched_yield() }
             }
             task = nil
+        }
+    }
+
+    /// Hands `work` to the helper and returns at once; until it is done, forks run on the
+    /// caller alone (`fork`), and `waitForBackground` waits for it. One at a time.
+    func startInBackground(_ work: @escaping () -> Void) {
+        precondition(!busyInBackground.load(ordering: .acquiring), "one background task at a time")
+        busyInBackground.store(true, ordering: .sequentiallyConsistent)
+        task = { [self] in
+            work()
+            busyInBackground.store(false, ordering: .releasing)
+        }
+        posted.add(1, ordering: .sequentiallyConsistent)
+        if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+    }
+
+    /// Whether background work is running.
+    var isBusyInBackground: Bool { busyInBackground.load(ordering: .acquiring) }
+
+    /// Returns once the background work (if any) is done; what it wrote is then visible here.
+    func waitForBackground() {
+        var spin = Spin(limit: Self.joinSpinNanoseconds)
+        while busyInBackground.load(ordering: .acquiring) {
+            if spin.expired() { sched_yield() }
         }
     }
 

@@ -128,6 +128,17 @@ public final class Trainer {
 
     deinit { helper?.stop() }
 
+    /// Runs `work` on the helper thread while the next update runs, that update's forks then
+    /// running on this thread alone until `work` is done (same bits: no result depends on the
+    /// thread count), and returns at once; `work` is done before the next report, and before
+    /// `train` returns or throws. Without a helper (`--threads 1`), runs `work` here and now.
+    /// For what the caller does between updates that needs no training state: `gym train`'s
+    /// evaluations, which would otherwise leave the helper idle for milliseconds.
+    public func runAlongsideNextUpdate(_ work: @escaping @Sendable () -> Void) {
+        guard let helper else { return work() }
+        helper.startInBackground(work)
+    }
+
     /// Whether the update's first minibatch may take the rollout's forward passes (see
     /// `PPOUpdate.forwardRecord`); off only in a test that checks it changes no bits.
     var reusesRolloutForward = true
@@ -189,6 +200,8 @@ public final class Trainer {
         let updates = settings.updateCount
         let lastValues = UnsafeMutablePointer<Float>.allocate(count: settings.envs, filledWith: 0)
         defer { lastValues.deallocate() }
+        // Work handed over by `runAlongsideNextUpdate` is done when training returns or throws.
+        defer { helper?.waitForBackground() }
         let valueFitter = settings.valueFit == .lbfgs
             ? ValueFitter(architecture: architecture, rows: settings.rolloutSize, iterations: settings.lbfgsIterations)
             : nil
@@ -254,6 +267,7 @@ public final class Trainer {
             let finished = vector.takeCompletedEpisodes()
             episodes.record(finished)
             lastGoodPolicy = snapshot(updates: update)
+            helper?.waitForBackground()   // work handed over during the last report is done
             let goOn = try progress(report(update: update, updates: updates, finished: finished, statistics: statistics,
                                            explainedVariance: explainedVariance, klCoef: usedKLCoef,
                                            learningRate: learningRate, clipRange: clipRange))

@@ -84,6 +84,40 @@ import Synchronization
         }
     }
 
+    /// With two threads an evaluation runs on the second while the next update runs on the
+    /// first alone; with one it runs in turn. The logs are the same line for line (the clock's
+    /// columns aside): the same evaluations, after the same updates, in the same order.
+    /// (`aKilledRunResumesInItsFolderAsOneUnbrokenCurve` resumes from checkpoints written
+    /// after an evaluation alongside.)
+    @Test func evaluationsAlongsideTheNextUpdateLogWhatOneThreadLogs() throws {
+        let folder = try temporaryFolder()
+        var logs: [[[String: Any]]] = [], bestUpdates: [Int] = []
+        for threads in ["1", "2"] {
+            let run = "\(folder)/run\(threads)"
+            let result = try gym(["train", "envs/cartpole.lua", "--steps", "6144", "--eval-every", "3",
+                                  "--checkpoint-every", "6", "--threads", threads, "--seed", "4",
+                                  "--out", "\(folder)/c\(threads).policy", "--run-dir", run, "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+            logs.append(try jsonRecords("\(run)/progress.jsonl"))
+            // best.policy is the policy its evaluation saw: trained up to an evaluated update.
+            let best = try gym(["inspect", "\(run)/best.policy"])
+            let trained = try #require(best.stdout.firstMatch(of: /(\d+) steps in (\d+) updates/))
+            bestUpdates.append(Int(trained.2)!)
+        }
+        let clock: Set<String> = ["wall_time", "steps_per_second"]
+        func comparable(_ records: [[String: Any]]) -> [String] {
+            records.map { record in
+                record.filter { !clock.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            }
+        }
+        #expect(logs[0].count == 24 && comparable(logs[0]) == comparable(logs[1]))
+        let evaluated = logs[1].filter { $0["eval_return_mean"] is Double }
+        #expect(evaluated.map { $0["update"] as! Int } == [3, 6, 9, 12, 15, 18, 21, 24])
+        let bestReturn = evaluated.map { $0["eval_return_mean"] as! Double }.max()!
+        let firstBest = evaluated.first { $0["eval_return_mean"] as! Double == bestReturn }!["update"] as! Int
+        #expect(bestUpdates == [firstBest, firstBest])
+    }
+
     @Test(.enabled(if: OutsideChecks.enabled)) func tensorBoardsOwnReaderReadsAFreshRun() throws {
         let folder = try temporaryFolder()
         let result = try gym(["train", "envs/cartpole.lua", "--steps", "16384", "--eval-every", "4",

@@ -16,6 +16,57 @@ import Testing
         }
     }
 
+    /// Work handed over in the background runs on the helper; forks made meanwhile run both
+    /// halves on the caller (the caller's first, so a claim goes to it), and after
+    /// `waitForBackground` the background's writes are seen; then forks use the helper again.
+    @Test func forksDuringBackgroundWorkRunOnTheCaller() {
+        let helper = HelperThread()
+        defer { helper.stop() }
+        let callerID = UInt(pthread_self())
+        final class Box: @unchecked Sendable { var threadID: UInt = 0; var sum = 0 }
+        for round in 1...20 {
+            let box = Box(), release = Handoff()
+            helper.startInBackground {
+                release.wait(for: 1)   // busy until the forks below are done
+                box.threadID = UInt(pthread_self())
+                box.sum = round * 3
+            }
+            #expect(helper.isBusyInBackground)
+            let claim = Claim()
+            var order: [String] = [], threads = Set<UInt>(), claimedBy = ""
+            for serial in 1...3 {
+                helper.fork({
+                    order.append("caller"); threads.insert(UInt(pthread_self()))
+                    if claim.take(serial) { claimedBy = "caller" }
+                }, {
+                    order.append("helper"); threads.insert(UInt(pthread_self()))
+                    if claim.take(serial) { claimedBy = "helper" }
+                })
+            }
+            #expect(order == ["caller", "helper", "caller", "helper", "caller", "helper"])
+            #expect(threads == [callerID] && claimedBy == "caller")
+            release.post(1)
+            helper.waitForBackground()
+            #expect(!helper.isBusyInBackground)
+            #expect(box.sum == round * 3 && box.threadID != 0 && box.threadID != callerID)
+            var helperThread: UInt = 0
+            helper.fork({}, { helperThread = UInt(pthread_self()) })
+            #expect(helperThread == box.threadID)
+        }
+    }
+
+    /// A helper stopped right after it was handed background work still runs it first.
+    @Test func stoppingWaitsForBackgroundWork() {
+        for _ in 0..<200 {
+            final class Flag: @unchecked Sendable { var ran = false }
+            let flag = Flag()
+            let helper = HelperThread()
+            helper.startInBackground { flag.ran = true }
+            helper.stop()
+            #expect(flag.ran)
+        }
+    }
+
     /// Both threads of a fork ask for the same piece of each minibatch: exactly one gets it,
     /// whether they race, the helper asks first or this thread does.
     @Test func eachClaimGoesToExactlyOneThread() {

@@ -172,10 +172,18 @@ struct Train: ParsableCommand {
         /// at the end, which also waits until every file is on disk): drawing costs
         /// milliseconds, which short updates would feel.
         func saveCheckpoint(always: Bool = false) throws {
+            try saveCheckpoint(checkpointBytes(), always: always)
+        }
+        /// The checkpoint of the training as it stands (nil before the first update).
+        func checkpointBytes() throws -> [UInt8]? {
+            guard let policy = trainer.lastGoodPolicy else { return nil }
+            return try PolicyCodec.encode(identified(policy), checkpoint: try trainer.checkpoint())
+        }
+        func saveCheckpoint(_ bytes: [UInt8]?, always: Bool = false) throws {
             // The logs first: on disk they always reach the checkpoint a resume starts from.
             try recorder.flush()
-            guard let policy = trainer.lastGoodPolicy else { return }
-            try writer.write(PolicyCodec.encode(identified(policy), checkpoint: try trainer.checkpoint()), to: checkpointPath)
+            guard let bytes else { return }
+            try writer.write(bytes, to: checkpointPath)
             // Drawn while the writer syncs the checkpoint.
             let now = Date().timeIntervalSince1970
             if always || now - curvesDrawn >= 5 {
@@ -195,11 +203,45 @@ struct Train: ParsableCommand {
             }
         }
 
+        // An evaluation due after update k (not the last) runs on the trainer's second thread
+        // alongside update k + 1 (whose forks then run on this thread alone: same bits), rather
+        // than holding both threads for its milliseconds of env steps. What depends on its
+        // result waits for it, in the order it always had: update k's log line, best.policy,
+        // then the checkpoint as of update k (encoded before update k + 1 begins), all before
+        // anything of update k + 1.
+        var pending: PendingEvaluation?
+        func finishPendingEvaluation() throws {
+            guard let waiting = pending else { return }
+            pending = nil
+            // Set before the trainer reports again, returns or throws (it waits for the work).
+            guard let outcome = waiting.outcome else { return }
+            let run = try outcome.get()
+            evaluator.noteCap(run.stepCap)
+            lastEvaluation = (run.evaluation, waiting.report.update)
+            display.show(waiting.report, evaluation: run.evaluation)
+            if try recorder.record(waiting.report, evaluation: run.evaluation) {
+                try writer.write(PolicyCodec.encode(identified(waiting.policy)), to: runPath + "/best.policy")
+            }
+            if let bytes = waiting.checkpoint { try saveCheckpoint(bytes) }
+        }
+
         let policy: TrainedPolicy
         do {
             policy = try trainer.train { report in
+                try finishPendingEvaluation()
                 var evaluation: TrainingEvaluation?
                 let due = report.update == report.updates || (evalEvery > 0 && report.update % evalEvery == 0)
+                if due, report.update < report.updates, !interrupt.isRaised, let current = trainer.lastGoodPolicy {
+                    let waiting = PendingEvaluation(report: report, policy: current)
+                    if checkpointEvery > 0 && report.update % checkpointEvery == 0 {
+                        waiting.checkpoint = try checkpointBytes()
+                    }
+                    let runner = evaluator, name = "the policy after update \(report.update)"
+                    pending = waiting
+                    trainer.runAlongsideNextUpdate { waiting.outcome = Result { try runner.run(current, named: name) } }
+                    lastReport = report
+                    return true
+                }
                 if due, let current = trainer.lastGoodPolicy {
                     evaluation = try evaluator.evaluate(current, named: "the policy after update \(report.update)")
                     lastEvaluation = (evaluation!, report.update)
@@ -216,6 +258,8 @@ struct Train: ParsableCommand {
                 return true
             }
         } catch {
+            // The evaluation that ran alongside the failed update is logged as it would have been.
+            try? finishPendingEvaluation()
             if display.live && !quiet { Console.error("\n") }
             try? recorder.flush()
             try? recorder.writeCurves()
@@ -228,6 +272,7 @@ struct Train: ParsableCommand {
             }
             throw CLIError("\(error)\n(\(saved))")
         }
+        try finishPendingEvaluation()
         // Finished means every update ran; a signal that arrives after that changes nothing.
         let finished = policy.updates >= settings.updateCount
         if finished {
@@ -331,5 +376,21 @@ struct Train: ParsableCommand {
         }
         text += " Policy saved to \(outPath); logs, curves.svg, checkpoint and best policy in \(runPath)."
         return text
+    }
+}
+
+/// An evaluation running alongside the update after `report`'s, with what waits for it: the
+/// policy it evaluates (best.policy if it is the best so far) and the checkpoint as of that
+/// update, when one was due. `outcome` is written by the trainer's helper thread and read only
+/// after the trainer has waited for it.
+private final class PendingEvaluation: @unchecked Sendable {
+    let report: UpdateReport
+    let policy: TrainedPolicy
+    var checkpoint: [UInt8]?
+    var outcome: Result<EvaluationRun, Error>?
+
+    init(report: UpdateReport, policy: TrainedPolicy) {
+        self.report = report
+        self.policy = policy
     }
 }

@@ -323,6 +323,13 @@ public protocol PolicyTraining: AnyObject {
     var lastGoodPolicy: TrainedPolicy? { get }
     func checkpoint() throws -> TrainingCheckpoint
     func train(progress: (UpdateReport) throws -> Bool) throws -> TrainedPolicy
+    /// Runs `work` alongside the next update where a thread is free for it (PPO with two
+    /// threads), else here and now; either way it is done before the next report.
+    func runAlongsideNextUpdate(_ work: @escaping @Sendable () -> Void)
+}
+
+extension PolicyTraining {
+    public func runAlongsideNextUpdate(_ work: @escaping @Sendable () -> Void) { work() }
 }
 
 extension Trainer: PolicyTraining {
