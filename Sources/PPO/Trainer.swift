@@ -128,16 +128,22 @@ public final class Trainer {
 
     deinit { helper?.stop() }
 
-    /// Runs `work` on the helper thread while the next update runs, that update's forks then
-    /// running on this thread alone until `work` is done (same bits: no result depends on the
-    /// thread count), and returns at once; `work` is done before the next report, and before
-    /// `train` returns or throws. Without a helper (`--threads 1`), runs `work` here and now.
-    /// For what the caller does between updates that needs no training state: `gym train`'s
-    /// evaluations, which would otherwise leave the helper idle for milliseconds.
+    /// Runs `work` on the helper thread during the next update's minibatches (after its
+    /// rollout, whose two halves would otherwise run one after the other: a Pendulum rollout
+    /// is 5-10 ms a thread), those minibatches running on this thread alone until `work` is
+    /// done (same bits: no result depends on the thread count); returns at once. `work` is done
+    /// before the next report, and before `train` returns or throws. Without a helper
+    /// (`--threads 1`), runs `work` here and now. For what the caller does between updates that
+    /// needs no training state: `gym train`'s evaluations, which would otherwise leave the
+    /// helper idle for milliseconds.
     public func runAlongsideNextUpdate(_ work: @escaping @Sendable () -> Void) {
-        guard let helper else { return work() }
-        helper.startInBackground(work)
+        guard helper != nil else { return work() }
+        precondition(workAlongside == nil, "one piece of work alongside an update at a time")
+        workAlongside = work
     }
+
+    /// Handed over by `runAlongsideNextUpdate`, started when the next update's minibatches do.
+    private var workAlongside: (@Sendable () -> Void)?
 
     /// Whether the update's first minibatch may take the rollout's forward passes (see
     /// `PPOUpdate.forwardRecord`); off only in a test that checks it changes no bits.
@@ -200,8 +206,15 @@ public final class Trainer {
         let updates = settings.updateCount
         let lastValues = UnsafeMutablePointer<Float>.allocate(count: settings.envs, filledWith: 0)
         defer { lastValues.deallocate() }
-        // Work handed over by `runAlongsideNextUpdate` is done when training returns or throws.
-        defer { helper?.waitForBackground() }
+        // Work handed over by `runAlongsideNextUpdate` is done when training returns or throws
+        // (here, if it stopped before the update that was to run it).
+        defer {
+            if let work = workAlongside {
+                workAlongside = nil
+                work()
+            }
+            helper?.waitForBackground()
+        }
         let valueFitter = settings.valueFit == .lbfgs
             ? ValueFitter(architecture: architecture, rows: settings.rolloutSize, iterations: settings.lbfgsIterations)
             : nil
@@ -242,7 +255,12 @@ public final class Trainer {
 
             let updateStarted = DispatchTime.now().uptimeNanoseconds
             rolloutSeconds += Double(updateStarted - rolloutStarted) / 1e9
-            // 3. Optimize: the value function by L-BFGS if asked, then K epochs of minibatches.
+            // 3. Optimize: the value function by L-BFGS if asked, then K epochs of minibatches
+            // (alongside the work handed over at the last report, if any).
+            if let work = workAlongside, let helper {
+                workAlongside = nil
+                helper.startInBackground(work)
+            }
             var valueLoss: Double?
             if let valueFitter {
                 valueLoss = try valueFitter.fit(parameters: parameters, buffer: buffer, mix: settings.valueTargetMix, update: update)

@@ -19,6 +19,37 @@ import Testing
         return s
     }
 
+    /// Work handed over at a report runs on the helper thread during the next update, is done
+    /// before the next report, leaves the policy's bits alone, and is done before `train`
+    /// returns when no update follows (the last report, or one that stops the training).
+    @Test func workAlongsideTheNextUpdateRunsOnTheHelperAndChangesNoBits() throws {
+        final class Log: @unchecked Sendable { var threads: [UInt] = []; var ranBeforeReport: [Bool] = [] }
+        let callerID = UInt(pthread_self())
+        let plain = try Trainer(settings: settings(steps: 2_048)) { _ in SignBandit() }.train()
+        let log = Log()
+        let trainer = try Trainer(settings: settings(steps: 2_048)) { _ in SignBandit() }
+        var handedOver = 0
+        let alongside = try trainer.train { report in
+            log.ranBeforeReport.append(log.threads.count == handedOver)
+            handedOver += 1
+            // Longer than an update here: the report must wait for it.
+            trainer.runAlongsideNextUpdate { usleep(2_000); log.threads.append(UInt(pthread_self())) }
+            return true
+        }
+        #expect(alongside.parameters == plain.parameters && alongside.stepsTrained == plain.stepsTrained)
+        #expect(log.ranBeforeReport.allSatisfy { $0 } && log.ranBeforeReport.count == 8)
+        // The last report's work has no next update: it runs before `train` returns, here.
+        #expect(log.threads.count == 8 && !log.threads.dropLast().contains(callerID) && log.threads.last == callerID)
+
+        let stopping = try Trainer(settings: settings(steps: 2_048)) { _ in SignBandit() }
+        let stopped = Log()
+        _ = try stopping.train { _ in
+            stopping.runAlongsideNextUpdate { stopped.threads.append(UInt(pthread_self())) }
+            return false
+        }
+        #expect(stopped.threads == [callerID])
+    }
+
     @Test(arguments: [PPOSettings.Objective.clip, .klAdaptive, .none])
     func learnsADiscreteBandit(objective: PPOSettings.Objective) throws {
         var s = settings(steps: 6_000)

@@ -204,8 +204,8 @@ struct Train: ParsableCommand {
         }
 
         // An evaluation due after update k (not the last) runs on the trainer's second thread
-        // alongside update k + 1 (whose forks then run on this thread alone: same bits), rather
-        // than holding both threads for its milliseconds of env steps. What depends on its
+        // alongside update k + 1's minibatches (which then run on this thread alone: same
+        // bits), rather than holding both threads for its milliseconds of env steps. What depends on its
         // result waits for it, in the order it always had: update k's log line, best.policy,
         // then the checkpoint as of update k (encoded before update k + 1 begins), all before
         // anything of update k + 1.
