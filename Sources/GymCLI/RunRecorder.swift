@@ -37,7 +37,7 @@ final class RunRecorder {
         try writer.write(Self.json(settings), to: folder + "/settings.json")
         if resuming == nil || !FileManager.default.fileExists(atPath: folder + "/run.json") {
             try writer.write(Self.json(RunDescription(envScript: script, envName: envName, sourceHash: sourceHash,
-                                                      started: now.formatted(.iso8601),
+                                                      started: UTCTimestamp.iso8601(now),
                                                       command: CommandLine.arguments.dropFirst().joined(separator: " "))),
                              to: folder + "/run.json")
         }

@@ -49,11 +49,11 @@ public enum PolicyCodec {
         }
         if let checkpoint { tensors += CheckpointTensors.encode(checkpoint) }
 
-        // The format style, not ISO8601DateFormatter: a new formatter per file cost more than
-        // encoding the tensors (it loads ICU's calendar), and training writes a checkpoint often.
+        // Not ISO8601DateFormatter nor the format style: they load ICU's calendar or time-zone
+        // data, which cost more than encoding the tensors (training writes checkpoints often).
         let metadata = PolicyMetadata(
             kind: checkpoint == nil ? "policy" : "checkpoint", gymVersion: gymVersion,
-            createdAt: createdAt.formatted(.iso8601), algorithm: policy.settings.algorithm.rawValue, settings: policy.settings,
+            createdAt: UTCTimestamp.iso8601(createdAt), algorithm: policy.settings.algorithm.rawValue, settings: policy.settings,
             seed: policy.settings.seed,
             env: .init(name: policy.envName, script: policy.envScript, sourceHash: policy.sourceHash),
             observationSpace: spaceInfo(policy.observationSpace), actionSpace: spaceInfo(policy.actionSpace),

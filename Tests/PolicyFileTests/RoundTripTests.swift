@@ -57,6 +57,21 @@ import TestScratch
         }
     }
 
+    /// The C library's UTC timestamp is Foundation's ISO 8601 format style to the letter, for
+    /// moments across years, leap days, the end of a year, fractions of a second and before 1970.
+    @Test func utcTimestampMatchesFoundationsFormatStyle() {
+        var moments: [Double] = [0, 1_795_521_845.75, 951_782_400, 1_709_164_799.999, 1_767_225_599.5, -86_400.25, 4_102_444_800]
+        var x: UInt64 = 12_345
+        for _ in 0..<200 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            moments.append(Double(x >> 34) + Double(x & 1023) / 1024)   // 1970 to about 2514
+        }
+        for seconds in moments {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(UTCTimestamp.iso8601(date) == date.formatted(.iso8601), "\(seconds)")
+        }
+    }
+
     /// The file's CRC-32 is zlib's (outside readers check it): the standard check value. Its
     /// slicing is tested against byte by byte in ChecksumsTests.
     @Test func checksumIsZlibsCRC32() {
