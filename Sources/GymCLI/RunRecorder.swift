@@ -37,7 +37,7 @@ final class RunRecorder {
         try writer.write(Self.json(settings), to: folder + "/settings.json")
         if resuming == nil || !FileManager.default.fileExists(atPath: folder + "/run.json") {
             try writer.write(Self.json(RunDescription(envScript: script, envName: envName, sourceHash: sourceHash,
-                                                      started: UTCTimestamp.iso8601(now),
+                                                      started: Timestamps.iso8601UTC(now),
                                                       command: CommandLine.arguments.dropFirst().joined(separator: " "))),
                              to: folder + "/run.json")
         }
@@ -141,25 +141,11 @@ final class RunRecorder {
         "| setting | value |\n|---|---|\n" + PPOSettings.declarations.map { "| \($0.key) | \($0.value(in: settings)) |" }.joined(separator: "\n")
     }
 
-    /// `now` in local time as yyyyMMdd-HHmmss, through the C library: a DateFormatter loads
-    /// ICU's calendar and time-zone data first, milliseconds at every start of `gym train`.
-    static func localStamp(_ now: Date) -> String {
-        var seconds = time_t(now.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        func padded(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return padded(parts.tm_year + 1900, 4) + padded(parts.tm_mon + 1, 2) + padded(parts.tm_mday, 2) + "-"
-            + padded(parts.tm_hour, 2) + padded(parts.tm_min, 2) + padded(parts.tm_sec, 2)
-    }
-
     /// A new run folder under `runs/`, named after the env and the time; `-2`, `-3`, ... when
     /// another run (even one started in the same second) has the name. Creating the folder
     /// is what claims it, so two runs can never share one.
     static func makeUniqueFolder(in parent: String = "runs", stem: String, now: Date = Date()) throws -> String {
-        let base = "\(parent)/\(stem)-\(localStamp(now))"
+        let base = "\(parent)/\(stem)-\(Timestamps.compactLocal(now))"
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {

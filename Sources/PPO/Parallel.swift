@@ -87,7 +87,9 @@ final class HelperThread: @unchecked Sendable {
     func startInBackground(_ work: @escaping () -> Void) {
         precondition(!busyInBackground.load(ordering: .acquiring), "one background task at a time")
         busyInBackground.store(true, ordering: .sequentiallyConsistent)
-        task = { [self] in
+        // Unowned: `task` keeps the closure until the next fork replaces it, and a strong
+        // capture would keep the helper alive after `stop`. The loop running it holds the helper.
+        task = { [unowned self] in
             work()
             busyInBackground.store(false, ordering: .releasing)
         }

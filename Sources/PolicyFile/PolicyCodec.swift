@@ -53,7 +53,7 @@ public enum PolicyCodec {
         // data, which cost more than encoding the tensors (training writes checkpoints often).
         let metadata = PolicyMetadata(
             kind: checkpoint == nil ? "policy" : "checkpoint", gymVersion: gymVersion,
-            createdAt: UTCTimestamp.iso8601(createdAt), algorithm: policy.settings.algorithm.rawValue, settings: policy.settings,
+            createdAt: Timestamps.iso8601UTC(createdAt), algorithm: policy.settings.algorithm.rawValue, settings: policy.settings,
             seed: policy.settings.seed,
             env: .init(name: policy.envName, script: policy.envScript, sourceHash: policy.sourceHash),
             observationSpace: spaceInfo(policy.observationSpace), actionSpace: spaceInfo(policy.actionSpace),

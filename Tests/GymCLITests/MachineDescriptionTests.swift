@@ -22,16 +22,7 @@ import Testing
         }
         let path = try TestScratch.folder("cpuinfo").appendingPathComponent("cpuinfo")
         try (0..<processors).map(entry).joined(separator: "\n\n").appending("\n").write(to: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
-        process.arguments = [projectRoot.appendingPathComponent("scripts/machine.py").path, path.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try runPython(["machine.py", path.path])
     }
 
     @Test(.enabled(if: python != nil)) func namesTheAMDCoreDesignFromFamilyAndModel() throws {

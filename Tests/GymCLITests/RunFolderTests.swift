@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GymCLI
+import PolicyFile
 import RunLogs
 import Synchronization
 
@@ -160,7 +161,7 @@ import Synchronization
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         for seconds in [0.0, 1_795_478_400, 1_795_521_845.75, 1_800_000_000.999, 4_102_444_799] {
             let date = Date(timeIntervalSince1970: seconds)
-            #expect(RunRecorder.localStamp(date) == formatter.string(from: date), "\(seconds)")
+            #expect(Timestamps.compactLocal(date) == formatter.string(from: date), "\(seconds)")
         }
     }
 

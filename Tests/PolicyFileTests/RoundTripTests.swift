@@ -68,7 +68,7 @@ import TestScratch
         }
         for seconds in moments {
             let date = Date(timeIntervalSince1970: seconds)
-            #expect(UTCTimestamp.iso8601(date) == date.formatted(.iso8601), "\(seconds)")
+            #expect(Timestamps.iso8601UTC(date) == date.formatted(.iso8601), "\(seconds)")
         }
     }
 
