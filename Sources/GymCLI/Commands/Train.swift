@@ -205,11 +205,19 @@ struct Train: ParsableCommand {
 
         // An evaluation due after update k (not the last) runs on the trainer's second thread
         // alongside update k + 1's minibatches (which then run on this thread alone: same
-        // bits), rather than holding both threads for its milliseconds of env steps. What depends on its
-        // result waits for it, in the order it always had: update k's log line, best.policy,
-        // then the checkpoint as of update k (encoded before update k + 1 begins), all before
-        // anything of update k + 1.
+        // bits), rather than holding both threads for its milliseconds of env steps. What
+        // depends on its result waits for it, in the order it always had: update k's log line,
+        // best.policy, then the checkpoint as of update k (encoded before update k + 1 begins),
+        // all before anything of update k + 1.
         var pending: PendingEvaluation?
+        /// Update `report`'s progress line and log record, with the evaluation of `policy` made
+        /// after it if any (best.policy when it is the best so far).
+        func log(_ report: UpdateReport, evaluation: TrainingEvaluation?, of policy: TrainedPolicy?) throws {
+            display.show(report, evaluation: evaluation)
+            if try recorder.record(report, evaluation: evaluation), let policy {
+                try writer.write(PolicyCodec.encode(identified(policy)), to: runPath + "/best.policy")
+            }
+        }
         func finishPendingEvaluation() throws {
             guard let waiting = pending else { return }
             pending = nil
@@ -218,10 +226,7 @@ struct Train: ParsableCommand {
             let run = try outcome.get()
             evaluator.noteCap(run.stepCap)
             lastEvaluation = (run.evaluation, waiting.report.update)
-            display.show(waiting.report, evaluation: run.evaluation)
-            if try recorder.record(waiting.report, evaluation: run.evaluation) {
-                try writer.write(PolicyCodec.encode(identified(waiting.policy)), to: runPath + "/best.policy")
-            }
+            try log(waiting.report, evaluation: run.evaluation, of: waiting.policy)
             if let bytes = waiting.checkpoint { try saveCheckpoint(bytes) }
         }
 
@@ -246,10 +251,7 @@ struct Train: ParsableCommand {
                     evaluation = try evaluator.evaluate(current, named: "the policy after update \(report.update)")
                     lastEvaluation = (evaluation!, report.update)
                 }
-                display.show(report, evaluation: evaluation)
-                if try recorder.record(report, evaluation: evaluation), let current = trainer.lastGoodPolicy {
-                    try writer.write(PolicyCodec.encode(identified(current)), to: runPath + "/best.policy")
-                }
+                try log(report, evaluation: evaluation, of: trainer.lastGoodPolicy)
                 lastReport = report
                 if interrupt.isRaised { return false }
                 if checkpointEvery > 0 && report.update % checkpointEvery == 0 && report.update < report.updates {
