@@ -64,7 +64,7 @@ final class HelperThread: @unchecked Sendable {
     /// the two must never wait for each other, except through a `Claim` (which the first to
     /// ask wins) and what it hands over. Which thread runs a piece never changes its bits.
     func fork(_ callerWork: () -> Void, _ helperWork: () -> Void) {
-        if busyInBackground.load(ordering: .acquiring) {
+        if isBusyInBackground {
             callerWork()
             helperWork()
             return
@@ -85,7 +85,7 @@ final class HelperThread: @unchecked Sendable {
     /// Hands `work` to the helper and returns at once; until it is done, forks run on the
     /// caller alone (`fork`), and `waitForBackground` waits for it. One at a time.
     func startInBackground(_ work: @escaping () -> Void) {
-        precondition(!busyInBackground.load(ordering: .acquiring), "one background task at a time")
+        precondition(!isBusyInBackground, "one background task at a time")
         busyInBackground.store(true, ordering: .sequentiallyConsistent)
         // Unowned: `task` keeps the closure until the next fork replaces it, and a strong
         // capture would keep the helper alive after `stop`. The loop running it holds the helper.
@@ -103,7 +103,7 @@ final class HelperThread: @unchecked Sendable {
     /// Returns once the background work (if any) is done; what it wrote is then visible here.
     func waitForBackground() {
         var spin = Spin(limit: Self.joinSpinNanoseconds)
-        while busyInBackground.load(ordering: .acquiring) {
+        while isBusyInBackground {
             if spin.expired() { sched_yield() }
         }
     }

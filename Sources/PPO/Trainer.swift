@@ -145,6 +145,14 @@ public final class Trainer {
     /// Handed over by `runAlongsideNextUpdate`, started when the next update's minibatches do.
     private var workAlongside: (@Sendable () -> Void)?
 
+    /// Starts the work handed over at the last report, if any: on the helper, or here and now
+    /// when no update follows to run it alongside.
+    private func startWorkAlongside(onHelper: Bool) {
+        guard let work = workAlongside else { return }
+        workAlongside = nil
+        if onHelper, let helper { helper.startInBackground(work) } else { work() }
+    }
+
     /// Whether the update's first minibatch may take the rollout's forward passes (see
     /// `PPOUpdate.forwardRecord`); off only in a test that checks it changes no bits.
     var reusesRolloutForward = true
@@ -209,10 +217,7 @@ public final class Trainer {
         // Work handed over by `runAlongsideNextUpdate` is done when training returns or throws
         // (here, if it stopped before the update that was to run it).
         defer {
-            if let work = workAlongside {
-                workAlongside = nil
-                work()
-            }
+            startWorkAlongside(onHelper: false)
             helper?.waitForBackground()
         }
         let valueFitter = settings.valueFit == .lbfgs
@@ -257,10 +262,7 @@ public final class Trainer {
             rolloutSeconds += Double(updateStarted - rolloutStarted) / 1e9
             // 3. Optimize: the value function by L-BFGS if asked, then K epochs of minibatches
             // (alongside the work handed over at the last report, if any).
-            if let work = workAlongside, let helper {
-                workAlongside = nil
-                helper.startInBackground(work)
-            }
+            startWorkAlongside(onHelper: true)
             var valueLoss: Double?
             if let valueFitter {
                 valueLoss = try valueFitter.fit(parameters: parameters, buffer: buffer, mix: settings.valueTargetMix, update: update)
