@@ -1,4 +1,5 @@
 import CKernels
+import Environments
 import Foundation
 import Testing
 @testable import PPO
@@ -360,6 +361,61 @@ import Testing
                 }
                 #expect(result.map(\.bitPattern) == reference.map(\.bitPattern), "\(version), \(range)")
             }
+        }
+    }
+
+    /// The AVX-512 step divides by the bias correction without the divider (a reciprocal and a
+    /// remainder correction): that must round as the division does for every correction Adam
+    /// uses, and for every significand of the square root at two of them. (The other versions
+    /// divide; `adamStepGivesTheReferenceBits` covers them.)
+    @Test func adamStepDividesByEveryCorrectionAsTheReferenceDoes() {
+        /// One step of the kernel and of the reference from the same state; whether their
+        /// parameters, and second moments, agree bit for bit.
+        func agree(_ p: [Float], _ m: [Float], _ v: [Float], _ g: [Float], correction2: Float,
+                   beta: Float?, epsilon: Float) -> Bool {
+            let (b1, b2) = (beta ?? 0.9, beta ?? 0.999)
+            var (kp, km, kv) = (p, m, v)
+            var (rp, rm, rv) = (p, m, v)
+            gym_adam_step(&kp, g, &km, &kv, 0, p.count, 0.7, 0.003, correction2, b1, b2, epsilon)
+            g.withUnsafeBufferPointer { gp in
+                Adam<Float>.referenceStep(parameters: &rp, gradients: gp.baseAddress!, firstMoment: &rm,
+                                          secondMoment: &rv, range: 0..<p.count, gradientScale: 0.7, stepSize: 0.003,
+                                          correction2: correction2, beta1: b1, beta2: b2, epsilon: epsilon)
+            }
+            return memcmp(kp, rp, 4 * p.count) == 0 && memcmp(kv, rv, 4 * p.count) == 0
+        }
+        // Every correction from step 1 on, as Adam computes it, until it rounds to 1 (step 16,6xx).
+        var corrections: [Float] = []
+        for t in 1... {
+            corrections.append(Float((1 - pow(0.999, Double(t))).squareRoot()))
+            if corrections.last == 1 { break }
+        }
+        #expect(corrections.count > 16_000)
+        let gradients: [Float] = randomArray(64, seed: 19)
+        let start: [Float] = randomArray(64, seed: 20)
+        let moments: [Float] = randomArray(64, seed: 21, scale: 1e3).map { abs($0) }
+        let differing = corrections.filter {
+            !agree(start, moments, moments, gradients, correction2: $0, beta: nil, epsilon: 1e-5)
+        }
+        #expect(differing.count == 0, "corrections \(differing.prefix(5)) ...")
+        // Every significand of the square root s: with both betas 1 and zero gradients the
+        // moments pass through exactly, the second moment s * s (rounded) has the root s, and
+        // without epsilon each quotient shows in the parameter it moves, which is computed here
+        // in scalars as the reference does (its generic loop is too slow for 2^23 values).
+        let count = 1 << 23
+        let firsts: [Float] = randomArray(count, seed: 22)
+        let squares = (0..<count).map { i in
+            let root = Float(bitPattern: 0x3F80_0000 + UInt32(i))
+            return root * root
+        }
+        for correction in [corrections[0], Float(bitPattern: 0x3F7F_FFFF)] {
+            var (p, m, v) = ([Float](repeating: 0, count: count), firsts, squares)
+            gym_adam_step(&p, [Float](repeating: 0, count: count), &m, &v, 0, count, 0.7, 0.003, correction, 1, 1, 0)
+            #expect(v == squares)
+            let wrong = (0..<count).filter { i in
+                p[i].bitPattern != (0 - 0.003 * firsts[i] / (squares[i].squareRoot() / correction + 0)).bitPattern
+            }
+            #expect(wrong.count == 0, "correction \(correction): the significands from \(wrong.first ?? 0) on")
         }
     }
 
