@@ -145,69 +145,15 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
                                            klCoef: T(klCoef), entCoef: T(settings.entCoef))
         var statistics = UpdateStatistics()
         var pending: PendingStep?
-        let count = indices.count, size = settings.batchSize
-        // With a helper thread, each next minibatch is gathered by whichever thread finishes its
-        // part of the current one first (off the longer part's path). The first minibatch of the
-        // next epoch needs that epoch's permutation: it is drawn early from a copy of the
-        // generator, which the epoch then adopts; if training stops before that epoch, the
-        // generator is as if it never drew.
-        var gathered = false
-        var drawnAhead: SeededGenerator?
-        // One minibatch covering the whole rollout (CartPole's settings): every epoch takes the
-        // same rows, so shuffling them would only reorder the gradient's sums. `indices` then
-        // stays in rollout order (as `init` made it), the rows are gathered (and their
-        // advantages normalized) once, and no epoch draws a permutation; re-gathering them
-        // each epoch was 6-9% of a CartPole update.
-        let wholeRollout = count <= size
+        var schedule = MinibatchSchedule(rows: indices.count, size: settings.batchSize)
         epochs: for epoch in 0..<settings.epochs {
-            // A fresh permutation of 0..<n each epoch (not for a whole-rollout minibatch): it
-            // depends on the generator alone, so a resumed run (which saved the generator, not
-            // this array) shuffles the same way.
-            if let generator = drawnAhead {
-                rng = generator
-                swap(&indices, &nextIndices)
-                drawnAhead = nil
-            } else if !wholeRollout {
-                Self.permute(&indices, using: &rng)
-            }
-            // Like Stable-Baselines3, a last partial minibatch is used as is.
-            for start in stride(from: 0, to: count, by: size) {
-                let end = Swift.min(start + size, count)
-                if !gathered {
-                    Self.gather(indices, start..<end, into: batch, from: buffer, normalize: settings.normalizeAdvantage)
-                }
-                var prefetch: Prefetch?
-                if usesHelper && !wholeRollout {
-                    if end < count {
-                        prefetch = .rows(end..<Swift.min(end + size, count))
-                    } else if epoch + 1 < settings.epochs {
-                        prefetch = .nextEpoch(firstRows: 0..<Swift.min(size, count))
-                    }
-                }
+            beginEpoch(&schedule, rng: &rng)
+            for rows in schedule.minibatches {
                 // The losses (surrogate or KL penalty, entropy bonus, value loss) and their
                 // gradients; the previous minibatch's Adam step is applied first.
-                let next = nextBatch, normalize = settings.normalizeAdvantage
-                let losses: MinibatchLosses
-                if let prefetch {
-                    losses = lossesAndGradients(terms: terms, applyingFirst: pending) {
-                        switch prefetch {
-                        case .rows(let rows):
-                            Self.gather(self.indices, rows, into: next, from: buffer, normalize: normalize)
-                        case .nextEpoch(let rows):
-                            var generator = rng
-                            Self.permute(&self.nextIndices, using: &generator)
-                            drawnAhead = generator
-                            Self.gather(self.nextIndices, rows, into: next, from: buffer, normalize: normalize)
-                        }
-                    }
-                    swap(&batch, &nextBatch)
-                    gathered = true
-                } else {
-                    losses = lossesAndGradients(terms: terms, applyingFirst: pending,
-                                                recordedForward: forwardRecorded && epoch == 0)
-                    // `batch` holds the next minibatch's rows only when they are these again.
-                    gathered = wholeRollout
-                }
+                let losses = minibatchLossesAndGradients(rows: rows, epoch: epoch, schedule: &schedule, buffer: buffer,
+                                                         terms: terms, applyingFirst: pending, rng: rng,
+                                                         recordedForward: forwardRecorded && epoch == 0)
                 pending = nil
                 rowsProcessed += losses.rows
                 // Early stop (target_kl) before stepping on a minibatch that moved too far.
@@ -228,6 +174,91 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
         statistics.averageOverMinibatches()
         guard parameters.allFinite else { throw TrainingError.nonFinite(quantity: "a network parameter", update: update) }
         return statistics
+    }
+
+    // MARK: Which rows each minibatch takes, and when they are gathered
+
+    /// The minibatches of an epoch and what is already gathered. With a helper thread, each next
+    /// minibatch is gathered by whichever thread finishes its part of the current one first
+    /// (off the longer part's path). The first minibatch of the next epoch needs that epoch's
+    /// permutation: it is drawn early from a copy of the generator, which the epoch then
+    /// adopts; if training stops before that epoch, the generator is as if it never drew.
+    struct MinibatchSchedule {
+        let rows: Int
+        let size: Int
+        /// `batch` already holds the rows of the minibatch about to run.
+        var gathered = false
+        /// The generator after drawing the next epoch's permutation (in `nextIndices`).
+        var drawnAhead: SeededGenerator?
+
+        /// One minibatch covering the whole rollout (CartPole's settings): every epoch takes the
+        /// same rows, so shuffling them would only reorder the gradient's sums. `indices` then
+        /// stays in rollout order (as `init` made it), the rows are gathered (and their
+        /// advantages normalized) once, and no epoch draws a permutation; re-gathering them
+        /// each epoch was 6-9% of a CartPole update.
+        var wholeRollout: Bool { rows <= size }
+
+        /// Each minibatch's range of the epoch's order; like Stable-Baselines3, a last partial
+        /// minibatch is used as is.
+        var minibatches: some Sequence<Range<Int>> {
+            stride(from: 0, to: rows, by: size).lazy.map { [rows, size] in $0..<Swift.min($0 + size, rows) }
+        }
+    }
+
+    /// A fresh permutation of 0..<n each epoch (not for a whole-rollout minibatch), or the one
+    /// the last epoch drew ahead. It depends on the generator alone, so a resumed run (which
+    /// saved the generator, not this array) shuffles the same way.
+    private func beginEpoch(_ schedule: inout MinibatchSchedule, rng: inout SeededGenerator) {
+        if let generator = schedule.drawnAhead {
+            rng = generator
+            swap(&indices, &nextIndices)
+            schedule.drawnAhead = nil
+        } else if !schedule.wholeRollout {
+            Self.permute(&indices, using: &rng)
+        }
+    }
+
+    /// One minibatch's losses and gradients (`rows` of the epoch's order), gathered first unless
+    /// that was done ahead; with a helper, the next minibatch is gathered alongside.
+    @_specialize(where T == Float)
+    private func minibatchLossesAndGradients(rows: Range<Int>, epoch: Int, schedule: inout MinibatchSchedule,
+                                             buffer: RolloutBuffer<T>, terms: PPOLoss.PolicyTerms<T>,
+                                             applyingFirst pending: PendingStep?, rng: SeededGenerator,
+                                             recordedForward: Bool) -> MinibatchLosses {
+        let normalize = settings.normalizeAdvantage
+        if !schedule.gathered {
+            Self.gather(indices, rows, into: batch, from: buffer, normalize: normalize)
+        }
+        var prefetch: Prefetch?
+        if usesHelper && !schedule.wholeRollout {
+            if rows.upperBound < schedule.rows {
+                prefetch = .rows(rows.upperBound..<Swift.min(rows.upperBound + schedule.size, schedule.rows))
+            } else if epoch + 1 < settings.epochs {
+                prefetch = .nextEpoch(firstRows: 0..<Swift.min(schedule.size, schedule.rows))
+            }
+        }
+        guard let prefetch else {
+            // `batch` holds the next minibatch's rows only when they are these again.
+            schedule.gathered = schedule.wholeRollout
+            return lossesAndGradients(terms: terms, applyingFirst: pending, recordedForward: recordedForward)
+        }
+        let next = nextBatch
+        var drawnAhead: SeededGenerator?
+        let losses = lossesAndGradients(terms: terms, applyingFirst: pending) {
+            switch prefetch {
+            case .rows(let rows):
+                Self.gather(self.indices, rows, into: next, from: buffer, normalize: normalize)
+            case .nextEpoch(let rows):
+                var generator = rng
+                Self.permute(&self.nextIndices, using: &generator)
+                drawnAhead = generator
+                Self.gather(self.nextIndices, rows, into: next, from: buffer, normalize: normalize)
+            }
+        }
+        if let drawnAhead { schedule.drawnAhead = drawnAhead }
+        swap(&batch, &nextBatch)
+        schedule.gathered = true
+        return losses
     }
 
     /// What is prepared while the current minibatch runs: the next rows of this epoch,
