@@ -242,6 +242,7 @@ final class PPOUpdate<T: NetworkScalar>: @unchecked Sendable {
             schedule.gathered = schedule.wholeRollout
             return lossesAndGradients(terms: terms, applyingFirst: pending, recordedForward: recordedForward)
         }
+        // (A recorded forward pass is a whole rollout's, whose rows are never gathered ahead.)
         let next = nextBatch
         var drawnAhead: SeededGenerator?
         let losses = lossesAndGradients(terms: terms, applyingFirst: pending) {
