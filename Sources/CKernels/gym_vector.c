@@ -193,9 +193,12 @@ GYM_INLINE void adam_step(float *p, const float *g, float *m, float *v, long sta
 // The square root and the other division stay on the divider. A 256-wide network's step: 26.4-27.4
 // us alone in the harness, 18.8-19.5 with this; in training, where the step streams its megabyte
 // from L3, its share of a 256x256 run went from 9.0% to 8.2% (docs/benchmarks.md, eighth sitting).
-#define DIVIDE_EXACTLY_WITHOUT_DIVIDER(root)                                                                 \
-    __builtin_elementwise_fma(__builtin_elementwise_fma(-((root) * reciprocal), (f16)correction2, (root)),  \
-                              (f16)reciprocal, (root) * reciprocal)
+GYM_INLINE f16 divide_exactly_by(f16 s, float c, float reciprocal) {
+    f16 q0 = s * reciprocal;
+    f16 remainder = __builtin_elementwise_fma(-q0, (f16)c, s);
+    return __builtin_elementwise_fma(remainder, (f16)reciprocal, q0);
+}
+#define DIVIDE_EXACTLY_WITHOUT_DIVIDER(root) divide_exactly_by((root), correction2, reciprocal)
 
 // AVX-512: sixteen lanes at a time (the square root and the division bound it), the rest as
 // above; every element gets the same bits either way.
